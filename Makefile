@@ -1,0 +1,85 @@
+# Kite top-level Makefile.
+#
+# Sources are found by wildcard: every .c file under the subsystem folders
+# goes into build/libkite.a; system/main.c becomes build/kite. Test suites
+# add their own rules in tests/<suite>/rules.mk and append to CHECK_TARGETS.
+
+ifeq ($(wildcard config.mak),)
+$(info config.mak not found: running ./configure with default options)
+$(shell ./configure >&2)
+endif
+include config.mak
+
+BUILD := build
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+WARN := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+        -Wundef -Wwrite-strings -Wno-unused-parameter -Wno-sign-compare \
+        -Wno-missing-field-initializers
+ifeq ($(CONFIG_WERROR),yes)
+WARN += -Werror
+endif
+
+KITE_CFLAGS := -std=gnu11 $(CFLAGS_OPT) $(SAN_FLAGS) $(WARN) -I. -D_GNU_SOURCE \
+               -fno-strict-aliasing -pthread -MMD -MP \
+               $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(SDL_CFLAGS)
+KITE_LDFLAGS := $(SAN_FLAGS) -pthread
+KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(SDL_LIBS) -lm
+
+ifneq ($(CONFIG_DEBUG),yes)
+KITE_CFLAGS += -DNDEBUG
+endif
+
+SUBDIRS := system accel cpu tcg hw ui
+LIB_SRCS := $(filter-out system/main.c, \
+            $(sort $(shell find $(SUBDIRS) -name '*.c' -not -path '*/host/*')))
+ifneq ($(CONFIG_SDL),yes)
+LIB_SRCS := $(filter-out ui/sdl%.c, $(LIB_SRCS))
+endif
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/kite
+
+$(BUILD)/%.o: %.c config.mak config.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KITE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libkite.a: $(LIB_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/kite: $(BUILD)/system/main.o $(BUILD)/libkite.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
+
+CHECK_TARGETS :=
+CHECK_SLOW_TARGETS :=
+BENCH_TARGETS :=
+
+-include $(sort $(wildcard tests/*/rules.mk))
+
+.PHONY: all check check-slow bench install clean distclean
+check: $(CHECK_TARGETS)
+	@echo "make check: all suites passed"
+
+check-slow: $(CHECK_SLOW_TARGETS)
+
+bench: $(BENCH_TARGETS)
+
+install: $(BUILD)/kite
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/kite $(DESTDIR)$(PREFIX)/bin/kite
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -f config.mak config.h config.log
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

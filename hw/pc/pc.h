@@ -1,0 +1,140 @@
+/*
+ * The `pc` machine: configuration, the Machine object that owns memory,
+ * devices, vCPUs, timers and the main loop, and the PC memory layout.
+ *
+ * Guest physical memory layout (one host RAM block of ram_size bytes):
+ *   [0, 0xA0000)             low RAM            (block offset 0)
+ *   [0xA0000, 0xC0000)       legacy VGA window  (unmapped until VGA exists)
+ *   [0xC0000, 0x100000)      option ROM / BIOS area; RAM underneath
+ *                            (block offset 0xC0000), BIOS ROM on top
+ *   [0x100000, below_4g)     RAM                (block offset 0x100000)
+ *   [below_4g, 4 GiB)        PCI/MMIO hole: LAPIC, IOAPIC, BIOS ROM alias
+ *   [4 GiB, 4 GiB+above_4g)  the rest of RAM    (block offset below_4g)
+ * below_4g is min(ram_size, PC_LOWMEM_LIMIT).
+ */
+#ifndef KITE_PC_H
+#define KITE_PC_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "accel/accel.h"
+#include "hw/core/irq.h"
+#include "hw/core/memory.h"
+#include "hw/core/qdev.h"
+#include "hw/core/timer.h"
+#include "system/chardev.h"
+#include "system/log.h"
+#include "system/main-loop.h"
+
+#define PC_LOWMEM_LIMIT   0xc0000000ull  /* start of the PCI hole */
+#define PC_MAX_RAM        (1024ull * GiB)
+#define PC_MIN_RAM        (2 * MiB)
+#define PC_MAX_CPUS       64
+#define PC_NUM_GSI        24
+#define PC_MAX_DEVICE_ARGS 32
+
+/* Priorities of overlapping mappings in the memory space. */
+enum { PRIO_RAM = 0, PRIO_ROM = 1, PRIO_IO = 2 };
+
+#define E820_RAM      1
+#define E820_RESERVED 2
+#define E820_ACPI     3
+#define E820_NVS      4
+#define E820_MAX      32
+
+typedef struct E820Entry {
+    uint64_t addr, size;
+    uint32_t type;
+} E820Entry;
+
+typedef struct E820Table {
+    E820Entry entries[E820_MAX];
+    int n;
+} E820Table;
+
+typedef struct MachineConfig {
+    uint64_t ram_size;
+    int smp;
+    const char *kernel, *initrd, *append, *bios;
+    const char *serial;          /* "stdio", "file:PATH", "none" */
+    const char *accel;           /* "kvm", "tcg", "kvm:tcg" */
+    const char *tcg_backend;     /* "native", "interp" */
+    int kernel_irqchip;          /* -1 default, 0 off, 1 on */
+    bool no_reboot;
+    const char *device_args[PC_MAX_DEVICE_ARGS];
+    int ndevice_args;
+} MachineConfig;
+
+/* What a device or the user asked the machine to do. */
+enum {
+    MACHINE_REQ_NONE     = 0,
+    MACHINE_REQ_RESET    = 1u << 0,
+    MACHINE_REQ_EXIT     = 1u << 1,   /* exit with exit_status */
+};
+
+typedef struct FwCfgState FwCfgState;
+
+struct Machine {
+    MachineConfig cfg;
+    Log log;
+    pthread_mutex_t lock;        /* held while any device code runs */
+
+    /* memory */
+    AddressSpace mem, io;
+    MemoryRegion ram, bios;
+    uint64_t ram_size, below_4g, above_4g;
+    bool a20_enabled;
+    E820Table e820;
+
+    /* devices */
+    Device *root;
+    IrqLine gsi[PC_NUM_GSI];
+    Chardev serial_chr;
+    FwCfgState *fw_cfg;
+
+    /* CPUs and accelerator */
+    const AccelOps *accel;
+    void *accel_state;
+    VCPU *cpus[PC_MAX_CPUS];
+    int ncpus;
+    X86CPUState boot_state;      /* what the loader set up for vCPU 0 */
+    bool have_boot_state;
+
+    /* timers and main loop */
+    TimerList timers;
+    MainLoop loop;
+
+    /* run state */
+    atomic_uint requests;
+    int exit_status;
+};
+
+/* Sets up RAM and the address spaces (no devices); usable from tests. */
+int machine_init_memory(Machine *m, uint64_t ram_size, Error *err);
+void machine_destroy_memory(Machine *m);
+
+/* Full creation from a config: memory, devices, loaders, accelerator. */
+Machine *machine_create(const MachineConfig *cfg, Error *err);
+/* Runs until the guest or the user ends it; returns the exit status. */
+int machine_run(Machine *m);
+void machine_destroy(Machine *m);
+
+/* Requests, callable from any thread (devices hold the lock). */
+void machine_request_reset(Machine *m);
+void machine_request_exit(Machine *m, int status);
+/* Interrupts every vCPU so it returns to its loop. */
+void machine_kick_cpus(Machine *m);
+
+/* Port I/O helpers for devices: map a region into the port space. */
+int machine_map_ports(Machine *m, uint16_t base, MemoryRegion *mr);
+
+/* e820 */
+void e820_init(E820Table *t);
+int e820_add(E820Table *t, uint64_t addr, uint64_t size, uint32_t type);
+/* The default map for a machine's memory layout. */
+void pc_build_e820(Machine *m);
+/* Highest usable RAM address below limit with size bytes free, or 0. */
+uint64_t e820_find_ram_top(const E820Table *t, uint64_t limit, uint64_t size);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * The main loop: one thread that polls host file descriptors (serial
+ * input, later the monitor and network) and runs expired timers, holding
+ * the machine lock while it calls into devices. vCPU threads run guest
+ * code and take the same lock for device accesses.
+ */
+#ifndef KITE_MAIN_LOOP_H
+#define KITE_MAIN_LOOP_H
+
+#include <stdbool.h>
+
+typedef struct Machine Machine;
+
+typedef struct MainLoopFd {
+    int fd;
+    void (*cb)(void *opaque);
+    void *opaque;
+} MainLoopFd;
+
+typedef struct MainLoop {
+    MainLoopFd fds[16];
+    int nfds;
+    int wake_fd;                 /* eventfd: wakes poll() */
+} MainLoop;
+
+int main_loop_init(MainLoop *ml);
+void main_loop_destroy(MainLoop *ml);
+/* Watches fd for input; cb runs with the machine lock held. */
+int main_loop_add_fd(MainLoop *ml, int fd, void (*cb)(void *), void *opaque);
+void main_loop_remove_fd(MainLoop *ml, int fd);
+/* Wakes the loop from another thread (a new timer deadline, a request). */
+void main_loop_wake(MainLoop *ml);
+/*
+ * Runs one iteration: waits for input, a timer or a wake-up (at most
+ * max_wait_ms), then dispatches. Called with the machine lock NOT held.
+ */
+void main_loop_wait(Machine *m, int max_wait_ms);
+
+#endif
