@@ -13,5 +13,12 @@ const DeviceType machine_root_type = {
 
 const DeviceType *const kite_device_types[] = {
     &machine_root_type,
+    &serial_isa_type,
+    &fw_cfg_io_type,
+    &isa_debug_exit_type,
+    &port92_type,
+    &reset_control_type,
+    &i8042_type,
+    &mc146818rtc_type,
     NULL,
 };

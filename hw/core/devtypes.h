@@ -9,5 +9,12 @@
 
 extern const DeviceType *const kite_device_types[];
 extern const DeviceType machine_root_type;
+extern const DeviceType serial_isa_type;
+extern const DeviceType fw_cfg_io_type;
+extern const DeviceType isa_debug_exit_type;
+extern const DeviceType port92_type;
+extern const DeviceType reset_control_type;
+extern const DeviceType i8042_type;
+extern const DeviceType mc146818rtc_type;
 
 #endif

@@ -62,6 +62,9 @@ typedef struct MachineConfig {
     const char *tcg_backend;     /* "native", "interp" */
     int kernel_irqchip;          /* -1 default, 0 off, 1 on */
     bool no_reboot;
+    bool nographic;
+    unsigned log_mask;           /* -d */
+    const char *log_file;        /* -D */
     const char *device_args[PC_MAX_DEVICE_ARGS];
     int ndevice_args;
 } MachineConfig;
@@ -74,6 +77,9 @@ enum {
 };
 
 typedef struct FwCfgState FwCfgState;
+typedef struct PICState PICState;
+typedef struct IOAPICState IOAPICState;
+typedef struct APICState APICState;
 
 struct Machine {
     MachineConfig cfg;
@@ -92,6 +98,10 @@ struct Machine {
     IrqLine gsi[PC_NUM_GSI];
     Chardev serial_chr;
     FwCfgState *fw_cfg;
+    /* userspace interrupt controllers (hw/intc), set when realized */
+    PICState *pic;
+    IOAPICState *ioapic;
+    APICState *apic[PC_MAX_CPUS];   /* by vCPU index */
 
     /* CPUs and accelerator */
     const AccelOps *accel;
@@ -108,6 +118,11 @@ struct Machine {
     /* run state */
     atomic_uint requests;
     int exit_status;
+    pthread_cond_t cond;         /* vCPU pause/halt/stop, with lock */
+    bool pause_requested;
+    int paused_cpus;
+    bool stopping;
+    int signal_fd;
 };
 
 /* Sets up RAM and the address spaces (no devices); usable from tests. */

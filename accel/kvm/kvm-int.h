@@ -1,0 +1,83 @@
+/*
+ * Private state of the KVM accelerator, shared by its files:
+ *   kvm.c        /dev/kvm, the VM, memory slots, the in-kernel irqchip, ops
+ *   kvm-vcpu.c   vCPU creation, the run loop, kicks, exit reports
+ *   kvm-cpuid.c  the CPUID table given to each vCPU
+ *   kvm-state.c  transfer of X86CPUState to and from KVM
+ * The ABI is the Linux KVM API (Documentation/virt/kvm/api.rst, API 12).
+ *
+ * Every ioctl goes through kvm_ioctl(), which returns the ioctl's result or
+ * -errno and never ends the process.
+ */
+#ifndef KITE_KVM_INT_H
+#define KITE_KVM_INT_H
+
+#include <linux/kvm.h>
+#include <signal.h>
+
+#include "accel/accel.h"
+#include "hw/pc/pc.h"
+
+#define KVM_API_VERSION_EXPECTED 12
+/* Hole below the BIOS for VMX's real-mode TSS (3 pages) and identity map. */
+#define KVM_TSS_ADDR        0xfeffd000ull
+#define KVM_IDENTITY_MAP    0xfeffc000ull
+#define KVM_KICK_SIGNAL     SIGUSR1
+#define KVM_MAX_MSRS        64
+
+typedef struct KvmSlot {
+    bool used;
+    uint32_t flags;              /* KVM_MEM_READONLY or 0 */
+    uint64_t gpa, size;
+    uint8_t *host;
+} KvmSlot;
+
+typedef struct KvmState {
+    Machine *machine;
+    int sys_fd, vm_fd;
+    int vcpu_mmap_size;
+    bool irqchip;                /* in-kernel PIC/IOAPIC/LAPIC/PIT */
+    bool cap_immediate_exit, cap_readonly_mem, cap_xsave, cap_xcrs;
+    bool cap_debugregs, cap_vcpu_events;
+    int xsave_size;              /* bytes of KVM_GET_XSAVE(2) data */
+    KvmSlot *slots;
+    int nslots;                  /* KVM_CAP_NR_MEMSLOTS */
+    bool warned_rom;
+} KvmState;
+
+typedef struct KvmVcpu {
+    KvmState *s;
+    int fd;
+    struct kvm_run *run;
+    bool io_pending;             /* an IN/MMIO read awaits KVM_RUN completion */
+    uint32_t msrs[KVM_MAX_MSRS]; /* MSRs transferred by get/set_state */
+    int nmsrs;
+    void *xsave;                 /* scratch buffer of xsave_size bytes */
+} KvmVcpu;
+
+/* kvm.c */
+int kvm_ioctl(int fd, unsigned long req, void *arg);
+int kvm_check_extension(KvmState *s, int cap);
+static inline KvmState *kvm_state(Machine *m)
+{
+    return m->accel_state;
+}
+
+/* kvm-vcpu.c */
+int kvm_vcpu_init(VCPU *cpu, Error *err);
+void kvm_vcpu_destroy(VCPU *cpu);
+VcpuExit kvm_vcpu_run(VCPU *cpu);
+void kvm_vcpu_kick(VCPU *cpu);
+void kvm_vcpu_complete_io(VCPU *cpu);
+int kvm_install_kick_handler(Error *err);
+const char *kvm_exit_reason_name(uint32_t reason);
+
+/* kvm-cpuid.c */
+int kvm_cpuid_setup(VCPU *cpu, Error *err);
+
+/* kvm-state.c */
+int kvm_state_probe_msrs(VCPU *cpu);
+int kvm_get_state(VCPU *cpu);
+int kvm_set_state(VCPU *cpu);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * Boot dispatch of the pc machine (-bios, -kernel, -initrd, -append) and
+ * the helpers the loaders share.
+ *
+ * -bios wins: the firmware starts at the reset vector and finds any
+ * -kernel through fw_cfg. Otherwise -kernel is a multiboot v1 image if it
+ * carries a multiboot header in its first 8 KiB (then -initrd is the
+ * module list), else a Linux bzImage. Every write to the guest goes
+ * through loader_write/loader_zero, which refuse anything but RAM.
+ *
+ * fw_cfg (when the machine has one) gets the kernel, initrd and command
+ * line sizes and the command line, as QEMU publishes them; with -bios it
+ * also gets the setup, kernel and initrd data so firmware can load them.
+ */
+#include "hw/pc/bootparam.h"
+#include "hw/pc/fw_cfg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool loader_ram_ok(Machine *m, uint64_t addr, uint64_t len)
+{
+    if (addr + len < addr) {
+        return false;
+    }
+    while (len) {
+        const FlatRange *fr = address_space_lookup(&m->mem, addr);
+        uint64_t n;
+
+        if (!fr || fr->mr->kind != MR_RAM) {
+            return false;
+        }
+        n = MIN(len, fr->size - (addr - fr->base));
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
+/* Copies (buf != NULL) or zero-fills one checked range, chunk by chunk. */
+static int loader_fill(Machine *m, uint64_t addr, const uint8_t *buf,
+                       uint64_t len)
+{
+    if (!loader_ram_ok(m, addr, len)) {
+        return -1;
+    }
+    while (len) {
+        const FlatRange *fr = address_space_lookup(&m->mem, addr);
+        uint64_t n = MIN(len, fr->size - (addr - fr->base));
+        uint8_t *host = address_space_get_ptr(&m->mem, addr, n, true);
+
+        if (!host) {
+            return -1;
+        }
+        if (buf) {
+            memcpy(host, buf, n);
+            buf += n;
+        } else {
+            memset(host, 0, n);
+        }
+        addr += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int loader_write(Machine *m, uint64_t addr, const void *buf, uint64_t len)
+{
+    return loader_fill(m, addr, buf, len);
+}
+
+int loader_zero(Machine *m, uint64_t addr, uint64_t len)
+{
+    return loader_fill(m, addr, NULL, len);
+}
+
+void loader_build_gdt(uint8_t gdt[BOOT_GDT_SIZE], bool long_mode)
+{
+    /* base 0, limit 0xfffff pages; P, S, DPL 0, G; code also L or D. */
+    uint64_t code = long_mode ? 0x00af9b000000ffffull : 0x00cf9b000000ffffull;
+    uint64_t data = 0x00cf93000000ffffull;
+
+    memset(gdt, 0, BOOT_GDT_SIZE);
+    st64le(gdt + BOOT_CS, code);
+    st64le(gdt + BOOT_DS, data);
+}
+
+void loader_cpu_flat32(X86CPUState *cpu, uint64_t gdt_addr)
+{
+    uint32_t code = SEG_P | SEG_S | SEG_CODE | SEG_R | SEG_A | SEG_DB | SEG_G;
+    uint32_t data = SEG_P | SEG_S | SEG_W | SEG_A | SEG_DB | SEG_G;
+
+    x86_cpu_state_reset(cpu);
+    x86_seg_set(&cpu->segs[R_CS], BOOT_CS, 0, 0xffffffff, code);
+    for (int i = 0; i < 6; i++) {
+        if (i != R_CS) {
+            x86_seg_set(&cpu->segs[i], BOOT_DS, 0, 0xffffffff, data);
+        }
+    }
+    cpu->gdt.base = gdt_addr;
+    cpu->gdt.limit = BOOT_GDT_SIZE - 1;
+    cpu->idt.base = 0;
+    cpu->idt.limit = 0;
+    cpu->cr0 = CR0_PE | CR0_ET;
+    cpu->rflags = RF_FIXED;
+    cpu->regs[R_EDX] = 0;
+    cpu->regs[R_ESP] = BOOT_STACK_TOP;
+}
+
+/* "kernel" + " " + append, as QEMU builds a multiboot command line. */
+static char *loader_multiboot_cmdline(const char *kernel, const char *append)
+{
+    if (append && *append) {
+        return xasprintf("%s %s", kernel, append);
+    }
+    return xstrdup(kernel);
+}
+
+/* Size of a bzImage's real-mode part, or 0 if img is not a bzImage. */
+static size_t loader_setup_size(const uint8_t *img, size_t size)
+{
+    size_t setup;
+
+    if (size < SH_HEADER + 4 || ld32le(img + SH_HEADER) != HDRS_MAGIC) {
+        return 0;
+    }
+    setup = ((size_t)(img[SH_SETUP_SECTS] ? img[SH_SETUP_SECTS] : 4) + 1) *
+            512;
+    return setup < size ? setup : 0;
+}
+
+static void loader_publish_fw_cfg(Machine *m, const uint8_t *kernel,
+                                  size_t ksize, const uint8_t *initrd,
+                                  size_t isize, const char *cmdline,
+                                  bool with_data)
+{
+    FwCfgState *s = m->fw_cfg;
+    size_t setup = loader_setup_size(kernel, ksize);
+
+    if (!s) {
+        return;
+    }
+    fw_cfg_add_i32(s, FW_CFG_SETUP_SIZE, (uint32_t)setup);
+    fw_cfg_add_i32(s, FW_CFG_KERNEL_SIZE, (uint32_t)(ksize - setup));
+    fw_cfg_add_i32(s, FW_CFG_INITRD_SIZE, (uint32_t)isize);
+    fw_cfg_add_i32(s, FW_CFG_CMDLINE_SIZE, (uint32_t)(strlen(cmdline) + 1));
+    fw_cfg_add_string(s, FW_CFG_CMDLINE_DATA, cmdline);
+    if (with_data) {
+        fw_cfg_add_bytes(s, FW_CFG_SETUP_DATA, kernel, setup);
+        fw_cfg_add_bytes(s, FW_CFG_KERNEL_DATA, kernel + setup, ksize - setup);
+        fw_cfg_add_bytes(s, FW_CFG_INITRD_DATA, initrd, isize);
+    }
+}
+
+/* Reads -initrd as one file (Linux boot), or nothing if absent. */
+static int loader_read_initrd(Machine *m, uint8_t **initrd, size_t *isize,
+                              Error *err)
+{
+    *initrd = NULL;
+    *isize = 0;
+    if (m->cfg.initrd &&
+        file_read_all(m->cfg.initrd, LOADER_MAX_INITRD, initrd, isize,
+                      err) < 0) {
+        error_prepend(err, "-initrd");
+        return -1;
+    }
+    return 0;
+}
+
+/* -bios with -kernel: the firmware loads the kernel through fw_cfg. */
+static int loader_publish_kernel(Machine *m, Error *err)
+{
+    uint8_t *img = NULL, *initrd = NULL;
+    size_t size = 0, isize = 0;
+
+    if (!m->cfg.kernel || !m->fw_cfg) {
+        return 0;
+    }
+    if (file_read_all(m->cfg.kernel, LOADER_MAX_KERNEL, &img, &size,
+                      err) < 0) {
+        error_prepend(err, "-kernel");
+        return -1;
+    }
+    if (loader_read_initrd(m, &initrd, &isize, err) < 0) {
+        free(img);
+        return -1;
+    }
+    loader_publish_fw_cfg(m, img, size, initrd, isize,
+                          m->cfg.append ? m->cfg.append : "", true);
+    free(img);
+    free(initrd);
+    return 0;
+}
+
+static int loader_boot_bios(Machine *m, Error *err)
+{
+    uint8_t *img = NULL;
+    size_t size = 0;
+    int ret;
+
+    if (file_read_all(m->cfg.bios, BIOS_MAX_SIZE, &img, &size, err) < 0) {
+        error_prepend(err, "-bios");
+        return -1;
+    }
+    ret = bios_load(m, img, size, &m->boot_state, err);
+    free(img);
+    if (ret < 0) {
+        error_prepend(err, "-bios '%s'", m->cfg.bios);
+        return -1;
+    }
+    return loader_publish_kernel(m, err);
+}
+
+static int loader_boot_linux(Machine *m, const uint8_t *img, size_t size,
+                             Error *err)
+{
+    const char *cmdline = m->cfg.append ? m->cfg.append : "";
+    uint8_t *initrd = NULL;
+    size_t isize = 0;
+    int ret;
+
+    if (loader_read_initrd(m, &initrd, &isize, err) < 0) {
+        return -1;
+    }
+    ret = linux_load(m, img, size, initrd, isize, cmdline, &m->boot_state,
+                     err);
+    if (ret == 0) {
+        loader_publish_fw_cfg(m, img, size, initrd, isize, cmdline, false);
+    }
+    free(initrd);
+    return ret;
+}
+
+static int loader_boot_kernel(Machine *m, Error *err)
+{
+    uint8_t *img = NULL;
+    size_t size = 0;
+    int ret;
+
+    if (file_read_all(m->cfg.kernel, LOADER_MAX_KERNEL, &img, &size,
+                      err) < 0) {
+        error_prepend(err, "-kernel");
+        return -1;
+    }
+    if (multiboot_detect(img, size)) {
+        char *cmdline = loader_multiboot_cmdline(m->cfg.kernel,
+                                                 m->cfg.append);
+        ret = multiboot_load(m, img, size, cmdline, m->cfg.initrd,
+                             &m->boot_state, err);
+        if (ret == 0) {
+            loader_publish_fw_cfg(m, img, size, NULL, 0, cmdline, false);
+        }
+        free(cmdline);
+    } else {
+        ret = loader_boot_linux(m, img, size, err);
+    }
+    free(img);
+    if (ret < 0) {
+        error_prepend(err, "-kernel '%s'", m->cfg.kernel);
+    }
+    return ret;
+}
+
+int pc_load_boot(Machine *m, Error *err)
+{
+    int ret;
+
+    m->have_boot_state = false;
+    if (m->cfg.bios) {
+        ret = loader_boot_bios(m, err);
+    } else if (m->cfg.kernel) {
+        ret = loader_boot_kernel(m, err);
+    } else {
+        return error_setg(err, "nothing to boot: give -kernel or -bios");
+    }
+    if (ret < 0) {
+        return -1;
+    }
+    m->have_boot_state = true;
+    return 0;
+}

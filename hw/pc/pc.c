@@ -1,0 +1,322 @@
+/*
+ * The `pc` machine: builds a Machine from a MachineConfig (memory,
+ * accelerator, devices, vCPUs, boot image), runs it until the guest or
+ * the user ends it, and resets it on request.
+ *
+ * Threads: the caller's thread runs the main loop (host input, timers,
+ * requests); each vCPU has its own thread (system/cpus.c).
+ */
+#include "hw/pc/pc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "hw/core/devtypes.h"
+#include "hw/pc/fw_cfg.h"
+#include "hw/pc/loader.h"
+#include "system/cpus.h"
+
+static void pc_wake_main_loop(void *opaque)
+{
+    Machine *m = opaque;
+    main_loop_wake(&m->loop);
+}
+
+static void pc_accel_set_irq(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    m->accel->set_irq(m, n, level);
+}
+
+static void pc_serial_quit(void *opaque)
+{
+    Machine *m = opaque;
+    machine_request_exit(m, 0);
+}
+
+static void pc_serial_input(void *opaque)
+{
+    Machine *m = opaque;
+    int fd = chardev_input_fd(&m->serial_chr);
+
+    chardev_handle_input(&m->serial_chr);
+    if (chardev_input_fd(&m->serial_chr) < 0) {
+        main_loop_remove_fd(&m->loop, fd);   /* input ended */
+    }
+}
+
+static void pc_signal_input(void *opaque)
+{
+    Machine *m = opaque;
+    struct signalfd_siginfo si;
+
+    if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+        error_report("terminating on signal %u", si.ssi_signo);
+        machine_request_exit(m, 0);
+    }
+}
+
+/* Tries each accelerator of a "kvm:tcg" list; the first that works wins. */
+static int pc_select_accel(Machine *m, Error *err)
+{
+    char *list = xstrdup(m->cfg.accel ? m->cfg.accel : "tcg");
+    char *save = NULL, reasons[1024] = "";
+    int ret = -1;
+
+    for (char *name = strtok_r(list, ":", &save); name;
+         name = strtok_r(NULL, ":", &save)) {
+        const AccelOps *a = accel_find(name);
+        Error e = { "" };
+
+        if (!a) {
+            if (!strcmp(name, "tcg")) {
+                snprintf(e.msg, sizeof(e.msg),
+                         "the TCG accelerator is not available yet");
+            } else {
+                error_setg(err, "unknown accelerator '%s' (choose kvm or tcg)",
+                           name);
+                goto out;
+            }
+        } else if (a->probe(&e) == 0 && a->init(m, &e) == 0) {
+            m->accel = a;
+            ret = 0;
+            goto out;
+        }
+        size_t n = strlen(reasons);
+        snprintf(reasons + n, sizeof(reasons) - n, "%s%s", n ? "; " : "",
+                 e.msg);
+    }
+    error_setg(err, "no accelerator could start: %s", reasons);
+out:
+    free(list);
+    return ret;
+}
+
+static int pc_create_devices(Machine *m, Error *err)
+{
+    static const struct {
+        const char *type, *props;
+    } builtin[] = {
+        { "isa-serial", "iobase=0x3f8,irq=4" },
+        { "mc146818rtc", "" },
+        { "port92", "" },
+        { "reset-control", "" },
+        { "i8042", "" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(builtin); i++) {
+        if (!device_create(m, builtin[i].type, m->root, builtin[i].props, err)) {
+            return -1;
+        }
+    }
+    if (!fw_cfg_init(m, err)) {
+        return -1;
+    }
+    for (int i = 0; i < m->cfg.ndevice_args; i++) {
+        char *arg = xstrdup(m->cfg.device_args[i]);
+        char *comma = strchr(arg, ',');
+        const DeviceType *t;
+
+        if (comma) {
+            *comma++ = '\0';
+        }
+        t = device_type_find(arg);
+        if (t && !t->user_creatable) {
+            error_setg(err, "device '%s' cannot be added with -device", arg);
+            free(arg);
+            return -1;
+        }
+        Device *d = device_create(m, arg, m->root, comma, err);
+        free(arg);
+        if (!d) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int pc_create_cpus(Machine *m, Error *err)
+{
+    for (int i = 0; i < m->cfg.smp; i++) {
+        VCPU *cpu = xzalloc(sizeof(*cpu));
+        cpu->index = i;
+        cpu->machine = m;
+        x86_cpu_state_reset(&cpu->env);
+        m->cpus[m->ncpus++] = cpu;
+        if (m->accel->vcpu_init(cpu, err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Puts every vCPU in its boot state and hands the state to the accelerator. */
+static int pc_load_cpu_state(Machine *m, Error *err)
+{
+    for (int i = 0; i < m->ncpus; i++) {
+        VCPU *cpu = m->cpus[i];
+        if (i == 0 && m->have_boot_state) {
+            cpu->env = m->boot_state;
+        } else {
+            x86_cpu_state_reset(&cpu->env);
+        }
+        if (m->accel->set_state(cpu) < 0) {
+            return error_setg(err, "cannot set the state of vCPU %d", i);
+        }
+    }
+    return 0;
+}
+
+static int pc_setup_signals(Machine *m)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    /* Blocked before any vCPU thread exists, so only the signalfd sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (m->signal_fd >= 0) {
+        main_loop_add_fd(&m->loop, m->signal_fd, pc_signal_input, m);
+    }
+    return 0;
+}
+
+Machine *machine_create(const MachineConfig *cfg, Error *err)
+{
+    Machine *m = xzalloc(sizeof(*m));
+
+    m->cfg = *cfg;
+    m->signal_fd = -1;
+    if (m->cfg.smp < 1) {
+        m->cfg.smp = 1;
+    }
+    log_init(&m->log);
+    m->log.mask = cfg->log_mask;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    timerlist_init(&m->timers);
+    m->timers.notify = pc_wake_main_loop;
+    m->timers.notify_opaque = m;
+    if (main_loop_init(&m->loop) < 0) {
+        error_setg(err, "cannot create the main loop: %s", strerror(errno));
+        goto fail;
+    }
+    if (cfg->log_file && log_set_file(&m->log, cfg->log_file, err) < 0) {
+        goto fail;
+    }
+    if (machine_init_memory(m, cfg->ram_size, err) < 0) {
+        goto fail;
+    }
+    if (chardev_open(&m->serial_chr, cfg->serial ? cfg->serial : "stdio",
+                     err) < 0) {
+        error_prepend(err, "-serial");
+        goto fail;
+    }
+    m->serial_chr.quit = pc_serial_quit;
+    m->serial_chr.quit_opaque = m;
+
+    m->root = device_new(m, &machine_root_type, NULL, "pc");
+    m->root->realized = true;
+
+    pthread_mutex_lock(&m->lock);
+    if (pc_select_accel(m, err) < 0) {
+        pthread_mutex_unlock(&m->lock);
+        goto fail;
+    }
+    if (m->accel->has_irqchip && m->accel->has_irqchip(m)) {
+        for (int i = 0; i < PC_NUM_GSI; i++) {
+            m->gsi[i] = (IrqLine){ pc_accel_set_irq, m, i };
+        }
+    }
+    if (pc_create_devices(m, err) < 0 || pc_create_cpus(m, err) < 0 ||
+        pc_load_boot(m, err) < 0 || pc_load_cpu_state(m, err) < 0) {
+        pthread_mutex_unlock(&m->lock);
+        goto fail;
+    }
+    pthread_mutex_unlock(&m->lock);
+
+    if (chardev_input_fd(&m->serial_chr) >= 0) {
+        main_loop_add_fd(&m->loop, chardev_input_fd(&m->serial_chr),
+                         pc_serial_input, m);
+    }
+    pc_setup_signals(m);
+    return m;
+
+fail:
+    machine_destroy(m);
+    return NULL;
+}
+
+static void pc_reset(Machine *m)
+{
+    Error err = { "" };
+
+    cpus_pause(m);
+    pthread_mutex_lock(&m->lock);
+    device_reset_tree(m->root);
+    if (pc_load_boot(m, &err) < 0 || pc_load_cpu_state(m, &err) < 0) {
+        error_report("reset failed: %s", err.msg);
+        machine_request_exit(m, 1);
+    }
+    pthread_mutex_unlock(&m->lock);
+    cpus_resume(m);
+}
+
+int machine_run(Machine *m)
+{
+    Error err = { "" };
+
+    if (cpus_start(m, &err) < 0) {
+        error_report("%s", err.msg);
+        return 1;
+    }
+    for (;;) {
+        unsigned req = atomic_load(&m->requests);
+        if (req & MACHINE_REQ_EXIT) {
+            break;
+        }
+        if (req & MACHINE_REQ_RESET) {
+            atomic_fetch_and(&m->requests, ~(unsigned)MACHINE_REQ_RESET);
+            log_mask(&m->log, LOG_INT, "machine reset\n");
+            pc_reset(m);
+            continue;
+        }
+        main_loop_wait(m, 1000);
+    }
+    cpus_stop(m);
+    return m->exit_status;
+}
+
+void machine_destroy(Machine *m)
+{
+    if (!m) {
+        return;
+    }
+    for (int i = 0; i < m->ncpus; i++) {
+        if (m->accel && m->accel->vcpu_destroy) {
+            m->accel->vcpu_destroy(m->cpus[i]);
+        }
+        free(m->cpus[i]);
+    }
+    if (m->root) {
+        device_destroy(m->root);
+    }
+    if (m->accel && m->accel->destroy) {
+        m->accel->destroy(m);
+    }
+    chardev_close(&m->serial_chr);
+    if (m->signal_fd >= 0) {
+        close(m->signal_fd);
+    }
+    main_loop_destroy(&m->loop);
+    machine_destroy_memory(m);
+    log_close(&m->log);
+    free(m);
+}

@@ -1,0 +1,52 @@
+# Guest test programs: small multiboot kernels (32-bit entry, then long
+# mode) built from tests/guest/*.c plus the runtime in tests/guest/lib/.
+# Each is linked as x86-64 at 1 MiB and wrapped in an ELF32 container, the
+# form multiboot loaders accept. `make check-guest` boots every guest under
+# every available accelerator and compares its output and exit status.
+
+GUEST_CC ?= $(CC)
+GUEST_LD ?= ld
+GUEST_OBJCOPY ?= objcopy
+GUEST_DIR := $(BUILD)/tests/guest
+GUEST_CFLAGS := -m64 -O2 -g -std=gnu11 -ffreestanding -fno-pic -fno-pie \
+                -mno-red-zone -mcmodel=small -mgeneral-regs-only \
+                -fno-stack-protector -fno-asynchronous-unwind-tables \
+                -fno-tree-loop-distribute-patterns -fno-builtin -nostdlib \
+                -Wall -Wextra -Wno-unused-parameter -Itests/guest
+GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 \
+                 -z noexecstack --no-warn-rwx-segments \
+                 -T tests/guest/lib/guest.ld
+
+GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
+GUEST_NAMES := $(GUEST_SRCS:tests/guest/%.c=%)
+GUEST_ELFS := $(GUEST_NAMES:%=$(GUEST_DIR)/%.elf)
+GUEST_LIB_OBJS := $(GUEST_DIR)/lib/crt0.o $(GUEST_DIR)/lib/runtime.o
+GUEST_HDRS := tests/guest/lib/guest.h
+
+$(GUEST_DIR)/lib/crt0.o: tests/guest/lib/crt0.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/%.o: tests/guest/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/%.elf64: $(GUEST_DIR)/%.o $(GUEST_LIB_OBJS) tests/guest/lib/guest.ld
+	@echo "  LD      $@"
+	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB_OBJS) $<
+
+$(GUEST_DIR)/%.elf: $(GUEST_DIR)/%.elf64
+	@echo "  OBJCOPY $@"
+	$(Q)$(GUEST_OBJCOPY) -O elf32-i386 $< $@
+
+.PRECIOUS: $(GUEST_DIR)/%.o $(GUEST_DIR)/%.elf64 $(GUEST_DIR)/lib/%.o
+
+.PHONY: guests check-guest
+guests: $(GUEST_ELFS)
+
+check-guest: $(BUILD)/kite $(GUEST_ELFS)
+	$(Q)tests/guest/run.sh --kite $(BUILD)/kite --dir $(GUEST_DIR) $(GUEST_NAMES)
+
+CHECK_TARGETS += check-guest

@@ -1,0 +1,438 @@
+/*
+ * Unit tests for the character backends: specs, the file backend,
+ * Ctrl-A escapes, held-back input, end of input and write retries.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "system/chardev.h"
+
+/* A front end with a settable amount of room. */
+typedef struct TestRx {
+    uint8_t buf[4096];
+    size_t len;
+    size_t room;
+    int quits, breaks, input_changes;
+} TestRx;
+
+static size_t rx_can_receive(void *opaque)
+{
+    TestRx *r = opaque;
+    return r->room;
+}
+
+static void rx_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    TestRx *r = opaque;
+    assert_true(len <= r->room);
+    memcpy(r->buf + r->len, buf, len);
+    r->len += len;
+    r->room -= len;
+}
+
+static void rx_quit(void *opaque)
+{
+    ((TestRx *)opaque)->quits++;
+}
+
+static void rx_break(void *opaque)
+{
+    ((TestRx *)opaque)->breaks++;
+}
+
+static void rx_input_changed(void *opaque)
+{
+    ((TestRx *)opaque)->input_changes++;
+}
+
+static char *make_temp_path(void)
+{
+    char *path = xstrdup("/tmp/kite-test-chardev-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    return path;
+}
+
+static size_t read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return n;
+}
+
+/* A chardev with escapes on and output to a temporary file. */
+static void open_mux_file(Chardev *c, TestRx *r, char **path)
+{
+    char *spec;
+    Error err;
+
+    *path = make_temp_path();
+    spec = xasprintf("file:%s", *path);
+    assert_int_equal(chardev_open(c, spec, &err), 0);
+    free(spec);
+    c->mux = true;
+    c->quit = rx_quit;
+    c->quit_opaque = r;
+    chardev_set_receiver(c, rx_can_receive, rx_receive, r);
+    chardev_set_break_handler(c, rx_break);
+}
+
+static void close_mux_file(Chardev *c, char *path)
+{
+    chardev_close(c);
+    unlink(path);
+    free(path);
+}
+
+static void test_file_backend(void **state)
+{
+    Chardev c;
+    char *path = make_temp_path();
+    char *spec = xasprintf("file:%s", path);
+    char buf[64];
+    Error err;
+
+    /* an existing file is truncated */
+    FILE *f = fopen(path, "w");
+    fputs("old contents that must disappear", f);
+    fclose(f);
+    assert_int_equal(chardev_open(&c, spec, &err), 0);
+    assert_int_equal(c.kind, CHARDEV_FILE);
+    assert_int_equal(chardev_input_fd(&c), -1);
+    chardev_write(&c, (const uint8_t *)"hello ", 6);
+    chardev_write(&c, (const uint8_t *)"world", 5);
+    chardev_close(&c);
+    chardev_close(&c);           /* twice is harmless */
+    assert_int_equal(read_file(path, buf, sizeof(buf)), 11);
+    assert_string_equal(buf, "hello world");
+    unlink(path);
+    free(spec);
+    free(path);
+}
+
+static void test_null_backends(void **state)
+{
+    Chardev c, zero;
+    Error err;
+
+    assert_int_equal(chardev_open(&c, "none", &err), 0);
+    assert_int_equal(c.kind, CHARDEV_NULL);
+    assert_int_equal(chardev_input_fd(&c), -1);
+    chardev_write(&c, (const uint8_t *)"x", 1);
+    chardev_close(&c);
+    assert_int_equal(chardev_open(&c, "null", &err), 0);
+    chardev_close(&c);
+    /* a zero-filled Chardev discards output (it must not write to fd 0) */
+    memset(&zero, 0, sizeof(zero));
+    chardev_write(&zero, (const uint8_t *)"x", 1);
+    assert_int_equal(chardev_input_fd(&zero), -1);
+}
+
+static void test_bad_specs(void **state)
+{
+    Chardev c;
+    Error err;
+
+    err.msg[0] = '\0';
+    assert_int_equal(chardev_open(&c, "bogus", &err), -1);
+    assert_non_null(strstr(err.msg, "bogus"));
+    assert_int_equal(chardev_open(&c, "file:", &err), -1);
+    assert_int_equal(chardev_open(&c, "", &err), -1);
+    assert_int_equal(chardev_open(&c, "stdio:extra", &err), -1);
+    assert_int_equal(chardev_open(&c, NULL, &err), -1);
+    assert_int_equal(chardev_open(&c, "file:/nonexistent-dir/x/y", &err), -1);
+    assert_non_null(strstr(err.msg, "serial: cannot open '/nonexistent-dir/x/y': "));
+    assert_non_null(strstr(err.msg, "No such file"));
+    assert_int_equal(chardev_open(&c, "file:/nonexistent-dir/x/y", NULL), -1);
+}
+
+static void test_escape_quit(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = sizeof(r.buf) };
+    char *path, out[512];
+
+    open_mux_file(&c, &r, &path);
+    chardev_feed(&c, (const uint8_t *)"ab\001xcd", 6);
+    assert_int_equal(r.quits, 1);
+    assert_int_equal(r.len, 4);
+    assert_memory_equal(r.buf, "abcd", 4);
+    read_file(path, out, sizeof(out));
+    assert_non_null(strstr(out, "kite: terminated"));
+    /* an escape split across two feeds */
+    chardev_feed(&c, (const uint8_t *)"\001", 1);
+    assert_int_equal(r.quits, 1);
+    chardev_feed(&c, (const uint8_t *)"x", 1);
+    assert_int_equal(r.quits, 2);
+    assert_int_equal(r.len, 4);
+    close_mux_file(&c, path);
+}
+
+static void test_escape_ctrl_a_and_others(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = sizeof(r.buf) };
+    char *path, out[1024];
+
+    open_mux_file(&c, &r, &path);
+    /* C-a C-a sends one C-a; unknown escapes vanish; C-a b is a break */
+    chardev_feed(&c, (const uint8_t *)"1\001\0012\001z3\001b4", 10);
+    assert_int_equal(r.len, 5);
+    assert_memory_equal(r.buf, "1\0012" "34", 5);
+    assert_int_equal(r.breaks, 1);
+    assert_int_equal(r.quits, 0);
+    read_file(path, out, sizeof(out));
+    assert_string_equal(out, "");
+    /* C-a h prints the help, C-a c says the monitor is not there yet */
+    chardev_feed(&c, (const uint8_t *)"\001h", 2);
+    read_file(path, out, sizeof(out));
+    assert_non_null(strstr(out, "C-a x"));
+    assert_non_null(strstr(out, "C-a h"));
+    assert_non_null(strstr(out, "C-a C-a"));
+    chardev_feed(&c, (const uint8_t *)"\001c", 2);
+    read_file(path, out, sizeof(out));
+    assert_non_null(strstr(out, "monitor is not available"));
+    assert_int_equal(r.len, 5);
+    close_mux_file(&c, path);
+}
+
+static void test_no_escapes_without_mux(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = sizeof(r.buf) };
+    Error err;
+
+    assert_int_equal(chardev_open(&c, "null", &err), 0);
+    c.quit = rx_quit;
+    c.quit_opaque = &r;
+    chardev_set_receiver(&c, rx_can_receive, rx_receive, &r);
+    chardev_feed(&c, (const uint8_t *)"\001x", 2);
+    assert_int_equal(r.quits, 0);
+    assert_int_equal(r.len, 2);
+    chardev_close(&c);
+}
+
+static void test_pending_delivery(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = 2 };
+    uint8_t big[100];
+    Error err;
+
+    assert_int_equal(chardev_open(&c, "null", &err), 0);
+    chardev_set_receiver(&c, rx_can_receive, rx_receive, &r);
+    chardev_feed(&c, (const uint8_t *)"abcdef", 6);
+    assert_int_equal(r.len, 2);
+    assert_int_equal(c.npending, 4);
+    /* new input queues behind what is pending, even if there is room */
+    r.room = 1;
+    chardev_feed(&c, (const uint8_t *)"g", 1);
+    assert_int_equal(r.len, 2);
+    chardev_flush_pending(&c);
+    assert_int_equal(r.len, 3);
+    r.room = 100;
+    chardev_flush_pending(&c);
+    assert_int_equal(r.len, 7);
+    assert_memory_equal(r.buf, "abcdefg", 7);
+    assert_int_equal(c.npending, 0);
+    /* more than pending can hold: the excess is dropped */
+    r.room = 0;
+    memset(big, 'q', sizeof(big));
+    chardev_feed(&c, big, sizeof(big));
+    assert_int_equal(c.npending, sizeof(c.pending));
+    r.room = 1000;
+    chardev_flush_pending(&c);
+    assert_int_equal(r.len, 7 + sizeof(c.pending));
+    chardev_close(&c);
+}
+
+static void test_pending_before_receiver(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = 10 };
+    Error err;
+
+    assert_int_equal(chardev_open(&c, "null", &err), 0);
+    chardev_feed(&c, (const uint8_t *)"early", 5);
+    assert_int_equal(c.npending, 5);
+    chardev_set_receiver(&c, rx_can_receive, rx_receive, &r);
+    assert_int_equal(r.len, 5);
+    assert_memory_equal(r.buf, "early", 5);
+    chardev_close(&c);
+}
+
+/* A stdio-kind chardev reading from a pipe instead of the real stdin. */
+static void open_pipe_input(Chardev *c, TestRx *r, int *wfd)
+{
+    int p[2];
+
+    assert_int_equal(pipe(p), 0);
+    memset(c, 0, sizeof(*c));
+    c->kind = CHARDEV_STDIO;
+    c->in_fd = p[0];
+    c->out_fd = -1;
+    c->mux = true;
+    chardev_set_receiver(c, rx_can_receive, rx_receive, r);
+    *wfd = p[1];
+}
+
+static void test_input_and_eof(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = sizeof(r.buf) };
+    int wfd, rfd;
+
+    open_pipe_input(&c, &r, &wfd);
+    rfd = c.in_fd;
+    c.input_changed = rx_input_changed;
+    c.input_changed_opaque = &r;
+    c.quit = rx_quit;
+    c.quit_opaque = &r;
+    assert_int_equal(chardev_input_fd(&c), rfd);
+    assert_int_equal(write(wfd, "hi\001x", 4), 4);
+    chardev_handle_input(&c);
+    assert_int_equal(r.len, 2);
+    assert_int_equal(r.quits, 1);
+    assert_int_equal(r.input_changes, 0);
+    close(wfd);
+    chardev_handle_input(&c);
+    assert_int_equal(chardev_input_fd(&c), -1);
+    assert_int_equal(r.input_changes, 1);
+    /* further calls do nothing */
+    chardev_handle_input(&c);
+    assert_int_equal(r.input_changes, 1);
+    close(rfd);
+}
+
+static void test_input_throttle(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = 0 };
+    uint8_t data[100];
+    int wfd, rfd;
+
+    open_pipe_input(&c, &r, &wfd);
+    rfd = c.in_fd;
+    c.input_changed = rx_input_changed;
+    c.input_changed_opaque = &r;
+    memset(data, 'k', sizeof(data));
+    assert_int_equal(write(wfd, data, sizeof(data)), (ssize_t)sizeof(data));
+    chardev_handle_input(&c);
+    assert_int_equal(c.npending, sizeof(c.pending));
+    assert_int_equal(chardev_input_fd(&c), -1);
+    assert_int_equal(r.input_changes, 1);
+    /* the front end takes some: the fd comes back */
+    r.room = 10;
+    chardev_flush_pending(&c);
+    assert_int_equal(r.len, 10);
+    assert_int_equal(chardev_input_fd(&c), rfd);
+    assert_int_equal(r.input_changes, 2);
+    /* only what fits in pending is read, so nothing is lost */
+    r.room = 1000;
+    chardev_handle_input(&c);
+    chardev_flush_pending(&c);
+    chardev_handle_input(&c);
+    assert_int_equal(r.len, sizeof(data));
+    close(wfd);
+    close(rfd);
+}
+
+static void test_input_full_without_hook(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = 0 };
+    uint8_t data[200];
+    int wfd, rfd;
+
+    open_pipe_input(&c, &r, &wfd);
+    rfd = c.in_fd;
+    memset(data, 'k', sizeof(data));
+    assert_int_equal(write(wfd, data, sizeof(data)), (ssize_t)sizeof(data));
+    /* no hook to pause polling: reads still drain the fd (no spinning) */
+    for (int i = 0; i < 4; i++) {
+        chardev_handle_input(&c);
+    }
+    assert_int_equal(c.npending, sizeof(c.pending));
+    assert_int_equal(chardev_input_fd(&c), rfd);
+    close(wfd);
+    chardev_handle_input(&c);
+    assert_int_equal(chardev_input_fd(&c), -1);
+    close(rfd);
+}
+
+typedef struct Drain {
+    int fd;
+    size_t total;
+} Drain;
+
+static void *drain_thread(void *opaque)
+{
+    Drain *d = opaque;
+    char buf[4096];
+    ssize_t n;
+
+    usleep(20000);               /* let the writer fill the pipe first */
+    while ((n = read(d->fd, buf, sizeof(buf))) > 0) {
+        d->total += (size_t)n;
+    }
+    return NULL;
+}
+
+static void test_write_retries_eagain(void **state)
+{
+    Chardev c;
+    Drain d = { 0 };
+    pthread_t th;
+    size_t len = 1 << 20;
+    uint8_t *data = xzalloc(len);
+    int p[2];
+
+    assert_int_equal(pipe(p), 0);
+    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    memset(&c, 0, sizeof(c));
+    c.kind = CHARDEV_STDIO;
+    c.in_fd = -1;
+    c.out_fd = p[1];
+    d.fd = p[0];
+    pthread_create(&th, NULL, drain_thread, &d);
+    chardev_write(&c, data, len);
+    close(p[1]);
+    pthread_join(th, NULL);
+    close(p[0]);
+    assert_int_equal(d.total, len);
+    free(data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_file_backend),
+        cmocka_unit_test(test_null_backends),
+        cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_escape_quit),
+        cmocka_unit_test(test_escape_ctrl_a_and_others),
+        cmocka_unit_test(test_no_escapes_without_mux),
+        cmocka_unit_test(test_pending_delivery),
+        cmocka_unit_test(test_pending_before_receiver),
+        cmocka_unit_test(test_input_and_eof),
+        cmocka_unit_test(test_input_throttle),
+        cmocka_unit_test(test_input_full_without_hook),
+        cmocka_unit_test(test_write_retries_eagain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
