@@ -24,7 +24,13 @@ static bool vcpu_wait_runnable(VCPU *cpu, bool dead)
 {
     Machine *m = cpu->machine;
 
-    while (m->pause_requested || m->stopping || dead) {
+    /*
+     * A pending machine request (reset, exit) is acted on by the main
+     * thread, which then pauses or stops us: wait for that instead of
+     * re-entering the guest.
+     */
+    while (m->pause_requested || m->stopping || dead ||
+           atomic_load(&m->requests)) {
         if (m->stopping) {
             return false;
         }

@@ -28,6 +28,7 @@
 
 struct TCGOptInfo {
     uint32_t gen;
+    uint32_t seq;           /* definition order: older copies are preferred */
     uint16_t prev_copy, next_copy;
     uint64_t z_mask;
     uint64_t o_mask;
@@ -37,7 +38,9 @@ typedef struct OptContext {
     TCGContext *s;
     TCGOptInfo *info;
     uint32_t gen;
+    uint32_t seq;
     uint64_t tmask;         /* all ones of the current op's output type */
+    bool unreachable;       /* after br/exit_tb/goto_ptr, until a label */
 } OptContext;
 
 typedef bool (*FoldFn)(OptContext *ctx, TCGOp *op);
@@ -59,6 +62,7 @@ static TCGOptInfo *ti(OptContext *ctx, TCGArg a)
 
     if (i->gen != ctx->gen) {
         i->gen = ctx->gen;
+        i->seq = 0;
         i->prev_copy = i->next_copy = (uint16_t)a;
         if (t->kind == TEMP_CONST) {
             i->z_mask = i->o_mask = t->val;
@@ -113,6 +117,7 @@ static void reset_temp(OptContext *ctx, TCGArg a)
     i->prev_copy = i->next_copy = (uint16_t)a;
     i->z_mask = type_mask(ot(ctx, a)->type);
     i->o_mask = 0;
+    i->seq = ++ctx->seq;
 }
 
 static void set_masks(OptContext *ctx, TCGArg a, uint64_t z, uint64_t o)
@@ -149,7 +154,8 @@ static TCGArg better_input(OptContext *ctx, TCGArg a)
         return c->index < TCG_MAX_TEMPS - 1 ? temp_arg(c) : a;
     }
     for (TCGArg i = ti(ctx, a)->next_copy; i != a; i = ti(ctx, i)->next_copy) {
-        if (kind_rank(ot(ctx, i)->kind) > kind_rank(ot(ctx, best)->kind)) {
+        int ri = kind_rank(ot(ctx, i)->kind), rb = kind_rank(ot(ctx, best)->kind);
+        if (ri > rb || (ri == rb && ti(ctx, i)->seq < ti(ctx, best)->seq)) {
             best = i;
         }
     }
@@ -311,11 +317,10 @@ static uint64_t eval_op64(TCGOpcode opc, uint64_t x, uint64_t y)
 uint64_t tcg_opt_eval(TCGOpcode opc, uint64_t x, uint64_t y);
 uint64_t tcg_opt_eval(TCGOpcode opc, uint64_t x, uint64_t y)
 {
-    if (opc == INDEX_op_extrl_i64_i32 || opc == INDEX_op_extrh_i64_i32 ||
-        !(tcg_op_defs[opc].flags & TCG_OPF_64BIT)) {
-        if (opc == INDEX_op_extrl_i64_i32 || opc == INDEX_op_extrh_i64_i32) {
-            return (uint32_t)eval_op64(opc, x, y);
-        }
+    if (opc == INDEX_op_extrl_i64_i32 || opc == INDEX_op_extrh_i64_i32) {
+        return (uint32_t)eval_op64(opc, x, y);
+    }
+    if (!(tcg_op_defs[opc].flags & TCG_OPF_64BIT)) {
         return (uint32_t)eval_op32(opc, (uint32_t)x, (uint32_t)y);
     }
     return eval_op64(opc, x, y);
@@ -708,7 +713,7 @@ static bool fold_count_zeros(OptContext *ctx, TCGOp *op)
     if (arg_is_const_val(ctx, op->args[1], 0)) {
         return opt_mov(ctx, op, op->args[0], op->args[2]);
     }
-    return fold_masks(ctx, op, (width * 2 - 1) | ti(ctx, op->args[2])->z_mask, 0);
+    return fold_masks(ctx, op, (width - 1) | ti(ctx, op->args[2])->z_mask, 0);
 }
 
 static bool fold_ctpop(OptContext *ctx, TCGOp *op)
@@ -851,6 +856,7 @@ static bool fold_brcond(OptContext *ctx, TCGOp *op)
         op->opc = INDEX_op_br;
         op->args[0] = op->args[3];
         op->nargs = 1;
+        ctx->unreachable = true;
     }
     return true;
 }
@@ -960,18 +966,17 @@ static void drop_unreachable(OptContext *ctx, TCGOp *op)
     tcg_op_remove(ctx->s, op);
 }
 
-/* Returns true when the label starts a new EBB (knowledge is dropped). */
-static bool opt_set_label(OptContext *ctx, TCGOp *op, bool *unreachable)
+/* A label some branch targets starts a new EBB: knowledge is dropped. */
+static void opt_set_label(OptContext *ctx, TCGOp *op)
 {
     TCGLabel *l = arg_label(ctx->s, op->args[0]);
 
     if (l->refs == 0) {
         tcg_op_remove(ctx->s, op);
-        return false;
+        return;
     }
-    *unreachable = false;
+    ctx->unreachable = false;
     ctx->gen++;
-    return true;
 }
 
 static void opt_rewrite_inputs(OptContext *ctx, TCGOp *op)
@@ -986,7 +991,6 @@ static void opt_rewrite_inputs(OptContext *ctx, TCGOp *op)
 void tcg_optimize(TCGContext *s)
 {
     OptContext ctx = { .s = s, .gen = 1 };
-    bool unreachable = false;
 
     if (!s->opt_info) {
         s->opt_info = xzalloc(TCG_MAX_TEMPS * sizeof(TCGOptInfo));
@@ -1002,32 +1006,18 @@ void tcg_optimize(TCGContext *s)
         FoldFn fn = fold_table[op->opc];
 
         if (op->opc == INDEX_op_set_label) {
-            opt_set_label(&ctx, op, &unreachable);
+            opt_set_label(&ctx, op);
             continue;
         }
-        if (unreachable) {
+        if (ctx.unreachable) {
             drop_unreachable(&ctx, op);
             continue;
         }
         opt_rewrite_inputs(&ctx, op);
         ctx.tmask = (flags & TCG_OPF_64BIT) ? ~0ull : 0xffffffffull;
-        if (fn) {
-            TCGOpcode opc = op->opc;
-            fn(&ctx, op);
-            /* a folded brcond may have become br */
-            if (opc != INDEX_op_br && tcg_op_defs[opc].flags &
-                TCG_OPF_COND_BRANCH) {
-                flags = 0;
-                if (next && next->prev != op) {
-                    continue;   /* removed */
-                }
-                flags = tcg_op_defs[op->opc].flags;
-            }
-        } else {
-            fold_unknown(&ctx, op);
-        }
+        (fn ? fn : fold_unknown)(&ctx, op);
         if (flags & TCG_OPF_NO_FALLTHROUGH) {
-            unreachable = true;
+            ctx.unreachable = true;
         }
     }
 }

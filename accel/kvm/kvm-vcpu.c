@@ -232,6 +232,31 @@ static void kvm_handle_mmio(VCPU *cpu, struct kvm_run *run)
     v->io_pending = !run->mmio.is_write;
 }
 
+/* The bytes of the instruction KVM failed to emulate, when it gives them. */
+static void kvm_report_insn(struct kvm_run *run, FILE *f)
+{
+#ifdef KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES
+    unsigned n;
+
+    if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+        run->internal.ndata < 3 ||
+        !(run->emulation_failure.flags &
+          KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+        return;
+    }
+    n = MIN(run->emulation_failure.insn_size,
+            (unsigned)sizeof(run->emulation_failure.insn_bytes));
+    fprintf(f, "  instruction bytes:");
+    for (unsigned i = 0; i < n; i++) {
+        fprintf(f, " %02x", run->emulation_failure.insn_bytes[i]);
+    }
+    fprintf(f, "\n");
+#else
+    (void)run;
+    (void)f;
+#endif
+}
+
 static void kvm_report_details(VCPU *cpu, struct kvm_run *run, FILE *f)
 {
     switch (run->exit_reason) {
@@ -244,6 +269,7 @@ static void kvm_report_details(VCPU *cpu, struct kvm_run *run, FILE *f)
             fprintf(f, "  data[%u] = 0x%016llx\n", i,
                     (unsigned long long)run->internal.data[i]);
         }
+        kvm_report_insn(run, f);
         break;
     }
     case KVM_EXIT_FAIL_ENTRY:

@@ -247,9 +247,9 @@ static int kvm_setup_irqchip(KvmState *s, Error *err)
     int ret;
 
     if (want == 0) {
-        log_mask(&s->machine->log, LOG_KVM,
-                 "kvm: kernel_irqchip=off: no PIC/IOAPIC/PIT until the "
-                 "userspace models exist; the guest gets no interrupts\n");
+        error_report("kvm: kernel_irqchip=off: there are no userspace "
+                     "PIC/IOAPIC/PIT models yet, so the guest gets no "
+                     "interrupts");
         return 0;
     }
     ret = kvm_ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, NULL);

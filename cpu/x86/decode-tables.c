@@ -29,8 +29,9 @@
 #define Ev OP(E, v)
 #define Ey OP(E, y)
 #define Evw OP(E, vw)
-#define Eyb OP(E, yb)
-#define Eyw OP(E, yw)
+#define Edb OP(E, db)
+#define Edw OP(E, dw)
+#define Ezw OP(E, zw)
 #define Gb OP(G, b)
 #define Gw OP(G, w)
 #define Gd OP(G, d)
@@ -105,6 +106,9 @@
 #define sDS FIX(SEG, w, 3)
 #define sFS FIX(SEG, w, 4)
 #define sGS FIX(SEG, w, 5)
+#define rAXa FIX(REG, as, 0)
+#define ECX FIX(REG, d, 1)
+#define EAX FIX(REG, d, 0)
 #define ONE OP(ONE, b)
 #define ST0 OP(ST0, t)
 #define STi OP(STI, t)
@@ -136,7 +140,8 @@
 #define PFX(...) SW(PFX, 4, __VA_ARGS__)          /* none, 66, F3, F2 */
 #define MODE(...) SW(MODE, 2, __VA_ARGS__)        /* legacy, 64-bit */
 #define REXW(...) SW(REXW, 2, __VA_ARGS__)        /* W=0, W=1 */
-#define SWT(kind, tbl) { .mnem = X86_M_INVALID, .sw = X86_SW_##kind, .sub = tbl }
+#define SWT(kind, tbl) \
+    { .mnem = X86_M_INVALID, .sw = X86_SW_##kind, .sub = tbl }
 
 /* MMX form without prefix, SSE2 form with 66 */
 #define MX(m) PFX(F(m, MMX, 0, Pq, Qq), F(m, SSE2, 0, Vx, Wx), U, U)
@@ -227,43 +232,35 @@ static const X86OpEntry x87_df_reg[64] = {
 
 #define X87(regtbl, ...) MOD(__VA_ARGS__, SWT(X87, regtbl))
 
-#define X87_D8 \
-    X87(x87_d8_reg, \
-    REG8(X87F(FADD, 0, Md), X87F(FMUL, 0, Md), X87F(FCOM, 0, Md), X87F(FCOMP, 0, Md), \
-             X87F(FSUB, 0, Md), X87F(FSUBR, 0, Md), X87F(FDIV, 0, Md), X87F(FDIVR, 0, Md)))
-#define X87_D9 \
-    X87(x87_d9_reg, \
+/* memory forms by ModRM.reg: M(op0) ... M(op7) with one memory size */
+#define X87M(sz, m0, m1, m2, m3, m4, m5, m6, m7) \
+    REG8(X87F(m0, 0, M##sz), X87F(m1, 0, M##sz), X87F(m2, 0, M##sz), \
+         X87F(m3, 0, M##sz), X87F(m4, 0, M##sz), X87F(m5, 0, M##sz), \
+         X87F(m6, 0, M##sz), X87F(m7, 0, M##sz))
+
+#define X87_D8 X87(x87_d8_reg, \
+    X87M(d, FADD, FMUL, FCOM, FCOMP, FSUB, FSUBR, FDIV, FDIVR))
+#define X87_D9 X87(x87_d9_reg, \
     REG8(X87F(FLD, 0, Md), U, X87F(FST, 0, Md), X87F(FSTP, 0, Md), \
-             X87F(FLDENV, 0, Menv), X87F(FLDCW, 0, Mw), X87F(FNSTENV, 0, Menv), \
-             X87F(FNSTCW, 0, Mw)))
-#define X87_DA \
-    X87(x87_da_reg, \
-    REG8(X87F(FIADD, 0, Md), X87F(FIMUL, 0, Md), X87F(FICOM, 0, Md), \
-             X87F(FICOMP, 0, Md), X87F(FISUB, 0, Md), X87F(FISUBR, 0, Md), \
-             X87F(FIDIV, 0, Md), X87F(FIDIVR, 0, Md)))
-#define X87_DB \
-    X87(x87_db_reg, \
+         X87F(FLDENV, 0, Menv), X87F(FLDCW, 0, Mw), \
+         X87F(FNSTENV, 0, Menv), X87F(FNSTCW, 0, Mw)))
+#define X87_DA X87(x87_da_reg, \
+    X87M(d, FIADD, FIMUL, FICOM, FICOMP, FISUB, FISUBR, FIDIV, FIDIVR))
+#define X87_DB X87(x87_db_reg, \
     REG8(X87F(FILD, 0, Md), F(FISTTP, SSE3, 0, Md), X87F(FIST, 0, Md), \
-             X87F(FISTP, 0, Md), U, X87F(FLD, 0, Mt), U, X87F(FSTP, 0, Mt)))
-#define X87_DC \
-    X87(x87_dc_reg, \
-    REG8(X87F(FADD, 0, Mq), X87F(FMUL, 0, Mq), X87F(FCOM, 0, Mq), X87F(FCOMP, 0, Mq), \
-             X87F(FSUB, 0, Mq), X87F(FSUBR, 0, Mq), X87F(FDIV, 0, Mq), X87F(FDIVR, 0, Mq)))
-#define X87_DD \
-    X87(x87_dd_reg, \
+         X87F(FISTP, 0, Md), U, X87F(FLD, 0, Mt), U, X87F(FSTP, 0, Mt)))
+#define X87_DC X87(x87_dc_reg, \
+    X87M(q, FADD, FMUL, FCOM, FCOMP, FSUB, FSUBR, FDIV, FDIVR))
+#define X87_DD X87(x87_dd_reg, \
     REG8(X87F(FLD, 0, Mq), F(FISTTP, SSE3, 0, Mq), X87F(FST, 0, Mq), \
-             X87F(FSTP, 0, Mq), X87F(FRSTOR, 0, Mfsave), U, X87F(FNSAVE, 0, Mfsave), \
-             X87F(FNSTSW, 0, Mw)))
-#define X87_DE \
-    X87(x87_de_reg, \
-    REG8(X87F(FIADD, 0, Mw), X87F(FIMUL, 0, Mw), X87F(FICOM, 0, Mw), \
-             X87F(FICOMP, 0, Mw), X87F(FISUB, 0, Mw), X87F(FISUBR, 0, Mw), \
-             X87F(FIDIV, 0, Mw), X87F(FIDIVR, 0, Mw)))
-#define X87_DF \
-    X87(x87_df_reg, \
+         X87F(FSTP, 0, Mq), X87F(FRSTOR, 0, Mfsave), U, \
+         X87F(FNSAVE, 0, Mfsave), X87F(FNSTSW, 0, Mw)))
+#define X87_DE X87(x87_de_reg, \
+    X87M(w, FIADD, FIMUL, FICOM, FICOMP, FISUB, FISUBR, FIDIV, FIDIVR))
+#define X87_DF X87(x87_df_reg, \
     REG8(X87F(FILD, 0, Mw), F(FISTTP, SSE3, 0, Mw), X87F(FIST, 0, Mw), \
-             X87F(FISTP, 0, Mw), X87F(FBLD, 0, Mt), X87F(FILD, 0, Mq), X87F(FBSTP, 0, Mt), \
-             X87F(FISTP, 0, Mq)))
+         X87F(FISTP, 0, Mw), X87F(FBLD, 0, Mt), X87F(FILD, 0, Mq), \
+         X87F(FBSTP, 0, Mt), X87F(FISTP, 0, Mq)))
 
 /* ---- one-byte map (SDM Table A-2) ---- */
 
@@ -307,7 +304,7 @@ const X86OpEntry x86_map_1b[256] = {
     [0x88] = N(MOV, 0, Eb, Gb), [0x89] = N(MOV, 0, Ev, Gv),
     [0x8a] = N(MOV, 0, Gb, Eb), [0x8b] = N(MOV, 0, Gv, Ev),
     [0x8c] = N(MOV, 0, Evw, Sw), [0x8d] = N(LEA, 0, Gv, M0),
-    [0x8e] = N(MOV, 0, Sw, Ew),
+    [0x8e] = N(MOV, 0, Sw, Evw),
     [0x8f] = REG8(N(POP, D64, Ev), U, U, U, U, U, U, U),
     [0x90] = SW(REXB, 2, PFX(N(NOP, 0), N(NOP, 0), N(PAUSE, 0), N(NOP, 0)),
                 N(XCHG, 0, Zv, rAX)),
@@ -381,9 +378,10 @@ const X86OpEntry x86_map_1b[256] = {
             F(VMFUNC, VMX, 0), F(XEND, RTM, 0), F(XTEST, RTM, 0), \
             F(ENCLU, SGX, 0))), \
     MOD(N(LIDT, 0, Ms), \
-        RM8(F(VMRUN, SVM, 0), F(VMMCALL, SVM, 0), F(VMLOAD, SVM, 0), \
-            F(VMSAVE, SVM, 0), F(STGI, SVM, 0), F(CLGI, SVM, 0), \
-            F(SKINIT, SVM, 0), F(INVLPGA, SVM, 0))), \
+        RM8(F(VMRUN, SVM, 0, rAXa), F(VMMCALL, SVM, 0), \
+            F(VMLOAD, SVM, 0, rAXa), F(VMSAVE, SVM, 0, rAXa), \
+            F(STGI, SVM, 0), F(CLGI, SVM, 0), F(SKINIT, SVM, 0, EAX), \
+            F(INVLPGA, SVM, 0, rAXa, ECX))), \
     N(SMSW, 0, Evw), \
     MOD(U, RM8(U, U, U, U, U, U, F(RDPKRU, PKU, 0), F(WRPKRU, PKU, 0))), \
     N(LMSW, 0, Ew), \
@@ -436,14 +434,14 @@ const X86OpEntry x86_map_1b[256] = {
 /* group 16 (0F 18): prefetch hints; the other encodings are hint NOPs */
 #define GRP16 MOD(REG8(F(PREFETCHNTA, SSE, 0, Mb), F(PREFETCHT0, SSE, 0, Mb), \
                        F(PREFETCHT1, SSE, 0, Mb), F(PREFETCHT2, SSE, 0, Mb), \
-                       N(NOP, 0, Ev), N(NOP, 0, Ev), N(NOP, 0, Ev), \
-                       N(NOP, 0, Ev)), \
-                  N(NOP, 0, Ev))
+                       N(NOP, 0, Ev, Gv), N(NOP, 0, Ev, Gv), \
+                       N(NOP, 0, Ev, Gv), N(NOP, 0, Ev, Gv)), \
+                  N(NOP, 0, Ev, Gv))
 
 const X86OpEntry x86_map_0f[256] = {
     [0x00] = GRP6,
     [0x01] = GRP7,
-    [0x02] = N(LAR, 0, Gv, Ew), [0x03] = N(LSL, 0, Gv, Ew),
+    [0x02] = N(LAR, 0, Gv, Ezw), [0x03] = N(LSL, 0, Gv, Ezw),
     [0x05] = F(SYSCALL, SYSCALL, O64 | BR), [0x06] = N(CLTS, 0),
     [0x07] = F(SYSRET, SYSCALL, O64 | BR), [0x08] = N(INVD, 0),
     [0x09] = N(WBINVD, 0), [0x0b] = N(UD2, 0),
@@ -463,9 +461,12 @@ const X86OpEntry x86_map_0f[256] = {
                  F(MOVHPD, SSE2, 0, Vx, Mq), F(MOVSHDUP, SSE3, 0, Vx, Wx), U),
     [0x17] = PFX(F(MOVHPS, SSE, 0, Mq, Vx), F(MOVHPD, SSE2, 0, Mq, Vx), U, U),
     [0x18] = GRP16,
-    [0x19 ... 0x1f] = N(NOP, 0, Ev),
-    [0x20] = N(MOV, MODREG, Ry, Cy), [0x21] = N(MOV, MODREG, Ry, Dy),
-    [0x22] = N(MOV, MODREG, Cy, Ry), [0x23] = N(MOV, MODREG, Dy, Ry),
+    [0x19 ... 0x1f] = N(NOP, 0, Ev, Gv),
+    /* MOV to/from CR and DR: mod is ignored, 64-bit operands in 64-bit */
+    [0x20] = N(MOV, MODREG | F64, Ry, Cy),
+    [0x21] = N(MOV, MODREG | F64, Ry, Dy),
+    [0x22] = N(MOV, MODREG | F64, Cy, Ry),
+    [0x23] = N(MOV, MODREG | F64, Dy, Ry),
     [0x28] = PFX(F(MOVAPS, SSE, 0, Vx, Wx), F(MOVAPD, SSE2, 0, Vx, Wx), U, U),
     [0x29] = PFX(F(MOVAPS, SSE, 0, Wx, Vx), F(MOVAPD, SSE2, 0, Wx, Vx), U, U),
     [0x2a] = PFX(F(CVTPI2PS, SSE, 0, Vx, Qq), F(CVTPI2PD, SSE2, 0, Vx, Qq),
@@ -484,7 +485,7 @@ const X86OpEntry x86_map_0f[256] = {
     [0x34] = F(SYSENTER, SEP, BR), [0x35] = F(SYSEXIT, SEP, BR),
     [0x37] = F(GETSEC, SMX, 0),
     [0x40 ... 0x4f] = F(CMOVCC, CMOV, 0, Gv, Ev),
-    [0x50] = PFX(F(MOVMSKPS, SSE, 0, Gy, Ux), F(MOVMSKPD, SSE2, 0, Gy, Ux),
+    [0x50] = PFX(F(MOVMSKPS, SSE, 0, Gd, Ux), F(MOVMSKPD, SSE2, 0, Gd, Ux),
                  U, U),
     [0x51] = PSD4(SQRT),
     [0x52] = PFX(F(RSQRTPS, SSE, 0, Vx, Wx), U, F(RSQRTSS, SSE, 0, Vx, Wss), U),
@@ -549,10 +550,10 @@ const X86OpEntry x86_map_0f[256] = {
     [0xc2] = PFX(F(CMPPS, SSE, 0, Vx, Wx, Ib), F(CMPPD, SSE2, 0, Vx, Wx, Ib),
                  F(CMPSS, SSE, 0, Vx, Wss, Ib), F(CMPSD, SSE2, 0, Vx, Wsd, Ib)),
     [0xc3] = PFX(F(MOVNTI, SSE2, 0, My, Gy), U, U, U),
-    [0xc4] = PFX(F(PINSRW, SSE, 0, Pq, Eyw, Ib),
-                 F(PINSRW, SSE2, 0, Vx, Eyw, Ib), U, U),
-    [0xc5] = PFX(F(PEXTRW, SSE, 0, Gy, Nq, Ib),
-                 F(PEXTRW, SSE2, 0, Gy, Ux, Ib), U, U),
+    [0xc4] = PFX(F(PINSRW, SSE, 0, Pq, Edw, Ib),
+                 F(PINSRW, SSE2, 0, Vx, Edw, Ib), U, U),
+    [0xc5] = PFX(F(PEXTRW, SSE, 0, Gd, Nq, Ib),
+                 F(PEXTRW, SSE2, 0, Gd, Ux, Ib), U, U),
     [0xc6] = PFX(F(SHUFPS, SSE, 0, Vx, Wx, Ib), F(SHUFPD, SSE2, 0, Vx, Wx, Ib),
                  U, U),
     [0xc7] = MOD(GRP9_MEM, GRP9_REG),
@@ -563,7 +564,7 @@ const X86OpEntry x86_map_0f[256] = {
     [0xd4] = MX(PADDQ), [0xd5] = MX(PMULLW),
     [0xd6] = PFX(U, F(MOVQ, SSE2, 0, Wq, Vx), F(MOVQ2DQ, SSE2, 0, Vx, Nq),
                  F(MOVDQ2Q, SSE2, 0, Pq, Ux)),
-    [0xd7] = PFX(F(PMOVMSKB, SSE, 0, Gy, Nq), F(PMOVMSKB, SSE2, 0, Gy, Ux),
+    [0xd7] = PFX(F(PMOVMSKB, SSE, 0, Gd, Nq), F(PMOVMSKB, SSE2, 0, Gd, Ux),
                  U, U),
     [0xd8] = MX(PSUBUSB), [0xd9] = MX(PSUBUSW), [0xda] = MX(PMINUB),
     [0xdb] = MX(PAND), [0xdc] = MX(PADDUSB), [0xdd] = MX(PADDUSW),
@@ -642,9 +643,9 @@ const X86OpEntry x86_map_0f3a[256] = {
     [0x0e] = S41(PBLENDW, Vx, Wx, Ib),
     [0x0f] = PFX(F(PALIGNR, SSSE3, 0, Pq, Qq, Ib),
                  F(PALIGNR, SSSE3, 0, Vx, Wx, Ib), U, U),
-    [0x14] = S41(PEXTRB, Eyb, Vx, Ib), [0x15] = S41(PEXTRW, Eyw, Vx, Ib),
+    [0x14] = S41(PEXTRB, Edb, Vx, Ib), [0x15] = S41(PEXTRW, Edw, Vx, Ib),
     [0x16] = S41(PEXTRD, Ey, Vx, Ib), [0x17] = S41(EXTRACTPS, Ed, Vx, Ib),
-    [0x20] = S41(PINSRB, Vx, Eyb, Ib), [0x21] = S41(INSERTPS, Vx, Wd, Ib),
+    [0x20] = S41(PINSRB, Vx, Edb, Ib), [0x21] = S41(INSERTPS, Vx, Wd, Ib),
     [0x22] = S41(PINSRD, Vx, Ey, Ib),
     [0x40] = S41(DPPS, Vx, Wx, Ib), [0x41] = S41(DPPD, Vx, Wx, Ib),
     [0x42] = S41(MPSADBW, Vx, Wx, Ib),

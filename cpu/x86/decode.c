@@ -196,6 +196,7 @@ static const X86OpEntry *dec_walk(Decoder *d, const X86OpEntry *e)
             break;
         case X86_SW_PFX:
             d->mand_pfx = pfx_key(in);
+            in->mand_pfx = d->mand_pfx;
             e = &e->sub[d->mand_pfx];
             break;
         case X86_SW_MODE:
@@ -252,14 +253,21 @@ static unsigned dec_size_bytes(const X86Insn *in, unsigned sc, bool is_reg)
     case X86_S_dq: return 16;
     case X86_S_t: return 10;
     case X86_S_v: return os;
-    case X86_S_z: return os == 2 ? 2 : 4;
+    case X86_S_z:
+        /* REX.W does not widen a z-sized register or string operand */
+        if (os == 8) {
+            return (in->prefixes & X86_P_OPSIZE) ? 2 : 4;
+        }
+        return os;
     case X86_S_y: return y;
     case X86_S_p: return os + 2;
     case X86_S_a: return os * 2;
     case X86_S_s: return in->mode == 64 ? 10 : 6;
     case X86_S_vw: return is_reg ? os : 2;
-    case X86_S_yb: return is_reg ? y : 1;
-    case X86_S_yw: return is_reg ? y : 2;
+    case X86_S_db: return is_reg ? 4 : 1;
+    case X86_S_dw: return is_reg ? 4 : 2;
+    case X86_S_zw: return is_reg ? (os == 2 ? 2 : 4) : 2;
+    case X86_S_as: return in->addr_size == 8 ? 8 : 4;
     case X86_S_env: return os == 2 ? 14 : 28;
     case X86_S_fsave: return os == 2 ? 94 : 108;
     case X86_S_512: return 512;
@@ -712,6 +720,7 @@ static int dec_fail(Decoder *d, int reason)
     d->insn->len = d->pos;
     d->insn->ud_reason = reason;
     d->insn->mnem = X86_M_INVALID;
+    d->insn->entry = NULL;
     return X86_DECODE_UD;
 }
 
@@ -769,6 +778,7 @@ int x86_decode(X86Insn *insn, const uint8_t *bytes, size_t avail, int mode)
         return dec_fail(&d, d.mand_pfx > 0 ? X86_UD_PREFIX : X86_UD_OPCODE);
     }
     insn->mnem = e->mnem;
+    insn->entry = e;
     insn->feature = e->feature;
     insn->flags = e->flags | (d.mand_pfx >= 0 ? X86_F_SSE : 0);
     dec_sizes(insn);

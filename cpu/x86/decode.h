@@ -105,8 +105,10 @@ typedef enum X86OpSize {
     X86_S_a,    /* BOUND pair of words or dwords */
     X86_S_s,    /* pseudo-descriptor: 6 bytes, 10 in 64-bit mode */
     X86_S_vw,   /* register: v; memory: word (MOV Ev,Sw; SLDT ...) */
-    X86_S_yb,   /* register: y; memory: byte (PEXTRB, PINSRB) */
-    X86_S_yw,   /* register: y; memory: word (PEXTRW, PINSRW) */
+    X86_S_db,   /* register: dword; memory: byte (PEXTRB, PINSRB) */
+    X86_S_dw,   /* register: dword; memory: word (PEXTRW, PINSRW) */
+    X86_S_zw,   /* register: z; memory: word (LAR, LSL) */
+    X86_S_as,   /* rAX of VMRUN etc.: 64-bit with 64-bit addressing, else 32 */
     X86_S_env,  /* x87 environment: 14 or 28 bytes */
     X86_S_fsave,/* x87 state: 94 or 108 bytes */
     X86_S_512,  /* FXSAVE area */
@@ -239,9 +241,11 @@ typedef struct X86Insn {
     uint16_t mnem;          /* X86Mnem */
     uint8_t feature;        /* X86Feature */
     uint8_t ud_reason;      /* X86UdReason when X86_DECODE_UD */
+    uint8_t mand_pfx;       /* mandatory prefix: 0 none, 1 66, 2 F3, 3 F2 */
     uint16_t flags;         /* X86_F_* of the entry */
     uint8_t disp_off, imm_off;  /* byte offsets (0: none) */
     X86Operand ops[4];
+    const struct X86OpEntry *entry; /* the table leaf (NULL for #UD) */
 } X86Insn;
 
 /*
@@ -249,6 +253,21 @@ typedef struct X86Insn {
  * Returns its length (1..15) or a negative X86_DECODE_* code.
  */
 int x86_decode(X86Insn *insn, const uint8_t *bytes, size_t avail, int mode);
+
+/*
+ * Target of a relative operand (X86_OPK_REL) of an instruction at pc:
+ * next instruction pointer plus the displacement, truncated to 16 or 32
+ * bits when the operand size is (Jcc/JMP/CALL pages: "IF OperandSize").
+ */
+static inline uint64_t x86_insn_rel_target(const X86Insn *in, uint64_t pc,
+                                           const X86Operand *o)
+{
+    uint64_t t = pc + in->len + o->imm;
+    if (in->op_size == 2) {
+        return t & 0xffff;
+    }
+    return in->op_size == 4 ? (t & 0xffffffffu) : t;
+}
 
 /* Lower-case mnemonic name ("add"), or "(bad)". */
 const char *x86_mnem_name(unsigned mnem);

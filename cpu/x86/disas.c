@@ -209,7 +209,7 @@ static int fmt_operand(const X86Insn *in, const X86Operand *o, uint64_t pc,
         return snprintf(buf, size, "0x%" PRIx64, o->imm & size_mask(o->size));
     case X86_OPK_REL:
         return snprintf(buf, size, "0x%" PRIx64,
-                        (pc + in->len + o->imm) & size_mask(in->op_size));
+                        x86_insn_rel_target(in, pc, o));
     case X86_OPK_FAR:
         return snprintf(buf, size, "0x%x:0x%" PRIx64, o->far_seg, o->imm);
     default:

@@ -636,7 +636,7 @@ static bool serial_state_valid(const SerialState *t)
 static int serial_load(Device *dev, SaveBuf *b, Error *err)
 {
     SerialState *s = container_of(dev, SerialState, dev);
-    SerialState t = *s;
+    SerialState t = *s;          /* loaded into a copy, kept only if valid */
     bool timer_armed = false;
     int bad = 0;
 
@@ -668,7 +668,7 @@ static int serial_load(Device *dev, SaveBuf *b, Error *err)
     *s = t;
     s->char_ns = serial_char_ns(s);
     timer_del(&s->timeout_timer);
-    if (timer_armed) {
+    if (timer_armed) {           /* a running timeout starts over */
         serial_restart_timeout(s);
         s->timeout_ipending = t.timeout_ipending;
     }

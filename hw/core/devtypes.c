@@ -20,5 +20,9 @@ const DeviceType *const kite_device_types[] = {
     &reset_control_type,
     &i8042_type,
     &mc146818rtc_type,
+    &pic_type,
+    &ioapic_type,
+    &apic_type,
+    &pit_type,
     NULL,
 };

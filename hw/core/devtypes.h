@@ -16,5 +16,9 @@ extern const DeviceType port92_type;
 extern const DeviceType reset_control_type;
 extern const DeviceType i8042_type;
 extern const DeviceType mc146818rtc_type;
+extern const DeviceType pic_type;
+extern const DeviceType ioapic_type;
+extern const DeviceType apic_type;
+extern const DeviceType pit_type;
 
 #endif

@@ -17,15 +17,35 @@
  */
 int pc_load_boot(Machine *m, Error *err);
 
+/*
+ * Loads a bzImage (boot protocol 2.06+) with an optional initrd (NULL or
+ * isize 0: none) and command line (NULL: empty) into guest RAM, and sets
+ * cpu to its 64-bit entry (XLF_KERNEL_64) or its 32-bit one. Returns 0,
+ * or -1 with err set and guest memory untouched.
+ */
 int linux_load(Machine *m, const uint8_t *kernel, size_t ksize,
                const uint8_t *initrd, size_t isize, const char *cmdline,
                X86CPUState *cpu, Error *err);
-/* True if the image carries a multiboot v1 header in its first 8 KiB. */
+/*
+ * True if the image carries a multiboot v1 header (4-byte aligned, in its
+ * first 8 KiB) with a valid checksum, or any such magic when the image is
+ * not a bzImage (so a broken header gets a multiboot error message).
+ */
 bool multiboot_detect(const uint8_t *img, size_t size);
-/* modules: "-initrd" style list "file1 args,file2 args" (may be NULL). */
+/*
+ * cmdline: the kernel's command line (NULL: empty). modules: "-initrd"
+ * style list "file1 args,file2 args" (",," is a literal comma; NULL: no
+ * modules); the module files are read here. Returns 0, or -1 with err set
+ * and guest memory untouched.
+ */
 int multiboot_load(Machine *m, const uint8_t *img, size_t size,
                    const char *cmdline, const char *modules,
                    X86CPUState *cpu, Error *err);
+/*
+ * Maps a raw firmware image (non-zero multiple of 64 KiB, at most 16 MiB)
+ * as m->bios at the top of 4 GiB and its last 128 KiB below 1 MiB; cpu
+ * gets the reset state. Loading again replaces the image.
+ */
 int bios_load(Machine *m, const uint8_t *img, size_t size, X86CPUState *cpu,
               Error *err);
 

@@ -41,12 +41,25 @@ static void pc_serial_quit(void *opaque)
 static void pc_serial_input(void *opaque)
 {
     Machine *m = opaque;
+    chardev_handle_input(&m->serial_chr);
+}
+
+/*
+ * The serial backend stops offering input while the guest is not reading
+ * (nothing typed is lost) and when input ended; watch it accordingly.
+ */
+static void pc_serial_input_changed(void *opaque)
+{
+    Machine *m = opaque;
     int fd = chardev_input_fd(&m->serial_chr);
 
-    chardev_handle_input(&m->serial_chr);
-    if (chardev_input_fd(&m->serial_chr) < 0) {
-        main_loop_remove_fd(&m->loop, fd);   /* input ended */
+    if (m->serial_chr.in_fd >= 0) {
+        main_loop_remove_fd(&m->loop, m->serial_chr.in_fd);
     }
+    if (fd >= 0) {
+        main_loop_add_fd(&m->loop, fd, pc_serial_input, m);
+    }
+    main_loop_wake(&m->loop);
 }
 
 static void pc_signal_input(void *opaque)
@@ -116,6 +129,7 @@ static int pc_create_devices(Machine *m, Error *err)
     if (!fw_cfg_init(m, err)) {
         return -1;
     }
+    fw_cfg_add_i16(m->fw_cfg, FW_CFG_NOGRAPHIC, m->cfg.nographic);
     for (int i = 0; i < m->cfg.ndevice_args; i++) {
         char *arg = xstrdup(m->cfg.device_args[i]);
         char *comma = strchr(arg, ',');
@@ -216,11 +230,12 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     }
     if (chardev_open(&m->serial_chr, cfg->serial ? cfg->serial : "stdio",
                      err) < 0) {
-        error_prepend(err, "-serial");
         goto fail;
     }
     m->serial_chr.quit = pc_serial_quit;
     m->serial_chr.quit_opaque = m;
+    m->serial_chr.input_changed = pc_serial_input_changed;
+    m->serial_chr.input_changed_opaque = m;
 
     m->root = device_new(m, &machine_root_type, NULL, "pc");
     m->root->realized = true;
@@ -261,6 +276,7 @@ static void pc_reset(Machine *m)
     cpus_pause(m);
     pthread_mutex_lock(&m->lock);
     device_reset_tree(m->root);
+    m->a20_enabled = true;
     if (pc_load_boot(m, &err) < 0 || pc_load_cpu_state(m, &err) < 0) {
         error_report("reset failed: %s", err.msg);
         machine_request_exit(m, 1);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
 
 #define PAYLOAD_SIZE 0x3000
@@ -379,6 +380,50 @@ static void test_pc_load_boot(void **state)
     test_machine_free(m);
 }
 
+static uint32_t fw_cfg_read32(Machine *m, uint16_t key)
+{
+    uint8_t b[4];
+
+    address_space_st(&m->io, FW_CFG_IO_BASE, key, 2);
+    for (int i = 0; i < 4; i++) {
+        b[i] = (uint8_t)address_space_ld(&m->io, FW_CFG_IO_BASE + 1, 1);
+    }
+    return ld32le(b);
+}
+
+static void test_pc_load_boot_fw_cfg(void **state)
+{
+    Machine *m = test_machine(64 * MiB);
+    FakeKernel k = fake_bzimage(4, 0x020f, true);
+    char *kpath = write_temp(k.img, k.size);
+    char *ipath = write_temp("INITRD", 6);
+    char cmd[8] = "";
+    Error err = { "" };
+    FwCfgState *fw = fw_cfg_init(m, &err);
+
+    assert_non_null(fw);
+    m->cfg.kernel = kpath;
+    m->cfg.initrd = ipath;
+    m->cfg.append = "root=x";
+    assert_int_equal(pc_load_boot(m, &err), 0);
+    assert_int_equal(fw_cfg_read32(m, FW_CFG_SETUP_SIZE), 5 * 512);
+    assert_int_equal(fw_cfg_read32(m, FW_CFG_KERNEL_SIZE), PAYLOAD_SIZE);
+    assert_int_equal(fw_cfg_read32(m, FW_CFG_INITRD_SIZE), 6);
+    assert_int_equal(fw_cfg_read32(m, FW_CFG_CMDLINE_SIZE), 7);
+    address_space_st(&m->io, FW_CFG_IO_BASE, FW_CFG_CMDLINE_DATA, 2);
+    for (int i = 0; i < 7; i++) {
+        cmd[i] = (char)address_space_ld(&m->io, FW_CFG_IO_BASE + 1, 1);
+    }
+    assert_string_equal(cmd, "root=x");
+    device_destroy(fw_cfg_device(fw));
+    unlink(kpath);
+    unlink(ipath);
+    free(kpath);
+    free(ipath);
+    free(k.img);
+    test_machine_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_linux_initrd_moves_kernel_down),
         cmocka_unit_test(test_linux_cmdline_too_long),
         cmocka_unit_test(test_pc_load_boot),
+        cmocka_unit_test(test_pc_load_boot_fw_cfg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

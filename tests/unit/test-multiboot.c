@@ -378,6 +378,31 @@ static void test_multiboot_bad_module(void **state)
     free(img);
 }
 
+static void test_multiboot_detect(void **state)
+{
+    uint8_t *img = calloc(1, 0x4000);
+
+    assert_false(multiboot_detect(img, 0x4000));
+    assert_false(multiboot_detect(img, 0));
+    /* a bzImage with a stray magic (bad checksum) stays a bzImage */
+    memcpy(img + 0x202, "HdrS", 4);
+    st32le(img + 0x400, MB_MAGIC);
+    assert_false(multiboot_detect(img, 0x4000));
+    /* a valid header wins */
+    put_mb_header(img, 0x400, 0x10000);
+    assert_true(multiboot_detect(img, 0x4000));
+    /* not 4-byte aligned: not a header */
+    memset(img + 0x400, 0, 12);
+    put_mb_header(img, 0x402, 0x10000);
+    assert_false(multiboot_detect(img, 0x4000));
+    /* without HdrS even a broken header is multiboot (to report it) */
+    memset(img + 0x202, 0, 4);
+    put_mb_header(img, 0x400, 0x10000);
+    st32le(img + 0x408, 1);
+    assert_true(multiboot_detect(img, 0x4000));
+    free(img);
+}
+
 static void test_pc_load_boot_multiboot(void **state)
 {
     Machine *m = test_machine(64 * MiB);
@@ -410,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_multiboot_bad_elf),
         cmocka_unit_test(test_multiboot_bad_aout),
         cmocka_unit_test(test_multiboot_bad_module),
+        cmocka_unit_test(test_multiboot_detect),
         cmocka_unit_test(test_pc_load_boot_multiboot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -300,6 +300,9 @@ void trap_dispatch(TrapFrame *f)
     const ExtableEntry *e = extable_find(f->rip);
     uint64_t cr2 = read_cr2();
 
+    if (f->vector >= 32) {
+        return;                 /* a stray interrupt: every line is masked */
+    }
     if (e) {
         last_trap.count++;
         last_trap.vector = f->vector;
@@ -341,6 +344,28 @@ static void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(desc));
 }
 
+/* ---- interrupt controllers ------------------------------------------- */
+
+/*
+ * Move the 8259 pair off the exception vectors (to 0x20 and 0x28) and mask
+ * every line (8259A data sheet: ICW1..ICW4, then OCW1). Guests then run
+ * with interrupts enabled: some hardware-assisted hosts run guest code
+ * natively only while RFLAGS.IF is set.
+ */
+static void pic_init(void)
+{
+    outb(0x20, 0x11);           /* ICW1: edge, cascade, ICW4 follows */
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20);           /* ICW2: vector base */
+    outb(0xa1, 0x28);
+    outb(0x21, 0x04);           /* ICW3: slave on IR2 */
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);           /* ICW4: 8086 mode */
+    outb(0xa1, 0x01);
+    outb(0x21, 0xff);           /* OCW1: mask everything */
+    outb(0xa1, 0xff);
+}
+
 /* ---- entry ----------------------------------------------------------- */
 
 void guest_start(uint32_t magic, uint32_t info);
@@ -352,6 +377,8 @@ void guest_start(uint32_t magic, uint32_t info)
 
     serial_init();
     idt_init();
+    pic_init();
+    __asm__ volatile("sti");
     if (magic == MULTIBOOT_BOOT_MAGIC) {
         mbi = (const MultibootInfo *)(uintptr_t)info;
     }

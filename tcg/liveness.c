@@ -1,0 +1,172 @@
+/*
+ * TCG liveness: one backward pass over the op list that
+ *   - deletes ops whose outputs are all dead and that have no side effects
+ *     (this is what makes unused x86 flag computation free), and
+ *   - records in each op's TCGLifeData which arguments die there and which
+ *     outputs must be written back to memory right after it.
+ *
+ * State per temp while walking backwards (the state just after the op
+ * being looked at):
+ *   TS_DEAD  the value is not read later (a register copy may be dropped)
+ *   TS_MEM   the value must be in its memory slot (env + offset for a
+ *            global; the frame slot for a TB temp) at this point
+ *
+ * Rules:
+ *   end of TB, and every BB end (br, exit_tb, goto_tb, goto_ptr, and the
+ *   fall-through into a label): globals and TB temps DEAD|MEM, EBB temps
+ *   and constants DEAD;
+ *   conditional branch: globals and TB temps gain MEM (the fall-through
+ *   may keep using registers);
+ *   ops that may fault (qemu_ld/st) and helpers that read globals: globals
+ *   gain MEM;
+ *   helpers that may write globals: globals DEAD|MEM (synced before, host
+ *   copies stale after);
+ *   an output: DEAD bit if its state is DEAD, SYNC bit if MEM; the temp
+ *   is then DEAD before the op;
+ *   an input: DEAD bit if its state is DEAD (last use); then live.
+ * env (TEMP_FIXED) is always live.
+ */
+#include "tcg/tcg.h"
+
+enum { TS_DEAD = 1, TS_MEM = 2 };
+
+static void la_bb_end(TCGContext *s, uint8_t *st)
+{
+    for (unsigned i = 1; i < s->nb_temps; i++) {
+        switch (s->temps[i].kind) {
+        case TEMP_GLOBAL:
+        case TEMP_TB:
+            st[i] = TS_DEAD | TS_MEM;
+            break;
+        default:
+            st[i] = TS_DEAD;
+            break;
+        }
+    }
+    st[0] = 0;
+}
+
+static void la_bb_sync(TCGContext *s, uint8_t *st)
+{
+    for (unsigned i = 1; i < s->nb_temps; i++) {
+        TCGTempKind k = s->temps[i].kind;
+        if (k == TEMP_GLOBAL || k == TEMP_TB) {
+            st[i] |= TS_MEM;
+        }
+    }
+}
+
+static void la_global_sync(TCGContext *s, uint8_t *st)
+{
+    for (unsigned i = 1; i < s->nb_globals; i++) {
+        st[i] |= TS_MEM;
+    }
+}
+
+static void la_global_kill(TCGContext *s, uint8_t *st)
+{
+    for (unsigned i = 1; i < s->nb_globals; i++) {
+        st[i] = TS_DEAD | TS_MEM;
+    }
+}
+
+static bool la_outputs_dead(const TCGOp *op, unsigned no, const uint8_t *st)
+{
+    for (unsigned i = 0; i < no; i++) {
+        if (st[op->args[i]] != TS_DEAD) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static TCGLifeData la_outputs(TCGContext *s, TCGOp *op, unsigned no,
+                              uint8_t *st)
+{
+    TCGLifeData life = 0;
+
+    for (unsigned i = 0; i < no; i++) {
+        TCGArg a = op->args[i];
+        if (st[a] & TS_DEAD) {
+            life |= TCG_LIFE_DEAD(i);
+        }
+        if (st[a] & TS_MEM) {
+            life |= TCG_LIFE_SYNC(i);
+        }
+        st[a] = s->temps[a].kind == TEMP_FIXED ? 0 : TS_DEAD;
+    }
+    return life;
+}
+
+static TCGLifeData la_inputs(TCGContext *s, TCGOp *op, unsigned no,
+                             unsigned ni, uint8_t *st)
+{
+    TCGLifeData life = 0;
+
+    for (unsigned i = no; i < no + ni; i++) {
+        TCGArg a = op->args[i];
+        if (st[a] & TS_DEAD) {
+            life |= TCG_LIFE_DEAD(i);
+        }
+        st[a] &= ~TS_DEAD;
+    }
+    return life;
+}
+
+static void la_call_effects(TCGContext *s, const TCGOp *op, uint8_t *st)
+{
+    uint32_t hf = tcg_call_info(op)->flags;
+
+    if (!(hf & TCG_CALL_NO_WRITE_GLOBALS)) {
+        la_global_kill(s, st);
+    } else if (!(hf & TCG_CALL_NO_READ_GLOBALS)) {
+        la_global_sync(s, st);
+    }
+}
+
+/* Handles one op; returns false when the op was deleted. */
+static bool la_op(TCGContext *s, TCGOp *op, uint8_t *st)
+{
+    uint32_t flags = tcg_op_flags(op);
+    unsigned no = tcg_op_nb_oargs(op), ni = tcg_op_nb_iargs(op);
+    TCGLifeData life;
+
+    if (op->opc == INDEX_op_discard) {
+        st[op->args[0]] = TS_DEAD;
+        op->life = 0;
+        return true;
+    }
+    if (flags & TCG_OPF_BB_END) {
+        if (flags & TCG_OPF_COND_BRANCH) {
+            la_bb_sync(s, st);
+        } else {
+            la_bb_end(s, st);
+        }
+    }
+    if (no && !(flags & TCG_OPF_SIDE_EFFECTS) && la_outputs_dead(op, no, st)) {
+        tcg_op_remove(s, op);
+        return false;
+    }
+    life = la_outputs(s, op, no, st);
+    if (op->opc == INDEX_op_call) {
+        la_call_effects(s, op, st);
+    } else if (flags & TCG_OPF_MAY_FAULT) {
+        la_global_sync(s, st);
+    }
+    life |= la_inputs(s, op, no, ni, st);
+    op->life = life;
+    return true;
+}
+
+void tcg_liveness(TCGContext *s)
+{
+    uint8_t *st = s->live_state;
+    TCGOp *op = s->ops_head.prev;
+
+    la_bb_end(s, st);
+    while (op != &s->ops_head) {
+        TCGOp *prev = op->prev;
+        la_op(s, op, st);
+        op = prev;
+    }
+}
