@@ -13,6 +13,7 @@
  *   [0x9fc00, 0xa0000)           reserved (EBDA)
  *   [0xf0000, 0x100000)          reserved (BIOS area)
  *   [0x100000, below_4g)         RAM
+ *   [0xfeffc000, 0xff000000)     reserved (KVM's TSS and identity map)
  *   [0xfffc0000, 4 GiB)          reserved (BIOS ROM at the top of 4 GiB)
  *   [4 GiB, 4 GiB + above_4g)    RAM
  */
@@ -25,6 +26,7 @@
 #define E820_BIOS_START   0xf0000ull
 #define E820_HIGH_START   0x100000ull
 #define E820_ROM_RESERVED 0xfffc0000ull
+#define E820_KVM_RESERVED 0xfeffc000ull
 
 void e820_init(E820Table *t)
 {
@@ -103,6 +105,8 @@ void pc_build_e820(Machine *m)
     if (m->below_4g > E820_HIGH_START) {
         e820_add(t, E820_HIGH_START, m->below_4g - E820_HIGH_START, E820_RAM);
     }
+    /* KVM's TSS and identity-map pages on VT-x hosts (accel/kvm). */
+    e820_add(t, E820_KVM_RESERVED, 0x4000, E820_RESERVED);
     e820_add(t, E820_ROM_RESERVED, 4 * GiB - E820_ROM_RESERVED, E820_RESERVED);
     if (m->above_4g) {
         e820_add(t, 4 * GiB, m->above_4g, E820_RAM);

@@ -344,14 +344,26 @@ static void tci_place_label(TCIEmit *e, TCGArg label)
     tci_forget_globals(e);
 }
 
+/* Loads the constants the op list still uses into their slots. */
 static void tci_gen_prologue(TCIEmit *e)
 {
-    for (unsigned i = e->s->nb_globals; i < e->s->nb_temps; i++) {
-        TCGTemp *t = &e->s->temps[i];
-        if (t->kind == TEMP_CONST) {
+    TCGContext *s = e->s;
+    bool *used = e->ts->valid;     /* free until the body starts */
+
+    memset(used, 0, sizeof(e->ts->valid));
+    TCG_FOREACH_OP(s, op) {
+        unsigned no = tcg_op_nb_oargs(op), ni = tcg_op_nb_iargs(op);
+        for (unsigned i = no; i < no + ni; i++) {
+            used[op->args[i]] = true;
+        }
+    }
+    for (unsigned i = s->nb_globals; i < s->nb_temps; i++) {
+        TCGTemp *t = &s->temps[i];
+        if (t->kind == TEMP_CONST && used[i]) {
             tci_emit_movi(e, i, (TCGType)t->type, t->val);
         }
     }
+    memset(used, 0, sizeof(e->ts->valid));
 }
 
 static void tci_gen_body(TCIEmit *e, TCGCodeInfo *out)

@@ -40,12 +40,13 @@ static void test_default_map_64m(void **state)
     Machine *m = test_machine(64 * MiB);
     const E820Table *t = &m->e820;
 
-    assert_int_equal(t->n, 5);
+    assert_int_equal(t->n, 6);
     check_entry(t, 0, 0, 0x9fc00, E820_RAM);
     check_entry(t, 1, 0x9fc00, 0x400, E820_RESERVED);
     check_entry(t, 2, 0xf0000, 0x10000, E820_RESERVED);
     check_entry(t, 3, 0x100000, 64 * MiB - 0x100000, E820_RAM);
-    check_entry(t, 4, 0xfffc0000, 0x40000, E820_RESERVED);
+    check_entry(t, 4, 0xfeffc000, 0x4000, E820_RESERVED);
+    check_entry(t, 5, 0xfffc0000, 0x40000, E820_RESERVED);
     test_machine_free(m);
 }
 
@@ -54,10 +55,11 @@ static void test_default_map_above_4g(void **state)
     Machine *m = test_machine(4 * GiB);
     const E820Table *t = &m->e820;
 
-    assert_int_equal(t->n, 6);
+    assert_int_equal(t->n, 7);
     check_entry(t, 3, 0x100000, PC_LOWMEM_LIMIT - 0x100000, E820_RAM);
-    check_entry(t, 4, 0xfffc0000, 0x40000, E820_RESERVED);
-    check_entry(t, 5, 4 * GiB, 4 * GiB - PC_LOWMEM_LIMIT, E820_RAM);
+    check_entry(t, 4, 0xfeffc000, 0x4000, E820_RESERVED);
+    check_entry(t, 5, 0xfffc0000, 0x40000, E820_RESERVED);
+    check_entry(t, 6, 4 * GiB, 4 * GiB - PC_LOWMEM_LIMIT, E820_RAM);
     test_machine_free(m);
 }
 
