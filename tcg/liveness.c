@@ -12,9 +12,10 @@
  *            global; the frame slot for a TB temp) at this point
  *
  * Rules:
- *   end of TB, and every BB end (br, exit_tb, goto_tb, goto_ptr, and the
- *   fall-through into a label): globals and TB temps DEAD|MEM, EBB temps
- *   and constants DEAD;
+ *   end of TB, exit_tb and goto_ptr: globals DEAD|MEM, everything else
+ *   DEAD;
+ *   other BB ends (br, goto_tb, and the fall-through into a label):
+ *   globals and TB temps DEAD|MEM, EBB temps and constants DEAD;
  *   conditional branch: globals and TB temps gain MEM (the fall-through
  *   may keep using registers);
  *   ops that may fault (qemu_ld/st) and helpers that read globals: globals
@@ -42,6 +43,15 @@ static void la_bb_end(TCGContext *s, uint8_t *st)
             st[i] = TS_DEAD;
             break;
         }
+    }
+    st[0] = 0;
+}
+
+/* End of the TB (and exit_tb, goto_ptr): only globals outlive it. */
+static void la_func_end(TCGContext *s, uint8_t *st)
+{
+    for (unsigned i = 1; i < s->nb_temps; i++) {
+        st[i] = s->temps[i].kind == TEMP_GLOBAL ? TS_DEAD | TS_MEM : TS_DEAD;
     }
     st[0] = 0;
 }
@@ -136,7 +146,9 @@ static bool la_op(TCGContext *s, TCGOp *op, uint8_t *st)
         op->life = 0;
         return true;
     }
-    if (flags & TCG_OPF_BB_END) {
+    if (flags & TCG_OPF_EXIT) {
+        la_func_end(s, st);
+    } else if (flags & TCG_OPF_BB_END) {
         if (flags & TCG_OPF_COND_BRANCH) {
             la_bb_sync(s, st);
         } else {
@@ -163,7 +175,7 @@ void tcg_liveness(TCGContext *s)
     uint8_t *st = s->live_state;
     TCGOp *op = s->ops_head.prev;
 
-    la_bb_end(s, st);
+    la_func_end(s, st);
     while (op != &s->ops_head) {
         TCGOp *prev = op->prev;
         la_op(s, op, st);

@@ -275,6 +275,24 @@ static inline void tcg_gen_ld_ptr(TCGContext *s, TCGv_ptr r, TCGv_ptr base,
                 tcgv_ptr_arg(r), tcgv_ptr_arg(base), (TCGArg)off);
 }
 
+static inline void tcg_gen_mov_ptr(TCGContext *s, TCGv_ptr r, TCGv_ptr a)
+{
+    if (r != a) {
+        tcg_gen_op2(s, TCG_TYPE_PTR == TCG_TYPE_I64 ? INDEX_op_mov_i64
+                                                    : INDEX_op_mov_i32,
+                    tcgv_ptr_arg(r), tcgv_ptr_arg(a));
+    }
+}
+/* r = a + imm: pointers into env for helpers (vector registers...) */
+static inline void tcg_gen_addi_ptr(TCGContext *s, TCGv_ptr r, TCGv_ptr a,
+                                    intptr_t imm)
+{
+    tcg_gen_op3(s, TCG_TYPE_PTR == TCG_TYPE_I64 ? INDEX_op_add_i64
+                                                : INDEX_op_add_i32,
+                tcgv_ptr_arg(r), tcgv_ptr_arg(a),
+                temp_arg(tcg_constant_internal(s, TCG_TYPE_PTR, (uintptr_t)imm)));
+}
+
 /* guest instruction boundaries and TB exits */
 static inline void tcg_gen_insn_start(TCGContext *s, uint64_t pc,
                                       uint64_t word1)
@@ -312,6 +330,11 @@ static inline void tcg_gen_lookup_and_goto_ptr(TCGContext *s,
     tcg_gen_goto_ptr(s, temp_tcgv_ptr(ptr));
     tcg_temp_free_internal(s, ptr);
 }
+/* Memory barrier kinds for tcg_gen_mb (orderings that must hold). */
+enum {
+    TCG_MO_LD_LD = 1, TCG_MO_ST_LD = 2, TCG_MO_LD_ST = 4, TCG_MO_ST_ST = 8,
+    TCG_MO_ALL = 15,
+};
 static inline void tcg_gen_mb(TCGContext *s, unsigned type)
 {
     tcg_gen_op1(s, INDEX_op_mb, type);

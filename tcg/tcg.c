@@ -36,12 +36,31 @@ static void tcg_temp_init_fixed(TCGContext *s)
     s->nb_globals = s->nb_temps = 1;
 }
 
+/* Slow paths for a context created without a runtime (tests, tools):
+   every miss reads as zero and writes are dropped. */
+static uint64_t tcg_null_load_slow(void *env, uint64_t vaddr, MemOp memop,
+                                   unsigned mmu_idx, uintptr_t ra)
+{
+    return 0;
+}
+
+static void tcg_null_store_slow(void *env, uint64_t vaddr, uint64_t val,
+                                MemOp memop, unsigned mmu_idx, uintptr_t ra)
+{
+}
+
 TCGContext *tcg_context_new(const TCGContextConfig *cfg, Error *err)
 {
     TCGContext *s = xzalloc(sizeof(*s));
     size_t size = cfg->code_size ? cfg->code_size : 16 * MiB;
 
     s->cfg = *cfg;
+    if (!s->cfg.runtime.load_slow) {
+        s->cfg.runtime.load_slow = tcg_null_load_slow;
+    }
+    if (!s->cfg.runtime.store_slow) {
+        s->cfg.runtime.store_slow = tcg_null_store_slow;
+    }
     s->backend = cfg->backend ? cfg->backend : &tcg_backend_tci;
     s->ops_head.next = s->ops_head.prev = &s->ops_head;
     tcg_temp_init_fixed(s);
@@ -609,4 +628,15 @@ int tcg_insn_data_find(const TCGCodeInfo *tb, uintptr_t off,
                sizeof(uint64_t) * TCG_INSN_START_WORDS);
     }
     return found;
+}
+
+int tcg_insn_data_find_ra(const TCGCodeInfo *tb, uintptr_t ra,
+                          uint64_t data[TCG_INSN_START_WORDS])
+{
+    uintptr_t start = (uintptr_t)tb->code;
+
+    if (ra <= start || ra > start + tb->code_size) {
+        return -1;
+    }
+    return tcg_insn_data_find(tb, ra - 1 - start, data);
 }

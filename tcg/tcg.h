@@ -28,16 +28,20 @@
  * carrying TCG_INSN_START_WORDS words (guest pc, translator word such as
  * cc_op). The backend records, per instruction, the code offset where it
  * begins plus those words (TCGCodeInfo.insns). When a guest memory access
- * or a helper faults in the middle of a TB, the runtime gets a return
- * address (ra): for the native backend the host return address of the
- * call, for the interpreter the address of the bytecode instruction (also
- * stored in TCGContext.exec_ra before every helper call and slow path).
- * tcg_insn_data_find(tb, ra - 1 - code) gives the words of the faulting
- * guest instruction; globals were already synced to env by the liveness
+ * or a helper faults in the middle of a TB, the runtime has a return
+ * address (ra) that points just after the start of the faulting host
+ * instruction: for the native backend the host return address of the
+ * call, for the interpreter the address after the bytecode instruction's
+ * first word. Slow paths receive it as an argument; helpers get it with
+ * TCG_GETPC(s), which works under both backends.
+ * tcg_insn_data_find_ra(tb, ra, data) then gives the words of the faulting
+ * guest instruction. Globals were already synced to env by the liveness
  * rules (ops that may fault and helpers that read globals sync them), so
  * env plus those words is the exact guest state at the start of the
  * faulting instruction. The runtime then leaves with siglongjmp from the
- * slow path; the interpreter holds no resources across those calls.
+ * slow path or helper; neither backend holds resources across those calls.
+ * (The runtime finds which TB holds ra by code address: TBs are laid out
+ * one after the other in the code buffer.)
  */
 #ifndef KITE_TCG_H
 #define KITE_TCG_H
@@ -117,6 +121,7 @@ enum {
     TCG_OPF_64BIT        = 1u << 5,  /* outputs are i64 */
     TCG_OPF_MAY_FAULT    = 1u << 6,  /* globals must be in env before it */
     TCG_OPF_NOT_PRESENT  = 1u << 7,  /* marker: produces no code itself */
+    TCG_OPF_EXIT         = 1u << 8,  /* leaves the TB: only globals matter */
 };
 
 typedef enum TCGOpcode {
@@ -264,7 +269,7 @@ typedef struct TCGContextConfig {
     const TCGBackend *backend;  /* NULL: the interpreter (tcg_backend_tci) */
     size_t code_size;           /* code buffer bytes; 0: 16 MiB */
     ptrdiff_t tlb_offset;       /* env + tlb_offset is the TCGTLB */
-    TCGRuntime runtime;
+    TCGRuntime runtime;         /* NULL slow paths: misses read 0 */
     Log *log;                   /* LOG_OP / LOG_OP_OPT output; may be NULL */
 } TCGContextConfig;
 
@@ -331,11 +336,19 @@ typedef struct TCGContext {
     TCGOptInfo *opt_info;
     uint8_t *live_state;
 
-    /* the interpreter writes the current bytecode address here before
-       helper calls and slow paths (the "return address" for fault
-       recovery) */
+    /* set by a backend whose helpers cannot use their own return address
+       (the interpreter): it stores the return address for fault recovery
+       here before every helper call and slow path */
+    bool uses_exec_ra;
     uintptr_t exec_ra;
 } TCGContext;
+
+/*
+ * The fault-recovery return address inside a helper called from generated
+ * code (a macro: __builtin_return_address must be the helper's own).
+ */
+#define TCG_GETPC(s) ((s)->uses_exec_ra ? (s)->exec_ra \
+                      : (uintptr_t)__builtin_return_address(0))
 
 /* --- context --- */
 TCGContext *tcg_context_new(const TCGContextConfig *cfg, Error *err);
@@ -473,5 +486,9 @@ void tcg_code_flush(TCGContext *s);
  */
 int tcg_insn_data_find(const TCGCodeInfo *tb, uintptr_t off,
                        uint64_t data[TCG_INSN_START_WORDS]);
+/* Same, from a return address (see the fault recovery note); -1 when ra
+   is not inside the TB's code. */
+int tcg_insn_data_find_ra(const TCGCodeInfo *tb, uintptr_t ra,
+                          uint64_t data[TCG_INSN_START_WORDS]);
 
 #endif

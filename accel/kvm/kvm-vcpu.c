@@ -20,6 +20,7 @@
  * finished instructions.
  */
 #include "accel/kvm/kvm-int.h"
+#include "hw/intc/intc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -343,6 +344,12 @@ static bool kvm_dispatch_exit(VCPU *cpu, VcpuExit *why)
         break;
     case KVM_EXIT_HLT:
         log_mask(log, LOG_KVM, "kvm: vCPU %d: hlt\n", cpu->index);
+        /*
+         * The vCPU thread waits for an interrupt it can take; env is stale
+         * after a run, so hand it the one bit it looks at.
+         */
+        cpu->env.rflags = (cpu->env.rflags & ~(uint64_t)RF_IF) |
+                          (run->if_flag ? RF_IF : 0);
         *why = VCPU_EXIT_HALT;
         return false;
     case KVM_EXIT_SHUTDOWN:
@@ -366,6 +373,40 @@ static bool kvm_dispatch_exit(VCPU *cpu, VcpuExit *why)
     return true;
 }
 
+/*
+ * With Kite's own interrupt controllers (no in-kernel irqchip), pending
+ * interrupts are injected here: NMIs at once, a maskable interrupt when
+ * KVM says the guest can take one, otherwise KVM is asked to exit as soon
+ * as an interrupt window opens.
+ */
+static void kvm_inject_interrupts(VCPU *cpu, KvmVcpu *v)
+{
+    Machine *m = cpu->machine;
+    struct kvm_run *run = v->run;
+
+    if (v->s->irqchip) {
+        return;
+    }
+    if (atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_NMI) {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_NMI);
+        kvm_ioctl(v->fd, KVM_NMI, NULL);
+    }
+    if ((atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_HARD) &&
+        run->ready_for_interrupt_injection && run->if_flag) {
+        int vector;
+
+        pthread_mutex_lock(&m->lock);
+        vector = pc_cpu_get_interrupt(cpu);
+        pthread_mutex_unlock(&m->lock);
+        if (vector >= 0) {
+            struct kvm_interrupt irq = { .irq = (uint32_t)vector };
+            kvm_ioctl(v->fd, KVM_INTERRUPT, &irq);
+        }
+    }
+    run->request_interrupt_window =
+        (atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_HARD) != 0;
+}
+
 VcpuExit kvm_vcpu_run(VCPU *cpu)
 {
     KvmVcpu *v = cpu->accel;
@@ -378,6 +419,7 @@ VcpuExit kvm_vcpu_run(VCPU *cpu)
         if (atomic_exchange(&cpu->exit_request, false)) {
             return kvm_vcpu_leave(cpu, VCPU_EXIT_NONE);
         }
+        kvm_inject_interrupts(cpu, v);
         ret = kvm_ioctl(v->fd, KVM_RUN, NULL);
         v->io_pending = false;  /* any outstanding I/O completed on entry */
         if (ret == -EINTR || ret == -EAGAIN) {

@@ -247,10 +247,7 @@ static int kvm_setup_irqchip(KvmState *s, Error *err)
     int ret;
 
     if (want == 0) {
-        error_report("kvm: kernel_irqchip=off: there are no userspace "
-                     "PIC/IOAPIC/PIT models yet, so the guest gets no "
-                     "interrupts");
-        return 0;
+        return 0;   /* Kite's own PIC/IOAPIC/LAPIC/PIT; see kvm-vcpu.c */
     }
     ret = kvm_ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, NULL);
     if (ret == 0) {
@@ -261,8 +258,8 @@ static int kvm_setup_irqchip(KvmState *s, Error *err)
             return error_setg(err, "kvm: cannot create the in-kernel irqchip: "
                               "%s", strerror(-ret));
         }
-        error_report("kvm: no in-kernel irqchip (%s); the guest gets no "
-                     "interrupts", strerror(-ret));
+        error_report("kvm: no in-kernel irqchip (%s); using Kite's "
+                     "interrupt controllers", strerror(-ret));
         return 0;
     }
     s->irqchip = true;

@@ -14,8 +14,8 @@
  *   cpu/x86/misc_helper.c  CPUID model, MSRs, CR/DR moves, SYSCALL/SYSENTER,
  *                          HLT, port I/O
  *   cpu/x86/mmu.c          page walk (x86_mmu_translate)
- *   accel/tcg/*            exec loop, TB cache and chaining, soft TLB fill
- *                          and slow paths (x86_ld*/x86_st*), SMC, the
+ *   accel/tcg/             exec loop, TB cache and chaining, soft TLB fill
+ *                          and slow paths (x86_ld and x86_st), SMC, the
  *                          AccelOps "tcg"
  *
  * Invariants:
@@ -91,6 +91,8 @@ typedef struct CPUX86TCG {
     uint32_t error_code;
     bool exception_is_int;      /* software INT n / INT3 / INTO */
     uint64_t exception_next_rip;/* for software interrupts */
+    int32_t delivering;         /* seg_helper.c: 1 + vector of the exception
+                                   being delivered (for #DF), 0 if none */
     sigjmp_buf jmp_env;         /* set by the exec loop; helpers longjmp */
 
     VCPU *cpu;

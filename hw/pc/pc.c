@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hw/core/devtypes.h"
+#include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
 #include "system/cpus.h"
@@ -124,6 +125,25 @@ static int pc_create_devices(Machine *m, Error *err)
     for (size_t i = 0; i < ARRAY_SIZE(builtin); i++) {
         if (!device_create(m, builtin[i].type, m->root, builtin[i].props, err)) {
             return -1;
+        }
+    }
+    if (!m->accel->has_irqchip || !m->accel->has_irqchip(m)) {
+        /* Kite's own interrupt controllers and PIT (TCG, kernel-irqchip=off). */
+        static const char *const intc[] = { "i8259", "ioapic", "i8254" };
+        for (size_t i = 0; i < ARRAY_SIZE(intc); i++) {
+            if (!device_create(m, intc[i], m->root, "", err)) {
+                return -1;
+            }
+        }
+        for (int i = 0; i < m->cfg.smp; i++) {
+            char props[32];
+            snprintf(props, sizeof(props), "cpu=%d", i);
+            if (!device_create(m, "apic", m->root, props, err)) {
+                return -1;
+            }
+        }
+        for (int i = 0; i < PC_NUM_GSI; i++) {
+            m->gsi[i] = (IrqLine){ pc_intc_set_gsi, m, i };
         }
     }
     if (!fw_cfg_init(m, err)) {

@@ -4,10 +4,12 @@
  *
  * Guest memory ops do the soft TLB hit test of tcg/tlb.h inline and call
  * the runtime's slow path on a miss. Before every helper call and slow
- * path the address of the current instruction goes to s->exec_ra, and is
- * also passed as the slow path's return address, so that the runtime can
- * find the faulting guest instruction (tcg_insn_data_find) and leave with
- * siglongjmp: nothing here needs cleaning up.
+ * path, the address just past the current instruction's first word (like
+ * a native return address: inside the instruction, after its start) goes
+ * to s->exec_ra and is passed as the slow path's return address, so that
+ * the runtime can find the faulting guest instruction
+ * (tcg_insn_data_find_ra) and leave with siglongjmp: nothing here needs
+ * cleaning up.
  *
  * Semantics of each op are those documented in tcg/ops.def.
  */
@@ -102,34 +104,37 @@ static bool tci_tlb_hit(uint64_t tag, uint64_t addr, MemOp mo)
     return !((mo & MO_ALIGN) && (addr & (size - 1)));
 }
 
-static TCGTLB *tci_tlb(TCGContext *s, void *env)
+static TCGTLBEntry *tci_tlb_entry(TCGContext *s, void *env, unsigned mmu_idx,
+                                  uint64_t addr)
 {
-    return (TCGTLB *)((char *)env + s->cfg.tlb_offset);
+    TCGTLB *tlb = (TCGTLB *)((char *)env + s->cfg.tlb_offset);
+    /* the encoder checks the index; the mask keeps a bad one in bounds */
+    return tcg_tlb_entry(tlb, mmu_idx & (TCG_MAX_MMU_MODES - 1), addr);
 }
 
 static uint64_t tci_qemu_ld(TCGContext *s, void *env, uint64_t addr,
                             MemOp mo, unsigned mmu_idx, const uint64_t *pc)
 {
-    TCGTLBEntry *e = tcg_tlb_entry(tci_tlb(s, env), mmu_idx, addr);
+    TCGTLBEntry *e = tci_tlb_entry(s, env, mmu_idx, addr);
 
     if (likely(tci_tlb_hit(e->addr_read, addr, mo))) {
         return tci_load_host((void *)(uintptr_t)(addr + e->addend), mo);
     }
-    s->exec_ra = (uintptr_t)pc;
-    return s->cfg.runtime.load_slow(env, addr, mo, mmu_idx, (uintptr_t)pc);
+    s->exec_ra = (uintptr_t)(pc + 1);
+    return s->cfg.runtime.load_slow(env, addr, mo, mmu_idx, s->exec_ra);
 }
 
 static void tci_qemu_st(TCGContext *s, void *env, uint64_t addr, uint64_t v,
                         MemOp mo, unsigned mmu_idx, const uint64_t *pc)
 {
-    TCGTLBEntry *e = tcg_tlb_entry(tci_tlb(s, env), mmu_idx, addr);
+    TCGTLBEntry *e = tci_tlb_entry(s, env, mmu_idx, addr);
 
     if (likely(tci_tlb_hit(e->addr_write, addr, mo))) {
         tci_store_host((void *)(uintptr_t)(addr + e->addend), v, mo);
         return;
     }
-    s->exec_ra = (uintptr_t)pc;
-    s->cfg.runtime.store_slow(env, addr, v, mo, mmu_idx, (uintptr_t)pc);
+    s->exec_ra = (uintptr_t)(pc + 1);
+    s->cfg.runtime.store_slow(env, addr, v, mo, mmu_idx, s->exec_ra);
 }
 
 typedef union TCIValue {
@@ -166,7 +171,7 @@ static unsigned tci_call(TCGContext *s, uint64_t *regs, const uint64_t *pc)
         av[i] = &args[i];
     }
     rv.u64 = 0;
-    s->exec_ra = (uintptr_t)pc;
+    s->exec_ra = (uintptr_t)(pc + 1);
     ffi_call((ffi_cif *)&h->cif, info->func, &rv, av);
     if (ret != TCI_NO_SLOT) {
         switch (info->ret) {
@@ -190,55 +195,36 @@ static unsigned tci_call(TCGContext *s, uint64_t *regs, const uint64_t *pc)
 #define S64(x) ((int64_t)regs[x])
 #define PTR(x) ((char *)(uintptr_t)regs[x])
 
-static uint64_t tci_ld(const char *p, TCGOpcode opc)
+/* Host memory accessors for ld/st (unaligned-safe). */
+static inline uint16_t tci_ld16(const char *p)
 {
-    switch (opc) {
-    case INDEX_op_ld8u_i32: case INDEX_op_ld8u_i64: return *(const uint8_t *)p;
-    case INDEX_op_ld8s_i32: return (uint32_t)*(const int8_t *)p;
-    case INDEX_op_ld8s_i64: return (uint64_t)*(const int8_t *)p;
-    case INDEX_op_ld16u_i32: case INDEX_op_ld16u_i64: {
-        uint16_t v;
-        memcpy(&v, p, 2);
-        return v;
-    }
-    case INDEX_op_ld16s_i32: case INDEX_op_ld16s_i64: {
-        int16_t v;
-        memcpy(&v, p, 2);
-        return opc == INDEX_op_ld16s_i32 ? (uint32_t)v : (uint64_t)v;
-    }
-    case INDEX_op_ld_i32: case INDEX_op_ld32u_i64: case INDEX_op_ld32s_i64: {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        return opc == INDEX_op_ld32s_i64 ? (uint64_t)(int32_t)v : v;
-    }
-    default: {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        return v;
-    }
-    }
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
 }
-
-static void tci_st(char *p, uint64_t v, TCGOpcode opc)
+static inline uint32_t tci_ld32(const char *p)
 {
-    switch (opc) {
-    case INDEX_op_st8_i32: case INDEX_op_st8_i64:
-        *(uint8_t *)p = (uint8_t)v;
-        break;
-    case INDEX_op_st16_i32: case INDEX_op_st16_i64: {
-        uint16_t x = (uint16_t)v;
-        memcpy(p, &x, 2);
-        break;
-    }
-    case INDEX_op_st_i32: case INDEX_op_st32_i64: {
-        uint32_t x = (uint32_t)v;
-        memcpy(p, &x, 4);
-        break;
-    }
-    default:
-        memcpy(p, &v, 8);
-        break;
-    }
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline uint64_t tci_ld64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline void tci_st16(char *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+}
+static inline void tci_st32(char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+static inline void tci_st64(char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
 }
 
 uintptr_t tci_exec(TCGContext *s, void *env, const void *code)
@@ -319,21 +305,35 @@ uintptr_t tci_exec(TCGContext *s, void *env, const void *code)
             __atomic_thread_fence(__ATOMIC_SEQ_CST);
             break;
 
-        /* host memory (env) */
-        case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:
-        case INDEX_op_ld16u_i32: case INDEX_op_ld16s_i32:
-        case INDEX_op_ld_i32: case INDEX_op_ld8u_i64: case INDEX_op_ld8s_i64:
-        case INDEX_op_ld16u_i64: case INDEX_op_ld16s_i64:
-        case INDEX_op_ld32u_i64: case INDEX_op_ld32s_i64: case INDEX_op_ld_i64:
-            regs[a] = tci_ld(PTR(b) + (int64_t)pc[1], opc);
-            len = 2;
-            break;
-        case INDEX_op_st8_i32: case INDEX_op_st16_i32: case INDEX_op_st_i32:
-        case INDEX_op_st8_i64: case INDEX_op_st16_i64: case INDEX_op_st32_i64:
+        /* host memory (env): base slot b plus the offset word */
+#define HOST(x) (PTR(x) + (int64_t)pc[1])
+        case INDEX_op_ld8u_i32: case INDEX_op_ld8u_i64:
+            regs[a] = *(const uint8_t *)HOST(b); len = 2; break;
+        case INDEX_op_ld8s_i32:
+            regs[a] = (uint32_t)*(const int8_t *)HOST(b); len = 2; break;
+        case INDEX_op_ld8s_i64:
+            regs[a] = (uint64_t)*(const int8_t *)HOST(b); len = 2; break;
+        case INDEX_op_ld16u_i32: case INDEX_op_ld16u_i64:
+            regs[a] = tci_ld16(HOST(b)); len = 2; break;
+        case INDEX_op_ld16s_i32:
+            regs[a] = (uint32_t)(int16_t)tci_ld16(HOST(b)); len = 2; break;
+        case INDEX_op_ld16s_i64:
+            regs[a] = (uint64_t)(int16_t)tci_ld16(HOST(b)); len = 2; break;
+        case INDEX_op_ld_i32: case INDEX_op_ld32u_i64:
+            regs[a] = tci_ld32(HOST(b)); len = 2; break;
+        case INDEX_op_ld32s_i64:
+            regs[a] = (uint64_t)(int32_t)tci_ld32(HOST(b)); len = 2; break;
+        case INDEX_op_ld_i64:
+            regs[a] = tci_ld64(HOST(b)); len = 2; break;
+        case INDEX_op_st8_i32: case INDEX_op_st8_i64:
+            *(uint8_t *)HOST(b) = (uint8_t)regs[a]; len = 2; break;
+        case INDEX_op_st16_i32: case INDEX_op_st16_i64:
+            tci_st16(HOST(b), (uint16_t)regs[a]); len = 2; break;
+        case INDEX_op_st_i32: case INDEX_op_st32_i64:
+            tci_st32(HOST(b), (uint32_t)regs[a]); len = 2; break;
         case INDEX_op_st_i64:
-            tci_st(PTR(b) + (int64_t)pc[1], regs[a], opc);
-            len = 2;
-            break;
+            tci_st64(HOST(b), regs[a]); len = 2; break;
+#undef HOST
 
         /* guest memory */
         case INDEX_op_qemu_ld_i32:

@@ -18,6 +18,7 @@
 
 #include "tcg/backend.h"
 #include "tcg/tci/tci.h"
+#include "tcg/tlb.h"
 
 typedef struct TCIFixup {
     uint32_t insn;          /* word index of the branch */
@@ -244,7 +245,7 @@ static void tci_record_insn(TCIEmit *e, const TCGOp *op)
     }
 }
 
-/* Encodes one op whose inputs are loaded; returns false for markers. */
+/* Encodes one op whose inputs are already in their slots. */
 static void tci_emit_op(TCIEmit *e, const TCGOp *op, TCGCodeInfo *out)
 {
     const TCGOpDef *def = &tcg_op_defs[op->opc];
@@ -295,7 +296,7 @@ static void tci_emit_op(TCIEmit *e, const TCGOp *op, TCGCodeInfo *out)
     case INDEX_op_qemu_ld_i64:
     case INDEX_op_qemu_st_i32:
     case INDEX_op_qemu_st_i64:
-        assert(tcg_mmu_idx((MemOpIdx)a[2]) < 8);
+        assert(tcg_mmu_idx((MemOpIdx)a[2]) < TCG_MAX_MMU_MODES);
         tci_out(e, tci_insn(opc, tcg_memop((MemOpIdx)a[2]), slot(a[0]),
                             slot(a[1]), tcg_mmu_idx((MemOpIdx)a[2])));
         break;
@@ -447,7 +448,9 @@ static int tci_gen_code(TCGContext *s, TCGCodeInfo *out)
         out->jmp_offset[0] = out->jmp_offset[1] = TCG_NO_JUMP;
         return -1;
     }
-    memcpy(e.buf + e.n, ts->insns, insn_bytes);
+    if (insn_bytes) {
+        memcpy(e.buf + e.n, ts->insns, insn_bytes);
+    }
     out->code = s->code_buf_rx + start;
     out->code_size = e.n * 8;
     out->total_size = e.n * 8 + insn_bytes;
@@ -471,6 +474,7 @@ static int tci_init(TCGContext *s, size_t code_size, Error *err)
     s->code_size = ALIGN_UP(code_size, 64);
     s->code_used = 0;
     s->be = xzalloc(sizeof(TCIState));
+    s->uses_exec_ra = true;
     return 0;
 }
 

@@ -163,8 +163,9 @@ void x64_temp_release(X64Gen *g, TCGTemp *t)
         ts->loc = LOC_CONST;
         break;
     case TEMP_EBB:
-        ts->loc = (ts->loc == LOC_REG && ts->coherent && ts->slot >= 0) ||
-                  ts->loc == LOC_MEM ? LOC_MEM : LOC_DEAD;
+        /* keep a spilled value; a dirty register copy dies with it */
+        ts->loc = ts->slot >= 0 && (ts->loc == LOC_MEM || ts->coherent)
+                  ? LOC_MEM : LOC_DEAD;
         break;
     default:
         ts->loc = LOC_MEM;

@@ -78,11 +78,15 @@ typedef struct X64SlowPath {
     uint32_t ret_pos;       /* where the fast path continues */
 } X64SlowPath;
 
+typedef struct X64Gen X64Gen;
+
 typedef struct X64Backend {
+    X64Gen *gen;                /* per-TB scratch, reused */
     int memfd;
     uint8_t *buf_rw, *buf_rx;
     size_t map_size;
     uint32_t features;
+    size_t prologue_size;       /* bytes reserved at the buffer start */
     uint32_t epilogue_off;      /* rax already holds the value */
     uint32_t epilogue_zero_off; /* returns 0 */
     X86Disas disas;
@@ -90,7 +94,7 @@ typedef struct X64Backend {
 } X64Backend;
 
 /* Code generation state for one TB. */
-typedef struct X64Gen {
+struct X64Gen {
     TCGContext *s;
     X64Backend *be;
     uint8_t *start;             /* TB start, write view */
@@ -101,6 +105,7 @@ typedef struct X64Gen {
     X64TempState ts[TCG_MAX_TEMPS];
     int16_t reg_temp[X64_NB_REGS];  /* temp index, or -1 */
     uint16_t locked;            /* registers in use by the current op */
+    uint16_t dead_mask;         /* registers of inputs that die here */
     uint32_t next_slot;
 
     int32_t *label_pos;         /* offset from start, -1 until placed */
@@ -110,7 +115,8 @@ typedef struct X64Gen {
     unsigned nb_slow, slow_cap;
     TCGInsnData *insns;
     unsigned nb_insns;
-} X64Gen;
+    unsigned label_cap;
+};
 
 static inline X64TempState *x64_ts(X64Gen *g, const TCGTemp *t)
 {

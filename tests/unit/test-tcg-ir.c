@@ -27,6 +27,7 @@ void helper_t_store_env(void *env, uint64_t v) { (void)env; (void)v; }
 uint64_t helper_t_read_g(void *env) { (void)env; return 0; }
 uint32_t helper_t_const(void) { return 42; }
 void *helper_t_lookup(void *env) { return env; }
+uint64_t helper_t_div(void *env, uint64_t d) { (void)env; return d; }
 
 static void test_builder_and_printer(void **state)
 {

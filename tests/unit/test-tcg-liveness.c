@@ -228,7 +228,6 @@ static void test_pipeline_flags(void **state)
     }
     tcg_gen_exit_tb(s, NULL, 0);
     assert_int_equal(tcg_gen_code(s, &info), 0);
-    { char *d = test_dump(s, true); fputs(d, stderr); free(d); }
     assert_int_equal(test_count_opc(s, INDEX_op_add_i64), 9);  /* +0 folded */
     assert_int_equal(test_count_opc(s, INDEX_op_mov_i64) +
                      test_count_opc(s, INDEX_op_movi_i64), 2);

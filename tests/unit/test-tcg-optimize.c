@@ -501,6 +501,202 @@ static void test_branch_folding(void **state)
     tcg_context_free(s);
 }
 
+/* --- random programs: optimized and unoptimized code must agree --- */
+
+static void h_bump(void *env, uint64_t v)
+{
+    ((TestEnv *)env)->g64[1] += v;
+}
+
+static uint64_t h_mix(uint64_t a, uint64_t b)
+{
+    return a * 31 + (b >> 3);
+}
+
+static const TCGHelperInfo info_bump = {
+    .name = "bump", .func = (void (*)(void))h_bump, .flags = 0,
+    .ret = TCG_HT_VOID, .nargs = 2, .args = { TCG_HT_PTR, TCG_HT_I64 },
+};
+static const TCGHelperInfo info_mix = {
+    .name = "mix", .func = (void (*)(void))h_mix,
+    .flags = TCG_CALL_NO_RWG_SE, .ret = TCG_HT_I64, .nargs = 2,
+    .args = { TCG_HT_I64, TCG_HT_I64 },
+};
+
+typedef struct Rng {
+    uint64_t x;
+} Rng;
+
+static uint64_t rng_next(Rng *r)
+{
+    r->x ^= r->x << 13;
+    r->x ^= r->x >> 7;
+    r->x ^= r->x << 17;
+    return r->x;
+}
+
+typedef struct Prog {
+    TCGTemp *v[2][8];       /* [type]: 4 globals then 4 TB temps */
+} Prog;
+
+static TCGTemp *pick(TCGContext *s, Prog *p, Rng *r, TCGType t, bool input)
+{
+    if (input && rng_next(r) % 4 == 0) {
+        size_t n;
+        const uint64_t *ev = edges_for(t, &n);
+        return tcg_constant_internal(s, t, ev[rng_next(r) % n]);
+    }
+    return p->v[t][rng_next(r) % 8];
+}
+
+static void gen_random_op(TCGContext *s, Prog *p, Rng *r, TCGLabel **open)
+{
+    unsigned k = rng_next(r) % 100;
+
+    if (k < 70) {
+        const RefOp *ro = &ref_ops[rng_next(r) % ARRAY_SIZE(ref_ops)];
+        test_emit_op(s, ro->opc, pick(s, p, r, ro->out, false),
+                     pick(s, p, r, ro->in, true),
+                     ro->nin == 2 ? pick(s, p, r, ro->in, true) : NULL);
+    } else if (k < 76) {
+        TCGType t = rng_next(r) % 2 ? I64 : I32;
+        unsigned w = t == I64 ? 64 : 32;
+        unsigned pos = rng_next(r) % w, len = 1 + rng_next(r) % (w - pos);
+        TCGOp *op = tcg_emit_op(s, t == I64 ? INDEX_op_deposit_i64
+                                            : INDEX_op_deposit_i32);
+        op->args[0] = temp_arg(pick(s, p, r, t, false));
+        op->args[1] = temp_arg(pick(s, p, r, t, true));
+        op->args[2] = temp_arg(pick(s, p, r, t, true));
+        op->args[3] = pos;
+        op->args[4] = len;
+    } else if (k < 82) {
+        TCGType t = rng_next(r) % 2 ? I64 : I32;
+        TCGOp *op = tcg_emit_op(s, t == I64 ? INDEX_op_movcond_i64
+                                            : INDEX_op_movcond_i32);
+        op->args[0] = temp_arg(pick(s, p, r, t, false));
+        for (int i = 1; i < 5; i++) {
+            op->args[i] = temp_arg(pick(s, p, r, t, true));
+        }
+        op->args[5] = all_conds[rng_next(r) % ARRAY_SIZE(all_conds)];
+    } else if (k < 88) {
+        TCGType t = rng_next(r) % 2 ? I64 : I32;
+        TCGOp *op;
+        if (!*open) {
+            *open = tcg_label_new(s);
+        }
+        (*open)->refs++;
+        op = tcg_emit_op(s, t == I64 ? INDEX_op_brcond_i64 : INDEX_op_brcond_i32);
+        op->args[0] = temp_arg(pick(s, p, r, t, true));
+        op->args[1] = temp_arg(pick(s, p, r, t, true));
+        op->args[2] = all_conds[rng_next(r) % ARRAY_SIZE(all_conds)];
+        op->args[3] = label_arg(*open);
+    } else if (k < 93) {
+        if (*open) {
+            tcg_gen_set_label(s, *open);
+            *open = NULL;
+        }
+    } else if (k < 96) {
+        TCGTemp *args[2] = { tcgv_ptr_temp(tcg_env(s)),
+                             pick(s, p, r, I64, true) };
+        tcg_gen_callN(s, &info_bump, NULL, args);
+    } else {
+        TCGTemp *args[2] = { pick(s, p, r, I64, true),
+                             pick(s, p, r, I64, true) };
+        tcg_gen_callN(s, &info_mix, pick(s, p, r, I64, false), args);
+    }
+}
+
+static void gen_random_prog(TCGContext *s, Prog *p, uint64_t seed)
+{
+    Rng r = { seed * 0x9e3779b97f4a7c15ull + 1 };
+    TCGLabel *open = NULL;
+    unsigned n = 10 + rng_next(&r) % 60;
+
+    tcg_func_start(s);
+    for (int t = 0; t < 2; t++) {
+        for (int i = 4; i < 8; i++) {
+            p->v[t][i] = test_new_temp(s, (TCGType)t);
+            /* start every TB temp from env so nothing is undefined */
+            tcg_gen_op3(s, t ? INDEX_op_ld_i64 : INDEX_op_ld_i32,
+                        temp_arg(p->v[t][i]), tcgv_ptr_arg(tcg_env(s)),
+                        offsetof(TestEnv, in) + 8 * (i - 4) + 32 * t);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        gen_random_op(s, p, &r, &open);
+    }
+    if (open) {
+        tcg_gen_set_label(s, open);
+    }
+    for (int t = 0; t < 2; t++) {
+        for (int i = 4; i < 8; i++) {
+            tcg_gen_op3(s, t ? INDEX_op_st_i64 : INDEX_op_st_i32,
+                        temp_arg(p->v[t][i]), tcgv_ptr_arg(tcg_env(s)),
+                        offsetof(TestEnv, out) + 8 * (i - 4) + 32 * t);
+        }
+    }
+    tcg_gen_exit_tb(s, NULL, 0);
+}
+
+static void run_random(TCGContext *s, Prog *p, uint64_t seed, bool optimize,
+                       TestEnv *env)
+{
+    TCGCodeInfo info;
+    Rng r = { seed + 7 };
+
+    memset(env, 0, offsetof(TestEnv, tlb));
+    for (int i = 0; i < 8; i++) {
+        env->in[i] = rng_next(&r) >> (rng_next(&r) % 64);
+    }
+    for (int i = 0; i < 4; i++) {
+        env->g64[i] = rng_next(&r);
+        env->g32[i] = (uint32_t)rng_next(&r);
+    }
+    tcg_code_flush(s);
+    gen_random_prog(s, p, seed);
+    if (optimize) {
+        assert_int_equal(tcg_gen_code(s, &info), 0);
+    } else {
+        memset(&info, 0, sizeof(info));
+        info.jmp_offset[0] = info.jmp_offset[1] = TCG_NO_JUMP;
+        tcg_liveness(s);
+        assert_int_equal(s->backend->gen_code(s, &info), 0);
+    }
+    tcg_exec_tb(s, env, info.code);
+}
+
+static void test_random_programs(void **state)
+{
+    TCGContext *s = ctx_new();
+    TestEnv *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    Prog p;
+
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "q%d", i);
+        p.v[I64][i] = tcgv_i64_temp(tcg_global_mem_new_i64(
+            s, offsetof(TestEnv, g64) + 8 * i, name));
+        snprintf(name, sizeof(name), "w%d", i);
+        p.v[I32][i] = tcgv_i32_temp(tcg_global_mem_new_i32(
+            s, offsetof(TestEnv, g32) + 4 * i, name));
+    }
+    for (uint64_t seed = 1; seed <= 3000; seed++) {
+        run_random(s, &p, seed, false, a);
+        run_random(s, &p, seed, true, b);
+        if (memcmp(a, b, offsetof(TestEnv, tlb)) != 0) {
+            char *txt;
+            gen_random_prog(s, &p, seed);
+            txt = test_dump(s, false);
+            fprintf(stderr, "seed %llu differs:\n%s", (unsigned long long)seed, txt);
+            free(txt);
+            fail();
+        }
+    }
+    free(a);
+    free(b);
+    tcg_context_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_calls_forget_globals),
         cmocka_unit_test(test_known_bits),
         cmocka_unit_test(test_branch_folding),
+        cmocka_unit_test(test_random_programs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

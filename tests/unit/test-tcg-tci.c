@@ -19,6 +19,15 @@
 
 /* --- helpers used by the tests (declared once in the .def list) --- */
 
+typedef struct FaultEnv {
+    TestEnv env;                /* first: env pointers convert back */
+    sigjmp_buf jb;
+    bool fault_on_miss;
+    uint64_t fault_addr;
+    uintptr_t fault_ra;
+    TCGContext *s;
+} FaultEnv;
+
 #define TCG_HELPER_FILE "tests/unit/test-tcg-helpers.def"
 #include "tcg/helper-proto.h"
 #include "tcg/helper-info.h"
@@ -59,6 +68,17 @@ uint32_t helper_t_const(void)
 void *helper_t_lookup(void *env)
 {
     return (void *)(uintptr_t)((TestEnv *)env)->in[7];
+}
+
+/* divides 1000 by d; d == 0 is a guest fault (like #DE) */
+uint64_t helper_t_div(void *env, uint64_t d)
+{
+    FaultEnv *fe = env;
+    if (d == 0) {
+        fe->fault_ra = TCG_GETPC(fe->s);
+        siglongjmp(fe->jb, 1);
+    }
+    return 1000 / d;
 }
 
 /* --- harness --- */
@@ -403,13 +423,6 @@ static void test_globals(void **state)
 
 /* --- guest memory --- */
 
-typedef struct FaultEnv {
-    TestEnv env;                /* first: env pointers convert back */
-    sigjmp_buf jb;
-    bool fault_on_miss;
-    uint64_t fault_addr;
-    uintptr_t fault_ra;
-} FaultEnv;
 
 static uint64_t slow_load(void *envp, uint64_t addr, MemOp mo, unsigned idx,
                           uintptr_t ra)
@@ -511,8 +524,8 @@ static void test_qemu_ld_st(void **state)
                 assert_int_equal(env->slow_loads, loads + 1);
                 assert_int_equal(env->out[0], (a ^ 0xabc0000000ull) +
                                  ((uint64_t)(mo & MO_SIZE) << 60) + (1ull << 56));
-                assert_true(env->last_ra >= (uintptr_t)code &&
-                            env->last_ra < (uintptr_t)code + info.code_size);
+                assert_true(env->last_ra > (uintptr_t)code &&
+                            env->last_ra <= (uintptr_t)code + info.code_size);
             }
             if (shit) {
                 uint64_t got = 0;
@@ -530,6 +543,56 @@ static void test_qemu_ld_st(void **state)
             }
         }
     }
+    free(page);
+    free(fe);
+    tcg_context_free(s);
+}
+
+/* 32-bit values: sign extension stops at bit 31, stores take the low part */
+static void test_qemu_ld_st_i32(void **state)
+{
+    TCGContext *s = test_ctx_new(&test_rt);
+    FaultEnv *fe = calloc(1, sizeof(*fe));
+    TestEnv *env = &fe->env;
+    uint8_t *page = aligned_alloc(4096, 4096);
+    TCGv_i64 addr;
+    TCGv_i32 v1, v2, v3;
+    TCGCodeInfo info;
+
+    tcg_tlb_flush(&env->tlb);
+    memset(page, 0, 4096);
+    page[0x10] = 0x80;
+    st32le(page + 0x20, 0x8000fffe);
+    tlb_map(env, 2, 0x3000, page, 0);
+    tcg_func_start(s);
+    addr = tcg_temp_new_i64(s);
+    v1 = tcg_temp_new_i32(s);
+    v2 = tcg_temp_new_i32(s);
+    v3 = tcg_temp_new_i32(s);
+    tcg_gen_movi_i64(s, addr, 0x3010);
+    tcg_gen_qemu_ld_i32(s, v1, addr, 2, MO_SB);
+    tcg_gen_movi_i64(s, addr, 0x3020);
+    tcg_gen_qemu_ld_i32(s, v2, addr, 2, MO_LESW);
+    tcg_gen_qemu_ld_i32(s, v3, addr, 2, MO_BEUL);
+    tcg_gen_st_i32(s, v1, tcg_env(s), offsetof(TestEnv, out[0]));
+    tcg_gen_st_i32(s, v2, tcg_env(s), offsetof(TestEnv, out[1]));
+    tcg_gen_st_i32(s, v3, tcg_env(s), offsetof(TestEnv, out[2]));
+    tcg_gen_movi_i64(s, addr, 0x3030);
+    tcg_gen_qemu_st_i32(s, v3, addr, 2, MO_LEUW);
+    tcg_gen_movi_i64(s, addr, 0x3040);
+    tcg_gen_qemu_st_i32(s, v2, addr, 2, MO_BEUL | MO_ALIGN);
+    tcg_gen_movi_i64(s, addr, 0x3042);
+    tcg_gen_qemu_st_i32(s, v2, addr, 2, MO_LEUL | MO_ALIGN);  /* misaligned */
+    tcg_gen_exit_tb(s, NULL, 0);
+    run(s, env, gen(s, &info));
+    assert_int_equal(env->out[0], 0xffffff80);
+    assert_int_equal(env->out[1], 0xfffffffe);
+    assert_int_equal(env->out[2], 0xfeff0080);
+    assert_int_equal(ld16le(page + 0x30), 0x0080);
+    assert_int_equal(ld32be(page + 0x40), 0xfffffffe);
+    assert_int_equal(env->slow_loads, 0);
+    assert_int_equal(env->slow_stores, 1);
+    assert_int_equal(env->out[7], 0xfffffffeull ^ 0x3042);
     free(page);
     free(fe);
     tcg_context_free(s);
@@ -570,12 +633,36 @@ static void test_fault_recovery(void **state)
     }
     assert_int_equal(fe->fault_addr, 0x5003);
     assert_int_equal(s->exec_ra, fe->fault_ra);
-    assert_int_equal(tcg_insn_data_find(&info, fe->fault_ra - (uintptr_t)code,
-                                        data), 1);
+    assert_int_equal(tcg_insn_data_find_ra(&info, fe->fault_ra, data), 1);
     assert_int_equal(data[0], 0x401004);
     assert_int_equal(data[1], 2);
     /* g0 was synced before the faulting access */
     assert_int_equal(env->g64[0], 0x5003);
+
+    /* a helper that faults finds its guest instruction too */
+    tcg_func_start(s);
+    v = tcg_temp_new_i64(s);
+    fe->s = s;
+    tcg_gen_insn_start(s, 0x402000, 5);
+    tcg_gen_addi_i64(s, g0, g0, 1);
+    tcg_gen_insn_start(s, 0x402003, 6);
+    gen_helper_t_div(s, v, tcg_env(s), g0);
+    tcg_gen_mov_i64(s, g0, v);
+    tcg_gen_exit_tb(s, NULL, 0);
+    code = gen(s, &info);
+    env->g64[0] = 4;
+    run(s, env, code);
+    assert_int_equal(env->g64[0], 200);
+    env->g64[0] = (uint64_t)-1;
+    if (sigsetjmp(fe->jb, 0) == 0) {
+        run(s, env, code);
+        fail_msg("the helper should have faulted");
+    }
+    assert_int_equal(tcg_insn_data_find_ra(&info, fe->fault_ra, data), 1);
+    assert_int_equal(data[0], 0x402003);
+    assert_int_equal(data[1], 6);
+    assert_int_equal(env->g64[0], 0);
+    assert_int_equal(tcg_insn_data_find_ra(&info, (uintptr_t)code, data), -1);
     free(fe);
     tcg_context_free(s);
 }
@@ -665,6 +752,34 @@ static void test_goto_ptr(void **state)
     tcg_context_free(s);
 }
 
+static void test_pointers_and_barrier(void **state)
+{
+    TCGContext *s = test_ctx_new(NULL);
+    TestEnv *env = env_new();
+    TCGv_ptr p = tcg_temp_new_ptr(s), q = tcg_temp_new_ptr(s);
+    TCGv_i64 v = tcg_temp_new_i64(s);
+    TCGCodeInfo info;
+
+    tcg_gen_addi_ptr(s, p, tcg_env(s), offsetof(TestEnv, in[3]));
+    tcg_gen_mov_ptr(s, q, p);
+    tcg_gen_mb(s, TCG_MO_ALL);
+    tcg_gen_ld_i64(s, v, q, 8);                 /* in[4] */
+    tcg_gen_st_i64(s, v, p, 0);                 /* in[3] */
+    tcg_gen_ld_ptr(s, q, tcg_env(s), offsetof(TestEnv, in[5]));
+    tcg_gen_ld_i64(s, v, q, 0);                 /* *(uint64_t *)in[5] */
+    tcg_gen_st_i64(s, v, tcg_env(s), offsetof(TestEnv, out[0]));
+    tcg_gen_exit_tb(s, NULL, 0);
+    env->in[4] = 0x4444;
+    env->in[5] = (uintptr_t)&env->in[6];
+    env->in[6] = 0x6666;
+    tcg_exec_tb(s, env, gen(s, &info));
+    assert_int_equal(env->in[3], 0x4444);
+    assert_int_equal(env->out[0], 0x6666);
+    assert_int_equal(test_count_opc(s, INDEX_op_mb), 1);
+    free(env);
+    tcg_context_free(s);
+}
+
 static void test_code_buffer_full(void **state)
 {
     TCGContextConfig cfg = { .code_size = 256,
@@ -700,9 +815,11 @@ int main(void)
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_globals),
         cmocka_unit_test(test_qemu_ld_st),
+        cmocka_unit_test(test_qemu_ld_st_i32),
         cmocka_unit_test(test_fault_recovery),
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_goto_ptr),
+        cmocka_unit_test(test_pointers_and_barrier),
         cmocka_unit_test(test_code_buffer_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

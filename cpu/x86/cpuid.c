@@ -1,0 +1,177 @@
+/*
+ * The CPUID model of Kite's TCG CPU (Intel SDM Vol. 2A, CPUID; leaf 0Bh
+ * topology per SDM Vol. 3A 10.9.2). Leaves above the maximum, and leaves
+ * below it that describe nothing we model (2-5, 8-0Ah), read as zero.
+ * Features advertised: see cpuid.h.
+ */
+#include "cpu/x86/cpuid.h"
+
+#include <string.h>
+
+#include "hw/pc/pc.h"
+
+static void cpuid_put_str(uint32_t *regs, int n, const char *s, size_t off)
+{
+    char buf[48] = { 0 };
+    size_t len = strlen(s);
+
+    if (off < len) {
+        memcpy(buf, s + off, MIN(len - off, (size_t)n * 4));
+    }
+    memcpy(regs, buf, (size_t)n * 4);
+}
+
+static uint32_t cpuid_ncpus(const CPUX86TCG *env)
+{
+    return env->machine && env->machine->ncpus > 0 ? env->machine->ncpus : 1;
+}
+
+static uint32_t cpuid_apic_id(const CPUX86TCG *env)
+{
+    return env->cpu ? (uint32_t)env->cpu->index : 0;
+}
+
+/* Bits needed to number n logical processors. */
+static uint32_t cpuid_id_bits(uint32_t n)
+{
+    uint32_t b = 0;
+
+    while ((1u << b) < n) {
+        b++;
+    }
+    return b;
+}
+
+static void cpuid_leaf0(uint32_t out[4])
+{
+    const char *v = CPUID_VENDOR;
+
+    out[0] = KITE_CPUID_MAX_BASIC;
+    memcpy(&out[1], v, 4);
+    memcpy(&out[3], v + 4, 4);
+    memcpy(&out[2], v + 8, 4);
+}
+
+static void cpuid_leaf1(const CPUX86TCG *env, uint32_t out[4])
+{
+    uint32_t n = cpuid_ncpus(env);
+
+    out[0] = CPUID_STEPPING | (CPUID_MODEL << 4) | (CPUID_FAMILY << 8);
+    out[1] = (8u << 8) | (MIN(n, 255u) << 16) | ((cpuid_apic_id(env) & 0xff) << 24);
+    out[2] = KITE_CPUID_1C;
+    out[3] = KITE_CPUID_1D;
+    if (!(env->st.apic_base & MSR_APICBASE_ENABLE)) {
+        out[3] &= ~CPUID_1D_APIC;     /* APIC globally disabled */
+    }
+    if (n > 1) {
+        out[3] |= 1u << 28;           /* HTT: the EBX count is valid */
+    }
+}
+
+static void cpuid_leaf_b(const CPUX86TCG *env, uint32_t sub, uint32_t out[4])
+{
+    uint32_t n = cpuid_ncpus(env);
+
+    out[3] = cpuid_apic_id(env);
+    if (sub == 0) {                   /* SMT level: one thread per core */
+        out[0] = 0;
+        out[1] = 1;
+        out[2] = (1u << 8) | sub;
+    } else if (sub == 1) {            /* core level: every vCPU a core */
+        out[0] = cpuid_id_bits(n);
+        out[1] = n;
+        out[2] = (2u << 8) | sub;
+    } else {
+        out[0] = out[1] = 0;
+        out[2] = sub & 0xff;
+    }
+}
+
+void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
+               uint32_t out[4])
+{
+    memset(out, 0, 4 * sizeof(uint32_t));
+    switch (leaf) {
+    case 0:
+        cpuid_leaf0(out);
+        break;
+    case 1:
+        cpuid_leaf1(env, out);
+        break;
+    case 6:
+        out[0] = KITE_CPUID_6A;
+        break;
+    case 7:
+        if (sub == 0) {
+            out[1] = KITE_CPUID_7B;
+            out[2] = KITE_CPUID_7C;
+        }
+        break;
+    case 0xb:
+        cpuid_leaf_b(env, sub, out);
+        break;
+    case 0x80000000u:
+        out[0] = KITE_CPUID_MAX_EXT;
+        break;
+    case 0x80000001u:
+        out[2] = KITE_CPUID_81C;
+        out[3] = KITE_CPUID_81D;
+        break;
+    case 0x80000002u:
+    case 0x80000003u:
+    case 0x80000004u:
+        cpuid_put_str(out, 4, CPUID_BRAND, (leaf - 0x80000002u) * 16);
+        break;
+    case 0x80000007u:
+        out[3] = KITE_CPUID_87D;
+        break;
+    case 0x80000008u:
+        out[0] = CPUID_PHYS_BITS | (CPUID_VIRT_BITS << 8);
+        break;
+    default:
+        break;
+    }
+}
+
+uint64_t x86_cr4_valid_mask(void)
+{
+    uint64_t m = CR4_PCE;
+
+    if (KITE_CPUID_1D & CPUID_1D_TSC) {
+        m |= CR4_TSD;
+    }
+    if (KITE_CPUID_1D & CPUID_1D_DE) {
+        m |= CR4_DE;
+    }
+    if (KITE_CPUID_1D & CPUID_1D_PSE) {
+        m |= CR4_PSE;
+    }
+    if (KITE_CPUID_1D & CPUID_1D_PAE) {
+        m |= CR4_PAE;
+    }
+    if (KITE_CPUID_1D & CPUID_1D_PGE) {
+        m |= CR4_PGE;
+    }
+    if (KITE_CPUID_1D & CPUID_1D_FXSR) {
+        m |= CR4_OSFXSR;
+    }
+    if (KITE_CPUID_1D & CPUID_1D_SSE) {
+        m |= CR4_OSXMMEXCPT;
+    }
+    if (KITE_CPUID_1C & CPUID_1C_XSAVE) {
+        m |= CR4_OSXSAVE;
+    }
+    if (KITE_CPUID_7B & CPUID_7B_FSGSBASE) {
+        m |= CR4_FSGSBASE;
+    }
+    if (KITE_CPUID_7B & CPUID_7B_SMEP) {
+        m |= CR4_SMEP;
+    }
+    if (KITE_CPUID_7B & CPUID_7B_SMAP) {
+        m |= CR4_SMAP;
+    }
+    if (KITE_CPUID_7C & CPUID_7C_UMIP) {
+        m |= CR4_UMIP;
+    }
+    return m;
+}

@@ -1,0 +1,327 @@
+/*
+ * Differential tester: the host-CPU runner. Built twice, as a 64-bit
+ * program (runs 64-bit snippets) and with -m32 (32-bit snippets). The
+ * tester starts it and sends DtRequest records on stdin; it answers each
+ * with one DtResult on stdout (dt-proto.h).
+ *
+ * A run: the scratch area is filled from the request's seed, the snippet
+ * is copied to DT_CODE followed by UD2, and a loader built at DT_LOADER
+ * sets RFLAGS and every GPR (RSP last) and jumps to DT_CODE. The snippet
+ * ends in a signal: SIGILL at the terminator for a normal end, or the
+ * signal of the exception it raised (the kernel gives the vector in the
+ * context's trap number: SIGFPE #DE, SIGILL #UD, SIGSEGV #GP/#PF/#BR/#OF,
+ * SIGTRAP #BP/#DB, SIGBUS #AC). The handler, on an alternate stack so
+ * the scratch stack is never touched, copies the registers out of the
+ * signal context and siglongjmps back.
+ *
+ * 16-bit snippets would need a 16-bit LDT code segment; this runner
+ * reports them as not available (see dt_host_probe16).
+ *
+ * The signal handler needs to find the run it belongs to: that is the one
+ * file-scope pointer of the program (signal handlers take no argument).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "tests/difftest/dt-proto.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define ALT_STACK_SIZE (256 * 1024)
+
+typedef struct HostRun {
+    sigjmp_buf jmp;
+    DtResult res;
+    volatile int active;
+} HostRun;
+
+static HostRun *volatile host_run_current;
+
+/* ---- the loader (machine code written at run time) ---- */
+
+typedef struct Emit {
+    uint8_t *p;
+} Emit;
+
+static void emit8(Emit *e, uint8_t b)
+{
+    *e->p++ = b;
+}
+
+static void emit32(Emit *e, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        emit8(e, (uint8_t)(v >> (8 * i)));
+    }
+}
+
+static void emit_mov_imm(Emit *e, int reg, uint64_t v)
+{
+#ifdef __x86_64__
+    emit8(e, 0x48 | (reg >= 8 ? 1 : 0));
+    emit8(e, 0xb8 + (reg & 7));
+    emit32(e, (uint32_t)v);
+    emit32(e, (uint32_t)(v >> 32));
+#else
+    emit8(e, 0xb8 + reg);
+    emit32(e, (uint32_t)v);
+#endif
+}
+
+/* mov rsp, tmp; push flags; popf; mov each GPR; mov rsp; jmp DT_CODE */
+static void host_build_loader(const DtRequest *rq)
+{
+    Emit e = { (uint8_t *)(uintptr_t)DT_LOADER };
+    int nregs = 8;
+
+#ifdef __x86_64__
+    nregs = 16;
+#endif
+    emit_mov_imm(&e, 4, DT_LOADER + 0xff0);
+    emit8(&e, 0x68);                        /* push imm32 */
+    emit32(&e, (uint32_t)rq->rflags);
+    emit8(&e, 0x9d);                        /* popf */
+    for (int r = 0; r < nregs; r++) {
+        if (r != 4) {
+            emit_mov_imm(&e, r, rq->regs[r]);
+        }
+    }
+    emit_mov_imm(&e, 4, rq->regs[4]);
+    emit8(&e, 0xe9);                        /* jmp rel32 */
+    emit32(&e, (uint32_t)(DT_CODE - ((uintptr_t)e.p + 4)));
+}
+
+/* ---- signals ---- */
+
+static void host_save_context(DtResult *r, const ucontext_t *uc)
+{
+    const greg_t *g = uc->uc_mcontext.gregs;
+
+#ifdef __x86_64__
+    static const int map[16] = {
+        REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI,
+        REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13,
+        REG_R14, REG_R15,
+    };
+    for (int i = 0; i < 16; i++) {
+        r->regs[i] = (uint64_t)g[map[i]];
+    }
+    r->rip = (uint64_t)g[REG_RIP];
+    r->rflags = (uint64_t)g[REG_EFL];
+#else
+    static const int map[8] = {
+        REG_EAX, REG_ECX, REG_EDX, REG_EBX, REG_ESP, REG_EBP, REG_ESI,
+        REG_EDI,
+    };
+    for (int i = 0; i < 8; i++) {
+        r->regs[i] = (uint32_t)g[map[i]];
+    }
+    r->rip = (uint32_t)g[REG_EIP];
+    r->rflags = (uint32_t)g[REG_EFL];
+#endif
+    r->vector = (int32_t)g[REG_TRAPNO];
+    r->error_code = (uint32_t)g[REG_ERR];
+}
+
+static void host_signal(int sig, siginfo_t *si, void *ctx)
+{
+    HostRun *run;
+
+    /* The snippet may have left AC set; our own code must not trip on it. */
+#ifdef __x86_64__
+    __asm__ volatile("pushfq; andl $~0x40000, (%%rsp); popfq" ::: "cc", "memory");
+#else
+    __asm__ volatile("pushfl; andl $~0x40000, (%%esp); popfl" ::: "cc", "memory");
+#endif
+    (void)si;
+    run = host_run_current;
+    if (!run || !run->active) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    run->active = 0;
+    if (sig == SIGALRM) {
+        run->res.vector = DT_VEC_ERROR;
+        snprintf(run->res.msg, sizeof(run->res.msg), "timeout");
+    } else {
+        host_save_context(&run->res, ctx);
+    }
+    siglongjmp(run->jmp, 1);
+}
+
+static int host_install_signals(void)
+{
+    static const int sigs[] = { SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP,
+                                SIGALRM };
+    struct sigaction sa;
+    stack_t ss;
+
+    ss.ss_sp = malloc(ALT_STACK_SIZE);
+    ss.ss_size = ALT_STACK_SIZE;
+    ss.ss_flags = 0;
+    if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = host_signal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        if (sigaction(sigs[i], &sa, NULL) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int host_map(uintptr_t addr, size_t size, int prot)
+{
+    void *p = mmap((void *)addr, size, prot,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+    if (p == MAP_FAILED) {
+        return -1;
+    }
+    if (p != (void *)addr) {
+        munmap(p, size);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- runs ---- */
+
+static void host_run(HostRun *run, const DtRequest *rq)
+{
+    uint8_t *code = (uint8_t *)(uintptr_t)DT_CODE;
+    uint8_t *scratch = (uint8_t *)(uintptr_t)DT_SCRATCH;
+    void (*enter)(void) = (void (*)(void))(uintptr_t)DT_LOADER;
+    int bits = (int)(sizeof(void *) * 8);
+
+    memset(&run->res, 0, sizeof(run->res));
+    run->res.magic = DT_MAGIC;
+    if (rq->mode != (uint32_t)bits || rq->code_len > DT_CODE_MAX - 2) {
+        run->res.vector = DT_VEC_ERROR;
+        snprintf(run->res.msg, sizeof(run->res.msg),
+                 "%u-bit request to the %d-bit runner", rq->mode, bits);
+        return;
+    }
+    memset(code, 0xcc, 0x1000);
+    memcpy(code, rq->code, rq->code_len);
+    code[rq->code_len] = 0x0f;              /* ud2: the terminator */
+    code[rq->code_len + 1] = 0x0b;
+    dt_fill_scratch(scratch, rq->mem_seed);
+    host_build_loader(rq);
+    __builtin___clear_cache((char *)DT_LOADER, (char *)DT_CODE + 0x1000);
+
+    host_run_current = run;
+    if (sigsetjmp(run->jmp, 1) == 0) {
+        alarm(5);
+        run->active = 1;
+        enter();
+        /* not reached: the snippet always ends in a signal */
+    }
+    alarm(0);
+    host_run_current = NULL;
+    memcpy(run->res.mem, scratch, DT_SCRATCH_SIZE);
+    if (run->res.vector == 6 && run->res.rip == DT_CODE + rq->code_len) {
+        run->res.vector = DT_VEC_NONE;
+    }
+}
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return false;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+static bool write_full(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+
+    while (n) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return false;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+static void host_probe(HostRun *run, const DtRequest *rq)
+{
+    int bits = (int)(sizeof(void *) * 8);
+
+    memset(&run->res, 0, sizeof(run->res));
+    run->res.magic = DT_MAGIC;
+    if (rq->mode == (uint32_t)bits) {
+        run->res.vector = DT_VEC_NONE;
+        snprintf(run->res.msg, sizeof(run->res.msg), "ok");
+    } else {
+        run->res.vector = DT_VEC_ERROR;
+        snprintf(run->res.msg, sizeof(run->res.msg), "%s",
+                 rq->mode == 16 ? "no 16-bit LDT code segment support in "
+                                  "this runner"
+                                : "wrong runner for this mode");
+    }
+}
+
+int main(void)
+{
+    static HostRun run;
+    static DtRequest rq;
+
+    if (host_map(DT_LOADER, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC) < 0 ||
+        host_map(DT_CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC) < 0 ||
+        host_map(DT_SCRATCH, DT_SCRATCH_SIZE, PROT_READ | PROT_WRITE) < 0) {
+        fprintf(stderr, "dt-host: cannot map the fixed test area: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    if (host_install_signals() < 0) {
+        fprintf(stderr, "dt-host: cannot install signal handlers\n");
+        return 1;
+    }
+    while (read_full(0, &rq, sizeof(rq))) {
+        if (rq.magic != DT_MAGIC || rq.op == DT_OP_QUIT) {
+            break;
+        }
+        if (rq.op == DT_OP_PROBE) {
+            host_probe(&run, &rq);
+        } else {
+            host_run(&run, &rq);
+        }
+        if (!write_full(1, &run.res, sizeof(run.res))) {
+            break;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * Differential tester of Kite's CPU against the host processor: the
+ * shared types of the tester program (not part of libkite).
+ *
+ *   dt-gen.c     random instruction sequences from the decoder's tables
+ *   dt-track.c   the safety and flag tracker: which registers hold known
+ *                values, which flags are undefined (SDM Vol. 2, each
+ *                instruction's "Flags Affected"), and whether every memory
+ *                access stays inside the scratch area
+ *   dt-kite.c    runs a case on a Kite accelerator through AccelOps
+ *   dt-case.c    assembling, comparing, printing, case files
+ *   dt-main.c    campaigns, shrinking, replay, coverage
+ */
+#ifndef KITE_DIFFTEST_DT_H
+#define KITE_DIFFTEST_DT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/x86/decode.h"
+#include "tests/difftest/dt-proto.h"
+
+#define DT_MAX_INSNS   64
+#define DT_MAX_MERGES  8
+
+typedef struct DtInsn {
+    uint8_t b[15];
+    uint8_t len;
+    uint8_t rel_off, rel_size;  /* relative operand bytes (0: none) */
+    int16_t target;             /* branch target: instruction index */
+    bool setup;                 /* inserted by the generator (mov/cmp) */
+    int32_t form;               /* generator form id, -1 for setups */
+} DtInsn;
+
+typedef struct DtSeq {
+    int mode;
+    int n;
+    DtInsn insn[DT_MAX_INSNS];
+} DtSeq;
+
+typedef struct DtCase {
+    DtSeq seq;
+    uint64_t regs[16];
+    uint64_t rflags;
+    uint64_t mem_seed;
+} DtCase;
+
+/* What the tracker knows at one point of a sequence. */
+typedef struct DtKnow {
+    uint16_t known;             /* bit r: regs[r] holds val[r] */
+    uint32_t undef;             /* arithmetic flags currently undefined */
+    uint64_t val[16];
+} DtKnow;
+
+typedef struct DtMerge {
+    int target;
+    DtKnow k;
+} DtMerge;
+
+typedef struct DtTrack {
+    int mode;
+    DtKnow k;
+    DtMerge merge[DT_MAX_MERGES];
+    int nmerge;
+    const char *why;            /* reason of the last rejection */
+} DtTrack;
+
+/* ---- dt-track.c ---- */
+void dt_track_init(DtTrack *t, const DtCase *c);
+/* Applies the merges that target instruction index i. */
+void dt_track_at(DtTrack *t, int i);
+/* Checks and applies one decoded instruction; -1 (t->why) if unsafe. */
+int dt_track_step(DtTrack *t, const X86Insn *in, const DtInsn *di, int i);
+/* Flags an instruction reads, defines and leaves undefined. */
+void dt_flags_of(const DtTrack *t, const X86Insn *in, uint32_t *reads,
+                 uint32_t *defs, uint32_t *undefs);
+/*
+ * Checks a whole case; fills undef_before[0..n] (flags undefined before
+ * each instruction and at the end) and offsets[0..n]. 0 if safe.
+ */
+int dt_case_check(const DtCase *c, uint32_t *undef_before, uint32_t *offsets,
+                  const char **why);
+
+/* ---- dt-case.c ---- */
+/* Lays out the sequence, patches branch displacements; returns length or -1. */
+int dt_seq_assemble(const DtSeq *s, uint8_t *code, uint32_t *offsets);
+void dt_case_request(const DtCase *c, DtRequest *rq);
+
+typedef struct DtCompare {
+    bool ok;
+    char what[256];
+} DtCompare;
+
+void dt_compare(const DtCase *c, const DtResult *a, const DtResult *b,
+                DtCompare *out);
+void dt_case_print(const DtCase *c, FILE *f);
+void dt_result_print(const DtCase *c, const char *name, const DtResult *r,
+                     const DtResult *other, FILE *f);
+int dt_case_save(const DtCase *c, const DtResult *expect, const char *path);
+int dt_case_load(DtCase *c, DtResult *expect, const char *path, char *err,
+                 size_t errlen);
+int dt_regs_count(int mode);
+
+/* ---- dt-gen.c ---- */
+typedef struct DtForm {
+    const X86OpEntry *e;
+    uint8_t map;                /* X86Map */
+    uint8_t path[10];
+    int depth;
+    uint8_t modes;              /* bit 0: 16, bit 1: 32, bit 2: 64 */
+} DtForm;
+
+typedef struct DtGen {
+    DtForm *forms;
+    int nforms;
+    int mode;
+    uint64_t rng;
+    /* coverage: [form][opsize 2/4/8 -> 0..2, 3 for byte/none][mem] */
+    uint32_t (*cover)[4][2];
+    uint64_t rejects;
+} DtGen;
+
+int dt_gen_init(DtGen *g, int mode, uint64_t seed);
+void dt_gen_destroy(DtGen *g);
+/* A random safe case of about n instructions; 0 on success. */
+int dt_gen_case(DtGen *g, DtCase *c, int n);
+/* Records the forms a case exercises in g->cover. */
+void dt_gen_cover(DtGen *g, const DtCase *c);
+void dt_gen_report(const DtGen *g, FILE *f, bool list_all);
+const char *dt_form_name(const DtForm *f, char *buf, size_t size);
+
+/* ---- dt-kite.c ---- */
+typedef struct DtEngine DtEngine;
+/* accel "kvm" or "tcg"; backend "native"/"interp" for tcg. NULL + why. */
+DtEngine *dt_engine_new(const char *accel, const char *backend, char *why,
+                        size_t whylen);
+void dt_engine_free(DtEngine *e);
+const char *dt_engine_name(const DtEngine *e);
+void dt_engine_run(DtEngine *e, const DtCase *c, DtResult *r);
+
+#endif
