@@ -5,6 +5,7 @@
 
 static const AccelOps *const accels[] = {
     &accel_kvm_ops,
+    &accel_tcg_ops,
 };
 
 const AccelOps *accel_find(const char *name)

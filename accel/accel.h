@@ -76,6 +76,7 @@ typedef struct AccelOps {
 } AccelOps;
 
 extern const AccelOps accel_kvm_ops;
+extern const AccelOps accel_tcg_ops;
 
 /* Finds an accelerator by name ("kvm", "tcg"); NULL if unknown or not built. */
 const AccelOps *accel_find(const char *name);

@@ -53,6 +53,7 @@ typedef struct KvmVcpu {
     uint32_t msrs[KVM_MAX_MSRS]; /* MSRs transferred by get/set_state */
     int nmsrs;
     void *xsave;                 /* scratch buffer of xsave_size bytes */
+    bool singlestep;             /* KVM_GUESTDBG_SINGLESTEP is set in KVM */
 } KvmVcpu;
 
 /* kvm.c */

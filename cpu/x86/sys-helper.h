@@ -4,8 +4,8 @@
  *
  * Contract with the exec loop (accel/tcg):
  *   - x86_do_interrupt() reports a triple fault by setting
- *     env->exception_index = EXCP_TRIPLE_FAULT and returning; the loop then
- *     stops the vCPU with VCPU_EXIT_SHUTDOWN.
+ *     env->exception_index = EXCP_TRIPLE (accel/tcg/tcg-accel.h) and
+ *     returning; the loop then stops the vCPU with VCPU_EXIT_SHUTDOWN.
  *   - HLT sets env->st.halted, stores the next RIP and ends the block.
  *   - STI / MOV SS / POP SS set HF_INHIBIT_IRQ (and st.interrupt_shadow):
  *     no interrupt is taken before the next instruction has run.
@@ -19,10 +19,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "accel/tcg/tcg-accel.h"
 #include "cpu/x86/tcg-cpu.h"
 
-/* exception_index value for a triple fault (shutdown), after x86_do_interrupt */
-#define EXCP_TRIPLE_FAULT 0x100
+/* exception_index after x86_do_interrupt for a triple fault (shutdown):
+   EXCP_TRIPLE of accel/tcg/tcg-accel.h (0x100) */
+#define EXCP_TRIPLE_FAULT EXCP_TRIPLE
 
 /* Helper prototypes (helper-sys.def) with the real env type. */
 #ifndef TCG_HELPER_ENV_CTYPE

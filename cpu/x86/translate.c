@@ -300,7 +300,7 @@ int x86_stack_bytes(const DisasContext *d)
     return d->code64 ? 8 : d->ss32 ? 4 : 2;
 }
 
-static TCGv_i64 gen_stack_addr(DisasContext *d, TCGv_i64 sp)
+TCGv_i64 gen_stack_addr(DisasContext *d, TCGv_i64 sp)
 {
     TCGv_i64 a = tmp_new(d);
     gen_ext_to(d, a, sp, x86_stack_bytes(d), false);
@@ -407,7 +407,7 @@ static CCPrepare cc_make(TCGCond c, TCGv_i64 a, TCGv_i64 b)
 static CCPrepare cc_from_flags(DisasContext *d, TCGv_i64 f, int jcc)
 {
     TCGContext *s = d->s;
-    TCGv_i64 t;
+    TCGv_i64 t, z;
 
     switch (jcc) {
     case 0: return cc_make(TCG_COND_TSTNE, f, tconst(d, RF_OF));
@@ -426,7 +426,9 @@ static CCPrepare cc_from_flags(DisasContext *d, TCGv_i64 f, int jcc)
         tcg_gen_shri_i64(s, t, f, 4);
         tcg_gen_xor_i64(s, t, t, f);
         tcg_gen_andi_i64(s, t, t, RF_SF);
-        tcg_gen_or_i64(s, t, t, f);
+        z = tmp_new(d);
+        tcg_gen_andi_i64(s, z, f, RF_ZF);
+        tcg_gen_or_i64(s, t, t, z);
         return cc_make(TCG_COND_TSTNE, t, tconst(d, RF_SF | RF_ZF));
     }
 }
@@ -544,6 +546,14 @@ void gen_jcc_label(DisasContext *d, int cc, TCGLabel *l)
     tcg_gen_brcond_i64(d->s, c, p.a, p.b, l);
 }
 
+void gen_cc_op_dynamic_start(DisasContext *d)
+{
+    gen_update_cc_op(d);
+    if (d->insn_start_op && d->insn_start_op->opc == INDEX_op_insn_start) {
+        d->insn_start_op->args[1] = X86_CC_OP_DYNAMIC;
+    }
+}
+
 void gen_get_cf(DisasContext *d, TCGv_i64 dst)
 {
     gen_setcc(d, dst, 2);
@@ -589,7 +599,7 @@ void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
 void gen_eob(DisasContext *d, bool lookup)
 {
     gen_update_cc_op(d);
-    if (lookup && can_chain(d)) {
+    if (lookup && can_chain(d) && !d->no_lookup) {
         TCGv_ptr p = tcg_temp_new_ptr(d->s);
         gen_helper_lookup_tb_ptr(d->s, p, tcg_env(d->s));
         tcg_gen_goto_ptr(d->s, p);
@@ -627,14 +637,14 @@ void gen_illegal(DisasContext *d)
 /* ---- dispatch ---- */
 
 #define X86_GEN_ENTRY(name) [X86_M_##name] = gen_##name,
-const X86GenFn *const x86_gen_table[X86_M_COUNT] = {
+X86GenFn *const x86_gen_table[X86_M_COUNT] = {
     X86_GEN_LIST(X86_GEN_ENTRY)
 };
 #undef X86_GEN_ENTRY
 
 static void gen_insn(DisasContext *d, const X86Insn *in)
 {
-    const X86GenFn *fn = in->mnem < X86_M_COUNT ? x86_gen_table[in->mnem] : NULL;
+    X86GenFn *fn = in->mnem < X86_M_COUNT ? x86_gen_table[in->mnem] : NULL;
 
     if (fn) {
         fn(d, in);
@@ -677,7 +687,7 @@ static void disas_init(DisasContext *d, TCGContext *s, X86TCGGlobals *g,
 static int disas_fetch(DisasContext *d, X86Insn *in, uint64_t pc, bool first)
 {
     uint8_t buf[16];
-    size_t n = x86_code_fetch(d->env, pc, buf, 15, first);
+    size_t n = d->fetch(d->env, pc, buf, 15, first);
     int r;
 
     if (n == 0) {
@@ -689,7 +699,7 @@ static int disas_fetch(DisasContext *d, X86Insn *in, uint64_t pc, bool first)
             return 0;
         }
         /* the first instruction runs into an unmapped page: fault there */
-        n += x86_code_fetch(d->env, pc + n, buf + n, 15 - n, true);
+        n += d->fetch(d->env, pc + n, buf + n, 15 - n, true);
         r = x86_decode(in, buf, n, d->mode);
     }
     return r;
@@ -697,6 +707,12 @@ static int disas_fetch(DisasContext *d, X86Insn *in, uint64_t pc, bool first)
 
 int x86_gen_tb(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
                X86TBDesc *tb)
+{
+    return x86_gen_tb_hooks(s, g, env, tb, NULL);
+}
+
+int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
+                     X86TBDesc *tb, const X86GenHooks *hooks)
 {
     DisasContext d;
     unsigned max = tb->max_insns ? tb->max_insns : TCG_MAX_INSNS;
@@ -706,6 +722,8 @@ int x86_gen_tb(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
         max = 256;
     }
     disas_init(&d, s, g, env, tb);
+    d.fetch = hooks && hooks->fetch ? hooks->fetch : x86_code_fetch;
+    d.no_lookup = hooks && hooks->no_lookup;
     tcg_func_start(s);
     tb->icount = 0;
     for (;;) {
@@ -721,6 +739,7 @@ int x86_gen_tb(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
             break;
         }
         tcg_gen_insn_start(s, d.rip, d.cc_op);
+        d.insn_start_op = s->ops_head.prev;
         tb->icount++;
         d.insn = &in;
         d.pc_start = pc;

@@ -64,10 +64,29 @@ enum {
                            the next TB (lookup_tb_ptr + goto_ptr) */
 };
 
+/*
+ * Hooks of x86_gen_tb_hooks(), for drivers other than accel/tcg (unit
+ * tests, the differential tester): where code bytes come from, and
+ * whether indirect jumps look up the next TB (lookup_tb_ptr) or simply
+ * exit to the caller.
+ */
+typedef size_t X86CodeFetchFn(CPUX86TCG *env, uint64_t pc, uint8_t *buf,
+                              size_t len, bool first);
+typedef struct X86GenHooks {
+    X86CodeFetchFn *fetch;          /* NULL: x86_code_fetch */
+    bool no_lookup;                 /* indirect jumps: exit_tb(NULL, 0) */
+} X86GenHooks;
+
+/* x86_gen_tb() with hooks (x86_gen_tb is this with defaults). */
+int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
+                     X86TBDesc *tb, const X86GenHooks *hooks);
+
 typedef struct DisasContext {
     TCGContext *s;
     X86TCGGlobals *g;
     CPUX86TCG *env;         /* for code fetch only: never read guest state */
+    X86CodeFetchFn *fetch;
+    bool no_lookup;
     X86TBDesc *tb;
 
     uint32_t flags;         /* hflags of the TB */
@@ -84,6 +103,7 @@ typedef struct DisasContext {
     bool cc_op_dirty;       /* cc_op differs from the cc_op global */
     int is_jmp;             /* DISAS_* */
     const X86Insn *insn;    /* the instruction being translated */
+    TCGOp *insn_start_op;   /* its insn_start (see gen_cc_op_dynamic_start) */
     TCGv_i64 tmps[48];      /* temps freed at the end of the instruction */
     unsigned nb_tmps;
 } DisasContext;
@@ -155,6 +175,8 @@ void gen_st_op(DisasContext *d, const X86Operand *o, TCGv_i64 val,
 
 /* Stack pointer width in bytes: 8 in 64-bit mode, else SS.B ? 4 : 2. */
 int x86_stack_bytes(const DisasContext *d);
+/* Linear address SS:sp with the stack width. */
+TCGv_i64 gen_stack_addr(DisasContext *d, TCGv_i64 sp);
 /* Pushes val (bytes wide). RSP is written after the store succeeds. */
 void gen_push(DisasContext *d, TCGv_i64 val, int bytes);
 /* Loads the value at the top of the stack into dst; gen_pop_update then
@@ -177,6 +199,10 @@ void gen_flush_flags(DisasContext *d);
 void gen_setcc(DisasContext *d, TCGv_i64 dst, int cc);
 /* Branches to l when condition cc holds. */
 void gen_jcc_label(DisasContext *d, int cc, TCGLabel *l);
+/* Makes this instruction's insn_start say "cc_op is in env" and writes
+   the cc_op global: for instructions that update the flags several times
+   before they may fault (REPE CMPS / SCAS). */
+void gen_cc_op_dynamic_start(DisasContext *d);
 /* dst = CF (0/1). */
 void gen_get_cf(DisasContext *d, TCGv_i64 dst);
 
@@ -199,7 +225,7 @@ void gen_exception_err(DisasContext *d, int vector, uint32_t err);
 void gen_illegal(DisasContext *d);
 
 /* Emitters are registered here (translate.c): one entry per mnemonic. */
-extern const X86GenFn *const x86_gen_table[X86_M_COUNT];
+extern X86GenFn *const x86_gen_table[X86_M_COUNT];
 
 /* Family emitters (translate-<family>.c), one per mnemonic owned here. */
 #define X86_GEN_LIST(X)                                                     \

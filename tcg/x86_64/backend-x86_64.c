@@ -22,6 +22,8 @@
  *
  * The slow-path return-address choice is described in codegen.c.
  */
+#if defined(__x86_64__)   /* the host this backend emits code for */
+
 #include <assert.h>
 #include <cpuid.h>
 #include <errno.h>
@@ -278,7 +280,8 @@ static void x64_resolve_relocs(X64Gen *g)
 
         /* a branch to a label never placed is a translator bug */
         assert(target >= 0);
-        x64_patch32(g->start + r->pos, (uint32_t)(target - (int32_t)(r->pos + 4)));
+        x64_patch32(g->start + r->pos,
+                    (uint32_t)(target - (int32_t)(r->pos + 4)));
     }
 }
 
@@ -368,3 +371,5 @@ const TCGBackend tcg_backend_x86_64 = {
     .set_jump = x64_set_jump,
     .flush = x64_flush,
 };
+
+#endif

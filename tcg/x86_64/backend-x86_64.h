@@ -8,6 +8,11 @@
 
 #include "tcg/backend.h"
 
+/* Defined only when building for an x86-64 host. */
+#if defined(__x86_64__)
+#define TCG_HAVE_BACKEND_X86_64 1
+#endif
+
 extern const TCGBackend tcg_backend_x86_64;
 
 /* Optional host instructions the backend uses when CPUID reports them. */

@@ -25,8 +25,13 @@
  * access, inside the TB's main code), not its own return address. So
  * tcg_insn_data_find(tb, ra - 1 - code) lands inside the fast path of
  * the faulting op and yields its guest instruction, like a helper call's
- * natural return address does.
+ * natural return address does. Before slow paths and before helpers that
+ * may fault (not TCG_CALL_NO_READ_GLOBALS) the same return address is also
+ * stored in s->exec_ra, as the interpreter does, so the runtime can use
+ * either.
  */
+#if defined(__x86_64__)   /* the host this backend emits code for */
+
 #include <assert.h>
 #include <stddef.h>
 
@@ -192,6 +197,13 @@ void x64_emit_call_abs(X64Gen *g, const void *func)
         x64_movi(g, X64_REG_TMP, (uintptr_t)func);
         x64_modrm(g, OPC_GRP5, EXT5_CALLN_Ev, X64_REG_TMP);
     }
+}
+
+/* s->exec_ra = reg (see the fault recovery note in tcg/tcg.h) */
+static void x64_emit_store_exec_ra(X64Gen *g, int reg)
+{
+    x64_movi(g, X64_REG_TMP, (uintptr_t)&g->s->exec_ra);
+    x64_modrm_mem(g, OPC_MOVL_EvGv | P_REXW, reg, X64_REG_TMP, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -957,6 +969,15 @@ static void x64_gen_qemu_ldst(X64Gen *g, const TCGOp *op, bool is_store)
     }
     t0 = x64_reg_alloc(g, 0);
     t1 = x64_reg_alloc(g, 0);
+    /*
+     * All allocation (which may spill) happens before the first branch to
+     * the slow path: code emitted between that branch and the return point
+     * runs on the fast path only.
+     */
+    x64_free_dead_inputs(g, op);
+    if (!is_store) {
+        rv = x64_out(g, op, 0, 0, -1);
+    }
     sp = x64_new_slow_path(g);
     x64_emit_tlb_entry(g, t0, ra, mmu_idx);
     if ((mo & MO_ALIGN) && n > 1) {
@@ -976,11 +997,9 @@ static void x64_gen_qemu_ldst(X64Gen *g, const TCGOp *op, bool is_store)
     sp->jmp_pos[0] = (uint32_t)(x64_jump_fwd(g, JCC_JNE) - g->start);
     x64_modrm_mem(g, OPC_MOVL_GvEv | P_REXW, t1, t0,
                   offsetof(TCGTLBEntry, addend));
-    x64_free_dead_inputs(g, op);
     if (is_store) {
         x64_emit_host_store(g, mo, rv, t1, ra);
     } else {
-        rv = x64_out(g, op, 0, 0, -1);
         x64_emit_host_load(g, mo, is64, rv, t1, ra);
     }
     sp->is_store = is_store;
@@ -1025,6 +1044,7 @@ static void x64_gen_slow_path(X64Gen *g, const X64SlowPath *sp)
         x64_movi(g, X64_RCX, mo);
         x64_movi(g, X64_R8, mmu_idx);
         x64_modrm_rip(g, OPC_LEA | P_REXW, X64_R9, ret);
+        x64_emit_store_exec_ra(g, X64_R9);
         x64_emit_call_abs(g, (const void *)rt->store_slow);
     } else {
         x64_mov_rr(g, true, X64_RSI, sp->addr_reg);
@@ -1032,6 +1052,7 @@ static void x64_gen_slow_path(X64Gen *g, const X64SlowPath *sp)
         x64_movi(g, X64_RDX, mo);
         x64_movi(g, X64_RCX, mmu_idx);
         x64_modrm_rip(g, OPC_LEA | P_REXW, X64_R8, ret);
+        x64_emit_store_exec_ra(g, X64_R8);
         x64_emit_call_abs(g, (const void *)rt->load_slow);
         x64_mov_rr(g, sp->is64, sp->data_reg, X64_RAX);
         if (!sp->is64 && sp->data_reg == X64_RAX) {
@@ -1071,7 +1092,19 @@ static void x64_gen_call(X64Gen *g, const TCGOp *op)
         }
     }
     x64_free_dead_inputs(g, op);
-    x64_emit_call_abs(g, (const void *)info->func);
+    if (info->flags & TCG_CALL_NO_READ_GLOBALS) {
+        x64_emit_call_abs(g, (const void *)info->func);
+    } else {
+        /* may fault: publish the return address in s->exec_ra too */
+        uint8_t *rel;
+        x64_opc(g, OPC_LEA | P_REXW, X64_RAX, 0, 0);
+        x64_out8(g, 0x05);                          /* [rip + rel32] */
+        rel = g->ptr;
+        x64_out32(g, 0);
+        x64_emit_store_exec_ra(g, X64_RAX);
+        x64_emit_call_abs(g, (const void *)info->func);
+        x64_jump_here(g, rel);
+    }
     if (!(info->flags & TCG_CALL_NO_WRITE_GLOBALS)) {
         x64_drop_globals(g);
     }
@@ -1235,3 +1268,5 @@ void x64_gen_op(X64Gen *g, TCGOp *op, TCGCodeInfo *out)
         break;
     }
 }
+
+#endif

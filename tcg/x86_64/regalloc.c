@@ -18,6 +18,8 @@
  *     chosen to satisfy another allocation of the same op.
  * Registers run out -> the victim's value goes to memory (spill).
  */
+#if defined(__x86_64__)   /* the host this backend emits code for */
+
 #include <assert.h>
 
 #include "tcg/x86_64/x86_64-emit.h"
@@ -348,3 +350,5 @@ uint16_t x64_live_caller_saved(X64Gen *g)
     }
     return m;
 }
+
+#endif

@@ -138,5 +138,13 @@ DtEngine *dt_engine_new(const char *accel, const char *backend, char *why,
 void dt_engine_free(DtEngine *e);
 const char *dt_engine_name(const DtEngine *e);
 void dt_engine_run(DtEngine *e, const DtCase *c, DtResult *r);
+/* The steps of dt_engine_run, for lockstep: load the case (set_state),
+ * then the caller runs the vCPU, calls get_state and collects. */
+#include "accel/accel.h"
+int dt_engine_load(DtEngine *e, const DtCase *c, DtResult *r);
+VCPU *dt_engine_vcpu(DtEngine *e);
+const AccelOps *dt_engine_ops(DtEngine *e);
+bool dt_engine_in_stub(DtEngine *e, uint64_t rip);
+void dt_engine_collect(DtEngine *e, const DtCase *c, VcpuExit why, DtResult *r);
 
 #endif

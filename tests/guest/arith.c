@@ -276,5 +276,5 @@ int main(const MultibootInfo *mbi)
     test_extend();
     test_mixes();
     printf("arith done\n");
-    return 0;
+    return 0x10;
 }

@@ -54,7 +54,7 @@ static void wait_idle(void)
 static int receive(uint8_t *out, int max)
 {
     int n = 0;
-    for (int spins = 0; n < max && spins < 1000000; spins++) {
+    for (int spins = 0; n < max && spins < 100000; spins++) {
         if (reg_read(LSR) & LSR_DR) {
             out[n++] = reg_read(RBR);
         }
@@ -86,9 +86,9 @@ static void probe_registers(LoopResult *r)
 static void probe_loopback(LoopResult *r)
 {
     static const uint8_t msg[] = { 'K', 'i', 't', 'e', 0x00, 0xff, 0x55 };
-    uint8_t drain[16];
-
-    receive(drain, sizeof(drain));      /* anything left from before */
+    for (int i = 0; i < 64 && (reg_read(LSR) & LSR_DR); i++) {
+        reg_read(RBR);                  /* anything left from before */
+    }
     reg_write(MCR, 0x1f);               /* loop, OUT2, OUT1, RTS, DTR */
     reg_read(MSR);                      /* clear the delta bits */
     r->msr_all = reg_read(MSR) & 0xf0;

@@ -51,7 +51,7 @@ _start:
         movl $pml4, %eax
         movl %eax, %cr3
         movl %cr4, %eax
-        orl $(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
+        orl $CR4_PAE, %eax             /* guests use general registers only */
         movl %eax, %cr4
         movl $MSR_EFER, %ecx
         rdmsr

@@ -1,0 +1,465 @@
+/*
+ * The TCG exec loop of one vCPU: deliver a pending exception, take an
+ * interrupt at a block boundary (INIT, SIPI, NMI, then maskable ones
+ * through pc_cpu_get_interrupt() with RFLAGS.IF=1 and no interrupt
+ * shadow), stop when kicked, halted or when the machine has a request,
+ * else find the next TB (jump cache, then the hash table by physical pc,
+ * else translate), chain the previous TB to it, and run it.
+ *
+ * Exceptions and exits from generated code come back through
+ * siglongjmp(env->jmp_env) (accel/tcg/excp.c); everything the loop needs
+ * after that lives in TCGVcpu, never in locals.
+ *
+ * Chaining rule: the previous TB's slot is patched to the next TB when
+ * both start in the same virtual page, so a change of mapping (which
+ * flushes the TLB and the jump cache) can never be bypassed by a stale
+ * direct jump; self-modifying code unchains through invalidation. A kick
+ * removes every chain of the vCPU (tb_unchain_all), so even a guest spinning
+ * in a loop of chained TBs comes back to the loop at once.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel/tcg/tcg-internal.h"
+#include "hw/intc/intc.h"
+
+#define EXEC_CONTINUE ((VcpuExit)-1)
+
+/* ---- logging ---- */
+
+static FILE *exec_log_file(Log *log)
+{
+    return log->file ? log->file : stderr;
+}
+
+static void exec_log_in_asm(TCGVcpu *v, const TranslationBlock *tb)
+{
+    Log *log = &v->cpu->machine->log;
+    int mode = (tb->flags & HF_CODE64) ? 64 : (tb->flags & HF_CS32) ? 32 : 16;
+    FILE *f;
+
+    if (!log_enabled(log, LOG_IN_ASM) || !v->disas_ok) {
+        return;
+    }
+    pthread_mutex_lock(&log->lock);
+    f = exec_log_file(log);
+    fprintf(f, "----------------\nIN: (vCPU %d)\n", v->cpu->index);
+    x86_disas_guest(&v->disas, f, v->gen.bytes, MIN(tb->size, TB_GEN_BYTES),
+                    tb->pc, mode);
+    fprintf(f, "\n");
+    fflush(f);
+    pthread_mutex_unlock(&log->lock);
+}
+
+static void exec_log_tb(TCGVcpu *v, const TranslationBlock *tb)
+{
+    Log *log = &v->cpu->machine->log;
+    CPUX86TCG *env = v->env;
+
+    if (log_enabled(log, LOG_CPU)) {
+        X86CPUState st;
+        x86_tcg_sync_to_arch(env);
+        st = env->st;
+        pthread_mutex_lock(&log->lock);
+        x86_cpu_state_dump(&st, exec_log_file(log));
+        pthread_mutex_unlock(&log->lock);
+    }
+    log_mask(log, LOG_EXEC, "Trace %d: %p [%016" PRIx64 "/%016" PRIx64
+             "/%08x]\n", v->cpu->index, tb->code.code, tb->pc, tb->cs_base,
+             tb->flags);
+}
+
+/* ---- translation ---- */
+
+static uint64_t exec_tb_pc(const CPUX86TCG *env, uint64_t *cs_base)
+{
+    if (env->hflags & HF_CODE64) {
+        *cs_base = 0;
+        return env->st.rip;
+    }
+    *cs_base = env->st.segs[R_CS].base;
+    return (uint32_t)(*cs_base + env->st.rip);
+}
+
+/* Sets the physical pages and byte ranges of a freshly translated TB. */
+static void tb_set_pages(TCGVcpu *v, TranslationBlock *tb)
+{
+    uint64_t off = tb->pc & ~TCG_PAGE_MASK;
+    uint64_t size = tb->size ? tb->size : 1;
+
+    tb->page_addr[0] = v->gen.ppage[0];
+    tb->phys_pc = v->gen.ppage[0] | off;
+    tb->page_start[0] = tb->phys_pc;
+    tb->page_end[0] = tb->page_addr[0] + MIN(TCG_PAGE_SIZE, off + size);
+    if (off + size > TCG_PAGE_SIZE && v->gen.npages > 1) {
+        tb->page_addr[1] = v->gen.ppage[1];
+        tb->page_start[1] = tb->page_addr[1];
+        tb->page_end[1] = tb->page_addr[1] + (off + size - TCG_PAGE_SIZE);
+    }
+}
+
+/* Translates one TB; NULL (reported) if it cannot be done at all. */
+static TranslationBlock *tb_gen_code(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
+                                     uint32_t flags, bool oneshot)
+{
+    unsigned max_insns = oneshot ? 1 : TCG_MAX_INSNS;
+    bool flushed = false;
+
+    for (;;) {
+        TranslationBlock *tb = tb_reserve(v);
+        X86TBDesc d;
+        int r;
+
+        if (!tb) {
+            tb_flush(v);
+            flushed = true;
+            continue;
+        }
+        d = (X86TBDesc){ .tb = tb, .pc = pc, .cs_base = cs_base,
+                         .flags = flags, .max_insns = max_insns };
+        v->gen.active = true;
+        v->gen.pc = pc;
+        v->gen.npages = 0;
+        x86_gen_tb(v->s, v->g, v->env, &d);
+        v->gen.active = false;
+        r = tcg_gen_code(v->s, &tb->code);
+        if (r == -1 && !flushed) {
+            tb_flush(v);
+            flushed = true;
+            continue;
+        }
+        if (r == -2 && max_insns > 1) {
+            max_insns = d.icount > 2 ? d.icount / 2 : 1;
+            continue;
+        }
+        if (r < 0 || v->gen.npages == 0) {
+            error_report("tcg: cannot translate the code at %#" PRIx64
+                         " (vCPU %d)", pc, v->cpu->index);
+            return NULL;
+        }
+        tb->pc = pc;
+        tb->cs_base = cs_base;
+        tb->flags = flags;
+        tb->size = d.size;
+        tb->icount = d.icount;
+        tb_set_pages(v, tb);
+        tb_commit(v, tb);
+        exec_log_in_asm(v, tb);
+        if (oneshot) {
+            tb->cflags = CF_ONESHOT;
+            atomic_store(&tb->invalid, true);   /* never cached or chained */
+        } else {
+            tb_link(v, tb);
+        }
+        return tb;
+    }
+}
+
+/* The second page of a cached TB must still map where it did. */
+static bool tb_pages_match(TCGVcpu *v, const TranslationBlock *tb)
+{
+    uint64_t paddr;
+
+    if (tb->page_addr[1] == TB_NO_PAGE) {
+        return true;
+    }
+    if (tlb_code_phys(v, (tb->pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE, false,
+                      &paddr)) {
+        return false;
+    }
+    return (paddr & TCG_PAGE_MASK) == tb->page_addr[1];
+}
+
+static bool tb_matches(const TranslationBlock *tb, uint64_t pc,
+                       uint64_t cs_base, uint32_t flags)
+{
+    return tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
+           !atomic_load_explicit(&tb->invalid, memory_order_acquire);
+}
+
+static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
+                                   uint32_t flags)
+{
+    unsigned j = tb_jmp_cache_hash(pc);
+    TranslationBlock *tb = atomic_load_explicit(&v->jmp_cache[j],
+                                                memory_order_acquire);
+    uint64_t phys;
+
+    if (tb_matches(tb, pc, cs_base, flags)) {
+        return tb;
+    }
+    tlb_code_phys(v, pc, true, &phys);
+    tb = tb_htable_lookup(v, phys, pc, cs_base, flags);
+    if (!tb || !tb_pages_match(v, tb)) {
+        tb = tb_gen_code(v, pc, cs_base, flags, false);
+        if (!tb) {
+            return NULL;
+        }
+    }
+    atomic_store_explicit(&v->jmp_cache[j], tb, memory_order_release);
+    return tb;
+}
+
+void *helper_lookup_tb_ptr(CPUX86TCG *env)
+{
+    TCGVcpu *v = tcg_vcpu(env);
+    VCPU *cpu = v->cpu;
+    unsigned req = atomic_load(&cpu->interrupt_request);
+    uint64_t pc, cs_base;
+    TranslationBlock *tb;
+
+    if (atomic_load(&cpu->exit_request) || (req & ~CPU_INTERRUPT_HARD) ||
+        ((req & CPU_INTERRUPT_HARD) && (env->st.rflags & RF_IF))) {
+        return NULL;
+    }
+    pc = exec_tb_pc(env, &cs_base);
+    tb = atomic_load_explicit(&v->jmp_cache[tb_jmp_cache_hash(pc)],
+                              memory_order_acquire);
+    if (!tb_matches(tb, pc, cs_base, env->hflags)) {
+        return NULL;
+    }
+    if (log_enabled(&cpu->machine->log, LOG_EXEC | LOG_CPU)) {
+        return NULL;    /* let the loop log every TB */
+    }
+    return (void *)tb->code.code;
+}
+
+/* ---- events ---- */
+
+static VcpuExit exec_deliver_exception(TCGVcpu *v)
+{
+    CPUX86TCG *env = v->env;
+    int vec = env->exception_index;
+
+    if (vec < 0) {
+        return EXEC_CONTINUE;
+    }
+    env->exception_index = -1;
+    if (vec == EXCP_TRIPLE) {
+        return VCPU_EXIT_SHUTDOWN;
+    }
+    log_mask(&v->cpu->machine->log, LOG_INT,
+             "vCPU %d: exception %d error %#x at %04x:%016" PRIx64 "%s\n",
+             v->cpu->index, vec, env->error_code, env->st.segs[R_CS].selector,
+             env->st.rip, env->exception_is_int ? " (software)" : "");
+    x86_do_interrupt(env, vec, env->exception_is_int, false, env->error_code,
+                     env->exception_next_rip);
+    env->exception_is_int = false;
+    if (env->exception_index == EXCP_TRIPLE) {
+        env->exception_index = -1;
+        return VCPU_EXIT_SHUTDOWN;
+    }
+    return EXEC_CONTINUE;
+}
+
+static void exec_do_init(TCGVcpu *v)
+{
+    CPUX86TCG *env = v->env;
+    Machine *m = v->cpu->machine;
+    uint64_t apic_base = env->st.apic_base;
+    APICState *apic;
+
+    x86_cpu_state_reset(&env->st);
+    env->st.apic_base = apic_base;
+    x86_tcg_sync_from_arch(env);
+    x86_update_hflags(env);
+    x86_tlb_flush(env);
+    pthread_mutex_lock(&m->lock);
+    apic = apic_of_cpu(v->cpu);
+    if (apic) {
+        apic_init_reset(apic);
+    }
+    pthread_mutex_unlock(&m->lock);
+    v->wait_sipi = true;
+    env->st.halted = true;
+}
+
+static void exec_do_sipi(TCGVcpu *v)
+{
+    CPUX86TCG *env = v->env;
+    Machine *m = v->cpu->machine;
+    APICState *apic;
+    unsigned vec = 0;
+
+    pthread_mutex_lock(&m->lock);
+    apic = apic_of_cpu(v->cpu);
+    if (apic) {
+        vec = apic_sipi_vector(apic);
+    }
+    pthread_mutex_unlock(&m->lock);
+    env->st.segs[R_CS].selector = (uint16_t)(vec << 8);
+    env->st.segs[R_CS].base = (uint64_t)vec << 12;
+    env->st.rip = 0;
+    env->st.halted = false;
+    v->wait_sipi = false;
+    x86_update_hflags(env);
+}
+
+static int exec_get_hw_vector(VCPU *cpu)
+{
+    Machine *m = cpu->machine;
+    int vec;
+
+    pthread_mutex_lock(&m->lock);
+    vec = pc_cpu_get_interrupt(cpu);
+    pthread_mutex_unlock(&m->lock);
+    return vec;
+}
+
+static VcpuExit exec_handle_interrupts(TCGVcpu *v)
+{
+    VCPU *cpu = v->cpu;
+    CPUX86TCG *env = v->env;
+    unsigned req = atomic_load(&cpu->interrupt_request);
+    bool shadow = env->hflags & HF_INHIBIT_IRQ;
+
+    if (req & CPU_INTERRUPT_INIT) {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_INIT);
+        exec_do_init(v);
+    }
+    if (req & CPU_INTERRUPT_SIPI) {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_SIPI);
+        if (v->wait_sipi) {
+            exec_do_sipi(v);
+        }
+    }
+    if (v->wait_sipi) {
+        return VCPU_EXIT_HALT;
+    }
+    if (v->oneshot_next || shadow) {
+        return EXEC_CONTINUE;
+    }
+    if (((req & CPU_INTERRUPT_NMI) || env->st.nmi_pending) &&
+        !env->st.nmi_masked) {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_NMI);
+        env->st.nmi_pending = false;
+        env->st.nmi_masked = true;
+        env->st.halted = false;
+        log_mask(&cpu->machine->log, LOG_INT, "vCPU %d: NMI\n", cpu->index);
+        x86_do_interrupt(env, EXCP_NMI, false, true, 0, 0);
+        return EXEC_CONTINUE;
+    }
+    if ((req & CPU_INTERRUPT_HARD) && (env->st.rflags & RF_IF)) {
+        int vec = exec_get_hw_vector(cpu);
+        if (vec >= 0) {
+            env->st.halted = false;
+            log_mask(&cpu->machine->log, LOG_INT,
+                     "vCPU %d: hardware interrupt %#x\n", cpu->index, vec);
+            x86_do_interrupt(env, vec, false, true, 0, 0);
+        }
+    }
+    return EXEC_CONTINUE;
+}
+
+/* Housekeeping before each TB: A20 changes, TLB flushes from elsewhere. */
+static void exec_sync_machine(TCGVcpu *v)
+{
+    CPUX86TCG *env = v->env;
+    Machine *m = v->cpu->machine;
+    uint64_t mask = m->a20_enabled ? ~0ull : ~(1ull << 20);
+
+    if (mask != env->a20_mask) {
+        env->a20_mask = mask;
+        x86_tlb_flush(env);
+    }
+    if (atomic_exchange(&v->tlb_flush_pending, false)) {
+        x86_tlb_flush(env);
+    }
+}
+
+static bool exec_should_stop(TCGVcpu *v)
+{
+    VCPU *cpu = v->cpu;
+
+    return atomic_load(&cpu->exit_request) ||
+           (atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_EXIT) ||
+           atomic_load(&cpu->machine->requests);
+}
+
+/* ---- the loop ---- */
+
+static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
+{
+    uintptr_t ret;
+    TranslationBlock *last;
+
+    exec_log_tb(v, tb);
+    ret = tcg_exec_tb(v->s, v->env, tb->code.code);
+    last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
+    if (last && (ret & TB_EXIT_MASK) < 2) {
+        v->last_tb = last;
+        v->last_exit = (int)(ret & TB_EXIT_MASK);
+    } else {
+        v->last_tb = NULL;
+    }
+}
+
+static void exec_chain(TCGVcpu *v, TranslationBlock *tb)
+{
+    TranslationBlock *last = v->last_tb;
+
+    v->last_tb = NULL;
+    if (!last || (last->cflags | tb->cflags) & CF_ONESHOT ||
+        ((last->pc ^ tb->pc) & TCG_PAGE_MASK)) {
+        return;
+    }
+    tb_add_jump(v, last, v->last_exit, tb);
+}
+
+static VcpuExit exec_step(TCGVcpu *v)
+{
+    VCPU *cpu = v->cpu;
+    CPUX86TCG *env = v->env;
+    bool oneshot = v->oneshot_next || cpu->singlestep;
+    uint64_t pc, cs_base;
+    TranslationBlock *tb;
+
+    pc = exec_tb_pc(env, &cs_base);
+    if (oneshot) {
+        v->last_tb = NULL;
+        tb = tb_gen_code(v, pc, cs_base, env->hflags, true);
+        v->oneshot_next = false;
+    } else {
+        tb = tb_lookup(v, pc, cs_base, env->hflags);
+    }
+    if (!tb) {
+        return VCPU_EXIT_ERROR;
+    }
+    exec_chain(v, tb);
+    exec_run_tb(v, tb);
+    return cpu->singlestep ? VCPU_EXIT_DEBUG : EXEC_CONTINUE;
+}
+
+VcpuExit tcg_cpu_exec(VCPU *cpu)
+{
+    TCGVcpu *v = cpu->accel;
+    CPUX86TCG *env = v->env;
+    VcpuExit r;
+
+    if (sigsetjmp(env->jmp_env, 0)) {
+        v->gen.active = false;
+        v->last_tb = NULL;
+    }
+    for (;;) {
+        exec_sync_machine(v);
+        r = exec_deliver_exception(v);
+        if (r != EXEC_CONTINUE) {
+            return r;
+        }
+        r = exec_handle_interrupts(v);
+        if (r != EXEC_CONTINUE) {
+            return r;
+        }
+        if (exec_should_stop(v)) {
+            return VCPU_EXIT_NONE;
+        }
+        if (env->st.halted) {
+            return VCPU_EXIT_HALT;
+        }
+        r = exec_step(v);
+        if (r != EXEC_CONTINUE) {
+            return r;
+        }
+    }
+}

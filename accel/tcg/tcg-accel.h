@@ -1,0 +1,49 @@
+/*
+ * What the TCG accelerator offers the rest of Kite: the soft-TLB flushes
+ * the system helpers call (MOV CR0/CR3/CR4, WRMSR EFER, INVLPG, A20), the
+ * runtime helper behind the translator's lookup_tb_ptr, the way a helper
+ * leaves the current translation block, triple-fault signalling, and the
+ * hook for device DMA that writes guest code.
+ */
+#ifndef KITE_ACCEL_TCG_H
+#define KITE_ACCEL_TCG_H
+
+#include "cpu/x86/tcg-cpu.h"
+
+/*
+ * env->exception_index value set by x86_do_interrupt() when an exception
+ * during #DF delivery escalates to a triple fault: the exec loop then
+ * returns VCPU_EXIT_SHUTDOWN (reset, or exit with -no-reboot).
+ */
+#define EXCP_TRIPLE 0x100
+
+/* Flushes the whole soft TLB of this vCPU (CR0.PG/WP, CR3, CR4, EFER). */
+void x86_tlb_flush(CPUX86TCG *env);
+/* Flushes the entries of the page holding vaddr, every MMU index (INVLPG). */
+void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr);
+
+/*
+ * The translator's helper lookup_tb_ptr: the code of the TB for the
+ * current CS:RIP and hflags if it is in the vCPU's jump cache and nothing
+ * asks the vCPU to stop, else NULL (goto_ptr NULL returns to the loop).
+ */
+void *helper_lookup_tb_ptr(CPUX86TCG *env);
+
+/*
+ * Leaves the current TB for the exec loop without an exception (HLT,
+ * state changes a helper made that need a fresh lookup). ra as for
+ * x86_raise_exception: the state is rewound to the start of the calling
+ * instruction when ra is non-zero, so only use a non-zero ra before the
+ * instruction has changed anything.
+ */
+void x86_cpu_loop_exit(CPUX86TCG *env, uintptr_t ra) __attribute__((noreturn));
+
+/*
+ * Invalidates translated code in guest physical [paddr, paddr + len):
+ * for writes that bypass the soft TLB (device DMA into guest RAM,
+ * loaders). Callable from any thread; m may have no TCG state.
+ */
+typedef struct Machine Machine;
+void tcg_invalidate_phys_range(Machine *m, uint64_t paddr, uint64_t len);
+
+#endif

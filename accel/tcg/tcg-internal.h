@@ -1,0 +1,201 @@
+/*
+ * Internal state of the TCG accelerator, shared by its files:
+ *   tb-maint.c   translation blocks: per-vCPU hash table and jump cache,
+ *                machine-wide physical page tracking, invalidation,
+ *                chaining, flush
+ *   softmmu.c    soft TLB fill, slow paths, x86_ld/x86_st, code fetch
+ *   excp.c       exceptions raised from helpers and slow paths (unwind)
+ *   cpu-exec.c   the exec loop
+ *   tcg-accel.c  the AccelOps "tcg"
+ *
+ * Ownership and locking:
+ *   - Each vCPU has its own TCGContext (code buffer), so a TB belongs to
+ *     one vCPU and is only run, chained to or flushed by it.
+ *   - Physical pages holding code are tracked machine-wide (TCGMachine),
+ *     so a store by any vCPU invalidates the TBs of every vCPU.
+ *   - TCGMachine.lock protects the page table, every vCPU's TB hash
+ *     table, jump lists and chained list, and soft-TLB fills (so that a
+ *     page turning into a code page cannot race with a fill). It is never
+ *     held across a guest exception (siglongjmp) or device code, and is
+ *     taken after Machine.lock when both are needed.
+ *   - The jump cache is read without the lock by its vCPU; invalidation
+ *     clears entries atomically and marks TBs invalid.
+ */
+#ifndef KITE_ACCEL_TCG_INTERNAL_H
+#define KITE_ACCEL_TCG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "accel/accel.h"
+#include "accel/tcg/tcg-accel.h"
+#include "cpu/x86/disas.h"
+#include "cpu/x86/tcg-cpu.h"
+#include "cpu/x86/tcg-translate.h"
+#include "hw/pc/pc.h"
+#include "tcg/tcg.h"
+
+#define TB_HASH_BITS      15
+#define TB_HASH_SIZE      (1u << TB_HASH_BITS)
+#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
+#define TB_MAX_DEFAULT    (64u * 1024)
+#define PAGE_HASH_BITS    12
+#define PAGE_HASH_SIZE    (1u << PAGE_HASH_BITS)
+#define TB_NO_PAGE        UINT64_MAX
+#define TB_GEN_BYTES      (2 * TCG_PAGE_SIZE)
+
+/* TB cflags */
+enum {
+    CF_ONESHOT = 1u << 0,   /* one instruction after SMC: not cached */
+};
+
+typedef struct TCGVcpu TCGVcpu;
+typedef struct TranslationBlock TranslationBlock;
+
+struct TranslationBlock {
+    uint64_t pc;                /* linear address */
+    uint64_t cs_base;
+    uint32_t flags;             /* hflags */
+    uint32_t cflags;
+    uint32_t size;              /* guest bytes */
+    uint32_t icount;
+    uint64_t phys_pc;
+    /* physical pages covered and the byte range [start, end) in each */
+    uint64_t page_addr[2];
+    uint64_t page_start[2], page_end[2];
+    TCGCodeInfo code;
+    TCGVcpu *owner;
+    atomic_bool invalid;
+
+    TranslationBlock *hash_next;
+    uintptr_t page_next[2];     /* tagged (tb | n) list of a PageDesc */
+    /* chaining: jmp_dest[n] is where slot n jumps; jmp_in lists the
+       (tb | n) jumping here, linked through the source's jmp_in_next[n] */
+    TranslationBlock *jmp_dest[2];
+    uintptr_t jmp_in;
+    uintptr_t jmp_in_next[2];
+    bool in_chained_list;
+};
+
+typedef struct PageDesc {
+    uint64_t addr;              /* physical page address */
+    struct PageDesc *next;
+    uintptr_t first_tb;         /* tagged (tb | n) */
+} PageDesc;
+
+typedef struct TCGMachine {
+    Machine *m;
+    pthread_mutex_t lock;
+    PageDesc *pages[PAGE_HASH_SIZE];
+    TCGVcpu *vcpus[PC_MAX_CPUS];
+    int nvcpus;
+    unsigned max_tbs;           /* per vCPU */
+    atomic_bool native_note;
+} TCGMachine;
+
+typedef struct TLBExtra {
+    uint64_t vpage;             /* TB_NO_PAGE when the entry is unused */
+    uint64_t ppage;             /* physical page */
+} TLBExtra;
+
+struct TCGVcpu {
+    VCPU *cpu;
+    CPUX86TCG *env;
+    TCGMachine *tm;
+    TCGContext *s;
+    X86TCGGlobals *g;
+
+    /* TBs, in code-buffer order */
+    TranslationBlock *tbs;
+    unsigned nb_tbs, max_tbs;
+    TranslationBlock *hash[TB_HASH_SIZE];
+    _Atomic(TranslationBlock *) jmp_cache[TB_JMP_CACHE_SIZE];
+    TranslationBlock **chained;
+    unsigned nb_chained;
+
+    TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
+    atomic_bool tlb_flush_pending;
+
+    /* TB being translated */
+    struct {
+        bool active;
+        uint64_t pc;
+        uint64_t vpage[2], ppage[2];
+        int npages;
+        uint8_t bytes[TB_GEN_BYTES];
+    } gen;
+
+    /* exec loop */
+    TranslationBlock *last_tb;  /* for chaining; NULL after a longjmp */
+    int last_exit;
+    bool oneshot_next;          /* next TB: one instruction, uncached */
+    bool wait_sipi;
+    X86Disas disas;
+    bool disas_ok;
+};
+
+static inline TCGVcpu *tcg_vcpu(CPUX86TCG *env)
+{
+    return env->tcg;
+}
+
+/* ---- tb-maint.c ---- */
+void tb_machine_init(TCGMachine *tm, Machine *m);
+void tb_machine_destroy(TCGMachine *tm);
+void tb_vcpu_init(TCGVcpu *v, TCGMachine *tm, unsigned max_tbs);
+void tb_vcpu_destroy(TCGVcpu *v);
+/* The next free TB slot (not yet committed), or NULL when full. */
+TranslationBlock *tb_reserve(TCGVcpu *v);
+void tb_commit(TCGVcpu *v, TranslationBlock *tb);
+/* Enters a committed TB in the hash table and the page lists. */
+void tb_link(TCGVcpu *v, TranslationBlock *tb);
+TranslationBlock *tb_htable_lookup(TCGVcpu *v, uint64_t phys_pc, uint64_t pc,
+                                   uint64_t cs_base, uint32_t flags);
+/*
+ * Invalidates every TB (of any vCPU) with code in [paddr, paddr+len).
+ * Returns the number invalidated; *hit is set when `cur` was one of them.
+ * Takes the lock.
+ */
+unsigned tb_invalidate_phys_range(TCGMachine *tm, uint64_t paddr,
+                                  uint64_t len, const TranslationBlock *cur,
+                                  bool *hit);
+bool tb_page_has_code_locked(TCGMachine *tm, uint64_t ppage);
+/* Chains slot n of src to dst unless either is gone or an exit is asked. */
+void tb_add_jump(TCGVcpu *v, TranslationBlock *src, int n,
+                 TranslationBlock *dst);
+/* Removes every chained jump of v's TBs (kick). Takes the lock. */
+void tb_unchain_all(TCGVcpu *v);
+/* Drops every TB of v and empties its code buffer. Takes the lock. */
+void tb_flush(TCGVcpu *v);
+void tb_jmp_cache_clear(TCGVcpu *v);
+/* The TB whose code contains host address host, or NULL. */
+TranslationBlock *tb_find_by_host(TCGVcpu *v, uintptr_t host);
+static inline unsigned tb_jmp_cache_hash(uint64_t pc)
+{
+    return (unsigned)((pc >> TCG_PAGE_BITS) ^ pc) & (TB_JMP_CACHE_SIZE - 1);
+}
+
+/* ---- softmmu.c ---- */
+extern const TCGRuntime tcg_x86_runtime;
+void tlb_flush_all(TCGVcpu *v);
+/* Marks write entries of ppage in every vCPU TLB as NOTDIRTY (lock held). */
+void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage);
+/*
+ * Physical address of the code at linear pc; raises #PF/#GP when raise
+ * is set, else returns a fault code (non-zero) without raising.
+ */
+int64_t tlb_code_phys(TCGVcpu *v, uint64_t pc, bool raise, uint64_t *paddr);
+int x86_code_mmu_index(const CPUX86TCG *env);
+
+/* ---- excp.c ---- */
+/* Rewinds env to the start of the guest instruction at ra; its TB or NULL. */
+TranslationBlock *cpu_restore_state(CPUX86TCG *env, uintptr_t ra,
+                                    int *insn_idx);
+/* The host address inside generated code that ra stands for, or 0. */
+uintptr_t tcg_host_pc(TCGVcpu *v, uintptr_t ra);
+
+/* ---- cpu-exec.c ---- */
+VcpuExit tcg_cpu_exec(VCPU *cpu);
+
+#endif

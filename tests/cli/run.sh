@@ -1,0 +1,211 @@
+#!/bin/sh
+# run.sh - command-line tests: bad input must end with exit status 1 and
+# one "kite: ..." line on stderr naming the problem, never a crash; -version,
+# -help and the help listings must exit 0.
+#
+# Usage: tests/cli/run.sh [--kite PATH]
+# Prints one line per case and "N passed, N failed[, N skipped]".
+
+set -u
+
+kite=build/kite
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --kite) kite=$2; shift 2 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+case "$kite" in
+/*) ;;
+*) kite=$(pwd)/$kite ;;
+esac
+if [ ! -x "$kite" ]; then
+    echo "run.sh: $kite not found (run make first)" >&2
+    exit 2
+fi
+
+passed=0
+failed=0
+skipped=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+ulimit -c 0 2>/dev/null || true
+
+# ---- input files ---------------------------------------------------------
+
+# le32 VALUE: four little-endian bytes.
+le32() {
+    printf "$(printf '\\%03o\\%03o\\%03o\\%03o' \
+        $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"
+}
+
+# A multiboot v1 header (magic, flags, checksum) whose checksum is wrong,
+# padded to 8 KiB.
+make_bad_multiboot() {
+    { le32 0x1BADB002; le32 0; le32 1; } >"$1"
+    dd if=/dev/zero bs=1 count=8180 status=none >>"$1"
+}
+
+# A valid multiboot v1 image using the a.out kludge (flags bit 16): loaded
+# at 1 MiB, entry just past the header. Its code is never reached here.
+make_good_multiboot() {
+    { le32 0x1BADB002; le32 0x00010000; le32 $((-(0x1BADB002 + 0x00010000)))
+      le32 0x100000; le32 0x100000; le32 0; le32 0; le32 0x100020; } >"$1"
+    dd if=/dev/zero bs=1 count=8160 status=none >>"$1"
+}
+
+# The first 1 KiB of a bzImage whose header claims 39 setup sectors
+# (boot flag 0xAA55 at 0x1fe, "HdrS" at 0x202, protocol 2.15).
+make_truncated_bzimage() {
+    dd if=/dev/zero bs=1 count=1024 status=none >"$1"
+    printf '\047' | dd of="$1" bs=1 seek=$((0x1f1)) conv=notrunc status=none
+    printf '\125\252' | dd of="$1" bs=1 seek=$((0x1fe)) conv=notrunc status=none
+    printf 'HdrS\017\002' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc \
+        status=none
+}
+
+# 64 KiB of fixed pseudo-random bytes (the same every run).
+make_noise() {
+    LC_ALL=C awk 'BEGIN {
+        x = 12345
+        for (i = 0; i < 65536; i++) {
+            x = (x * 1103515245 + 12345) % 2147483648
+            printf "%c", int(x / 65536) % 256
+        }
+    }' >"$1"
+}
+
+make_bad_multiboot "$work/bad-checksum.mb"
+make_good_multiboot "$work/good.mb"
+make_truncated_bzimage "$work/truncated.bzImage"
+make_noise "$work/noise.bin"
+dd if=/dev/zero bs=1000 count=1 status=none >"$work/bad-size.rom"
+dd if=/dev/zero bs=65536 count=1 status=none >"$work/zero.rom"
+mkdir "$work/a-directory"
+
+# ---- accelerator for the cases that get as far as building a machine ----
+
+accel=
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    accel=kvm
+elif ! timeout -k 1 2 "$kite" -accel tcg -bios "$work/zero.rom" \
+        -nographic </dev/null 2>&1 >/dev/null | grep -qi "not available"; then
+    accel=tcg
+fi
+
+# ---- checks --------------------------------------------------------------
+
+run_kite() {
+    (cd "$work" && exec timeout -k 2 10 "$kite" "$@") \
+        </dev/null >"$work/out" 2>"$work/err"
+    echo $?
+}
+
+pass() {
+    echo "PASS $1"
+    passed=$((passed + 1))
+}
+
+fail() {
+    echo "FAIL $1: $2"
+    sed -n '1,3s/^/    stderr: /p' "$work/err"
+    failed=$((failed + 1))
+}
+
+# bad NAME REGEX ARGS...: exit status 1, exactly one stderr line, which
+# starts with "kite: " and matches REGEX (case-insensitive), nothing else.
+bad() {
+    name=$1 regex=$2
+    shift 2
+    rc=$(run_kite "$@")
+    lines=$(wc -l <"$work/err")
+    if [ "$rc" -gt 128 ] || [ "$rc" = 124 ]; then
+        fail "$name" "crashed or hung (exit status $rc)"
+    elif [ "$rc" != 1 ]; then
+        fail "$name" "exit status $rc, expected 1"
+    elif [ "$lines" != 1 ]; then
+        fail "$name" "expected one line on stderr, got $lines"
+    elif ! grep -q '^kite: ' "$work/err"; then
+        fail "$name" "stderr does not start with 'kite: '"
+    elif ! grep -qiE -e "$regex" "$work/err"; then
+        fail "$name" "message does not match /$regex/"
+    else
+        pass "$name"
+    fi
+}
+
+# bad_machine: like bad, for cases Kite only notices while building the
+# machine, which needs a working accelerator.
+bad_machine() {
+    if [ -z "$accel" ]; then
+        echo "SKIP $1: no usable accelerator"
+        skipped=$((skipped + 1))
+        return
+    fi
+    name=$1 regex=$2
+    shift 2
+    bad "$name" "$regex" -accel "$accel" "$@"
+}
+
+# good NAME REGEX ARGS...: exit status 0 and stdout matching REGEX.
+good() {
+    name=$1 regex=$2
+    shift 2
+    rc=$(run_kite "$@")
+    if [ "$rc" != 0 ]; then
+        fail "$name" "exit status $rc, expected 0"
+    elif ! grep -qiE -e "$regex" "$work/out"; then
+        fail "$name" "output does not match /$regex/"
+    else
+        pass "$name"
+    fi
+}
+
+# ---- cases ---------------------------------------------------------------
+
+bad "unknown option" "unknown option.*-bogus" -bogus
+bad "unknown option (double dash)" "unknown option.*--bogus" --bogus
+bad "-m without argument" "-m.*(needs|requires|missing).*argument" -m
+bad "-kernel without argument" "-kernel.*argument" -kernel
+bad "stray argument" "unexpected argument|stray" -m 64 stray
+bad "-m 0" "-m.*0" -m 0 -bios zero.rom
+bad "-m abc" "-m.*abc" -m abc -bios zero.rom
+bad "-m -5" "-m.*-5" -m -5 -bios zero.rom
+bad "-m too large" "-m.*(100000G|too large|out of range)" -m 100000G \
+    -bios zero.rom
+bad "-m 12Q" "-m.*12Q" -m 12Q -bios zero.rom
+bad "unknown -accel" "accel.*foo" -accel foo -bios zero.rom
+bad "unknown -machine" "machine.*foo" -machine foo -bios zero.rom
+bad "unknown -device" "device.*nosuch" -device nosuch -bios zero.rom
+bad "bad -serial" "serial.*tcp:1" -serial tcp:1 -bios zero.rom
+bad "unknown -d item" "-d.*nosuchitem" -d nosuchitem -bios zero.rom
+bad "nothing to boot" "kernel|bios|boot" -m 64
+bad_machine "-kernel missing file" "no-such-file" -kernel no-such-file
+bad_machine "-kernel directory" "a-directory.*(not a regular file|directory)|(not a regular file|directory).*a-directory" \
+    -kernel a-directory
+bad_machine "-kernel truncated bzImage" "truncated" -m 64 \
+    -kernel truncated.bzImage
+bad_machine "-kernel random bytes" "not a|unknown|unrecognized|magic" -m 64 \
+    -kernel noise.bin
+bad_machine "-kernel multiboot bad checksum" "checksum" -m 64 \
+    -kernel bad-checksum.mb
+bad_machine "-initrd missing file" "no-such-initrd" -m 64 \
+    -kernel good.mb -initrd no-such-initrd
+bad_machine "-bios missing file" "no-such-rom" -bios no-such-rom
+bad_machine "-bios bad size" "bad-size.rom|size|bytes" -bios bad-size.rom
+bad_machine "-device bad property" "bogus" \
+    -device isa-debug-exit,bogus=1 -bios zero.rom
+bad_machine "-device bad property value" "iobase.*zz|zz.*iobase" \
+    -device isa-debug-exit,iobase=zz -bios zero.rom
+
+good "-version" "version" -version
+good "-help" "usage" -help
+good "-device help" "isa-debug-exit" -device help
+good "-d help" "in_asm|guest_errors|int" -d help
+
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
