@@ -58,6 +58,8 @@ static void usage(FILE *f)
 typedef struct Options {
     MachineConfig cfg;
     bool accel_given;
+    char accel[64];              /* storage behind cfg.accel */
+    char backend[16];            /* storage behind cfg.tcg_backend */
 } Options;
 
 /* Reports a bad value; returns -1. */
@@ -83,7 +85,12 @@ static int set_accel(Options *o, const char *opt, const char *arg)
         free(copy);
         return bad(opt, "needs an accelerator name%s", "");
     }
-    o->cfg.accel = xstrdup(name);
+    if (strlen(name) >= sizeof(o->accel)) {
+        free(copy);
+        return bad(opt, "accelerator list '%s' is too long", name);
+    }
+    snprintf(o->accel, sizeof(o->accel), "%s", name);
+    o->cfg.accel = o->accel;
     o->accel_given = true;
     for (char *kv = strtok_r(NULL, ",", &save); kv;
          kv = strtok_r(NULL, ",", &save)) {
@@ -93,7 +100,8 @@ static int set_accel(Options *o, const char *opt, const char *arg)
                 ret = bad(opt, "unknown TCG backend '%s' (native or interp)", b);
                 break;
             }
-            o->cfg.tcg_backend = xstrdup(b);
+            snprintf(o->backend, sizeof(o->backend), "%s", b);
+            o->cfg.tcg_backend = o->backend;
         } else if (!strncmp(kv, "thread=", 7) || !strncmp(kv, "tb-size=", 8)) {
             /* accepted for QEMU compatibility; single-threaded TCG for now */
         } else {

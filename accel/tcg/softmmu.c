@@ -389,6 +389,17 @@ static uint64_t memop_fixup_load(uint64_t v, MemOp mo)
     return v;
 }
 
+/* The translator flags an access MO_ALIGN only under alignment checking
+   (CPL 3, CR0.AM, RFLAGS.AC): a misaligned one raises #AC(0) (SDM Vol. 3,
+   6.15), before any page fault. */
+static void check_align(CPUX86TCG *env, uint64_t vaddr, MemOp memop,
+                        unsigned size, uintptr_t ra)
+{
+    if ((memop & MO_ALIGN) && (vaddr & (size - 1))) {
+        x86_raise_exception_err(env, EXCP_AC, 0, ra);
+    }
+}
+
 static uint64_t tcg_x86_load_slow(void *opaque, uint64_t vaddr, MemOp memop,
                                   unsigned mmu_idx, uintptr_t ra)
 {
@@ -398,6 +409,7 @@ static uint64_t tcg_x86_load_slow(void *opaque, uint64_t vaddr, MemOp memop,
     if (mmu_idx >= MMU_NB_MODES) {
         mmu_idx = MMU_PHYS_IDX;
     }
+    check_align(env, vaddr, memop, size, ra);
     return memop_fixup_load(softmmu_load(env, vaddr, size, (int)mmu_idx, ra),
                             memop);
 }
@@ -411,6 +423,7 @@ static void tcg_x86_store_slow(void *opaque, uint64_t vaddr, uint64_t val,
     if (mmu_idx >= MMU_NB_MODES) {
         mmu_idx = MMU_PHYS_IDX;
     }
+    check_align(env, vaddr, memop, size, ra);
     if (memop & MO_BE) {
         val = memop_fixup_load(val, (MemOp)(memop & (MO_SIZE | MO_BE)));
     }

@@ -161,10 +161,13 @@
 #define GRP1(e, i) REG8(N(ADD, LK, e, i), N(OR, LK, e, i), N(ADC, LK, e, i), \
                         N(SBB, LK, e, i), N(AND, LK, e, i), N(SUB, LK, e, i), \
                         N(XOR, LK, e, i), N(CMP, 0, e, i))
+/* Group 2 /6 and group 3 /1 are blank in Table A-6, but processors run
+   them as SHL (SAL) and TEST, and so do we (the host CPU is the oracle) */
 #define GRP2(e, c) REG8(N(ROL, 0, e, c), N(ROR, 0, e, c), N(RCL, 0, e, c), \
                         N(RCR, 0, e, c), N(SHL, 0, e, c), N(SHR, 0, e, c), \
-                        U, N(SAR, 0, e, c))
-#define GRP3(e, i) REG8(N(TEST, 0, e, i), U, N(NOT, LK, e), N(NEG, LK, e), \
+                        N(SHL, 0, e, c), N(SAR, 0, e, c))
+#define GRP3(e, i) REG8(N(TEST, 0, e, i), N(TEST, 0, e, i), N(NOT, LK, e), \
+                        N(NEG, LK, e), \
                         N(MUL, 0, e), N(IMUL, 0, e), N(DIV, 0, e), \
                         N(IDIV, 0, e))
 
@@ -337,6 +340,7 @@ const X86OpEntry x86_map_1b[256] = {
     [0xd0] = GRP2(Eb, ONE), [0xd1] = GRP2(Ev, ONE),
     [0xd2] = GRP2(Eb, CL), [0xd3] = GRP2(Ev, CL),
     [0xd4] = N(AAM, I64, Ib), [0xd5] = N(AAD, I64, Ib),
+    [0xd6] = N(SALC, I64),    /* blank in Table A-2; processors run it */
     [0xd7] = N(XLAT, 0),
     [0xd8] = X87_D8, [0xd9] = X87_D9, [0xda] = X87_DA, [0xdb] = X87_DB,
     [0xdc] = X87_DC, [0xdd] = X87_DD, [0xde] = X87_DE, [0xdf] = X87_DF,

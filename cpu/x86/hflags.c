@@ -69,7 +69,12 @@ static uint32_t hflags_rflags(const X86CPUState *st)
     uint32_t hf = 0;
 
     hf |= (st->rflags & RF_TF) ? HF_TF : 0;
-    hf |= (st->rflags & RF_AC) ? HF_AC : 0;
+    /* at CPL 3 HF_AC means alignment checking (SDM Vol. 3, 6.15 #AC:
+       CR0.AM and RFLAGS.AC); below it, the SMAP override */
+    if ((st->rflags & RF_AC) &&
+        (hflags_cpl(st) < 3 || (st->cr0 & CR0_AM))) {
+        hf |= HF_AC;
+    }
     hf |= (st->rflags & RF_RF) ? HF_RF : 0;
     hf |= (uint32_t)((st->rflags & RF_IOPL) >> 12) << HF_IOPL_SHIFT;
     hf |= st->interrupt_shadow ? HF_INHIBIT_IRQ : 0;
@@ -88,5 +93,10 @@ void x86_update_hflags(CPUX86TCG *env)
     hf |= hflags_segments(st, pe, vm);
     hf |= hflags_control(st);
     hf |= hflags_rflags(st);
+    /* segment checks (seg_check.c): none in 64-bit mode */
+    {
+        uint32_t chk = x86_seg_update_checks(env);
+        hf |= (hf & HF_CODE64) ? 0 : chk;
+    }
     env->hflags = hf;
 }

@@ -4,7 +4,8 @@
  * raising exceptions from generated code.
  *
  * Follows the Intel SDM Vol. 2 pseudo-code of DIV, IDIV, DAA, DAS, AAA,
- * AAS, AAM, AAD, RCL/RCR and CMPXCHG8B/CMPXCHG16B. The translator syncs
+ * AAS, AAM, AAD, RCL/RCR, CMPXCHG8B/CMPXCHG16B and CLFLUSH (the probe of
+ * its address). The translator syncs
  * RIP and cc_op into env before calling these (gen_sync_state), so they
  * raise exceptions with ra == 0 and read the flags with
  * x86_tcg_compute_rflags(). Flags they produce are left as CC_OP_EFLAGS.
@@ -23,6 +24,52 @@ void helper_raise_exception(CPUX86TCG *env, uint32_t vector)
 void helper_raise_exception_err(CPUX86TCG *env, uint32_t vector, uint32_t err)
 {
     x86_raise_exception_err(env, (int)vector, err, 0);
+}
+
+/* ---- cache-line flushes ---- */
+
+/* Faults like a byte load at addr, but reads nothing (MMIO untouched). */
+void helper_probe_read(CPUX86TCG *env, uint64_t addr)
+{
+    X86Translation t;
+    int64_t r = x86_mmu_translate(env, addr, X86_ACC_READ, x86_mmu_index(env),
+                                  &t);
+
+    if (r < 0) {
+        x86_raise_exception_err(env, EXCP_GP, 0, 0);   /* non-canonical */
+    }
+    if (r) {
+        env->st.cr2 = addr;
+        x86_raise_exception_err(env, EXCP_PF, (uint32_t)(r & 0xffff), 0);
+    }
+}
+
+/* #AC(0) for a misaligned access of size bytes under alignment checking
+   (CPL 3, CR0.AM and RFLAGS.AC: HF_AC), for accesses made by helpers. */
+static void check_align(CPUX86TCG *env, uint64_t addr, uint32_t size)
+{
+    if (x86_cpl(env) == 3 && (env->hflags & HF_AC) && (addr & (size - 1))) {
+        x86_raise_exception_err(env, EXCP_AC, 0, 0);
+    }
+}
+
+/* ENTER's check of the final stack pointer (as the reference CPU does):
+   faults like a store of size bytes at addr (#AC when misaligned under
+   alignment checking, else #PF of a write), but writes nothing. */
+void helper_probe_write(CPUX86TCG *env, uint64_t addr, uint32_t size)
+{
+    X86Translation t;
+    int64_t r;
+
+    check_align(env, addr, size);
+    r = x86_mmu_translate(env, addr, X86_ACC_WRITE, x86_mmu_index(env), &t);
+    if (r < 0) {
+        x86_raise_exception_err(env, EXCP_GP, 0, 0);   /* non-canonical */
+    }
+    if (r) {
+        env->st.cr2 = addr;
+        x86_raise_exception_err(env, EXCP_PF, (uint32_t)(r & 0xffff), 0);
+    }
 }
 
 /* ---- register access ---- */
@@ -227,7 +274,8 @@ static void ascii_adjust(CPUX86TCG *env, bool add)
         if (add) {
             ax += 0x106;
         } else {
-            ax = (uint16_t)((((ax >> 8) - 1) << 8) | ((ax - 6) & 0xff));
+            /* AX - 6 borrows from AH, then AH - 1 (SDM: AX <- AX - 6) */
+            ax = (uint16_t)(ax - 0x106);
         }
         nf = RF_AF | RF_CF;
     }
@@ -307,10 +355,13 @@ uint64_t helper_rcr(CPUX86TCG *env, uint64_t val, uint64_t count, uint32_t ot)
 void helper_cmpxchg8b(CPUX86TCG *env, uint64_t addr)
 {
     int idx = x86_mmu_index(env);
-    uint64_t v = x86_ld64(env, addr, idx, 0);
-    uint64_t cmp = (uint32_t)env->st.regs[R_EAX] |
-                   ((uint64_t)(uint32_t)env->st.regs[R_EDX] << 32);
-    uint64_t f = arith_flags(env) & ~(uint64_t)RF_ZF;
+    uint64_t v, cmp, f;
+
+    check_align(env, addr, 8);
+    v = x86_ld64(env, addr, idx, 0);
+    cmp = (uint32_t)env->st.regs[R_EAX] |
+          ((uint64_t)(uint32_t)env->st.regs[R_EDX] << 32);
+    f = arith_flags(env) & ~(uint64_t)RF_ZF;
 
     if (v == cmp) {
         x86_st64(env, addr, (uint32_t)env->st.regs[R_EBX] |

@@ -58,12 +58,19 @@ enum {
     HF_MP          = 1u << 15,    /* CR0.MP */
     HF_OSFXSR      = 1u << 16,    /* CR4.OSFXSR */
     HF_SMAP        = 1u << 17,    /* CR4.SMAP */
-    HF_AC          = 1u << 18,    /* RFLAGS.AC */
+    HF_AC          = 1u << 18,    /* RFLAGS.AC (at CPL 3: and CR0.AM) */
     HF_RF          = 1u << 19,    /* RFLAGS.RF: suppress code breakpoints */
     HF_PG          = 1u << 20,    /* paging enabled */
     HF_UMIP        = 1u << 21,    /* CR4.UMIP */
     HF_TSD         = 1u << 22,    /* CR4.TSD */
+    /* HF_SEGCHK(seg), bits 23..28 by R_ES..R_GS: accesses through this
+       segment need a limit/type check (cpu/x86/seg_check.c). Clear for a
+       flat read/write segment with limit 4 GiB and in 64-bit mode; CS
+       keeps it in protected mode (code is never writable) */
+    HF_SEGCHK_SHIFT = 23,
+    HF_SEGCHK_MASK = 0x3fu << 23,
 };
+#define HF_SEGCHK(seg) (1u << (HF_SEGCHK_SHIFT + (seg)))
 
 /* MMU indexes into the soft TLB. */
 enum {
@@ -85,6 +92,13 @@ typedef struct CPUX86TCG {
 
     uint32_t hflags;
     uint64_t a20_mask;          /* ~0, or ~(1 << 20) with A20 disabled */
+    /*
+     * Segment check fast path (with hflags, by x86_update_hflags): an
+     * access of n bytes at offset off through segment s passes when
+     * off + n <= seg_end[w][s] (w = 1 for writes); 0 sends every access
+     * to the exact check (expand-down, null, wrong type).
+     */
+    uint64_t seg_end[2][6];
 
     /* exception in flight, for the exec loop to deliver */
     int32_t exception_index;    /* vector, or -1 */
@@ -109,6 +123,19 @@ static inline int x86_cpl(const CPUX86TCG *env)
 
 /* Recomputes env->hflags from the architectural state. */
 void x86_update_hflags(CPUX86TCG *env);
+
+/*
+ * Segment checks of data accesses outside 64-bit mode (seg_check.c).
+ * x86_seg_update_checks() fills env->seg_end and returns the HF_SEGCHK
+ * bits (x86_update_hflags calls it); x86_seg_check() returns 0 when an
+ * access of size bytes at offset off through segment seg (R_*) is allowed,
+ * else the vector to raise with error code 0 (EXCP_GP or EXCP_SS).
+ */
+enum { X86_SEGACC_READ = 0, X86_SEGACC_WRITE = 1,
+       X86_SEGACC_PROBE = 2 };      /* CLFLUSH: a read, execute-only ok */
+uint32_t x86_seg_update_checks(CPUX86TCG *env);
+int x86_seg_check(const CPUX86TCG *env, int seg, uint64_t off,
+                  unsigned size, unsigned acc);
 
 /* Lazy flags (cc_helper.c). */
 uint64_t x86_tcg_compute_rflags(CPUX86TCG *env);   /* full RFLAGS */

@@ -38,3 +38,14 @@ void gen_AAD(DisasContext *d, const X86Insn *in)
     d->cc_op = X86_CC_OP_DYNAMIC;
     d->cc_op_dirty = false;
 }
+
+/* SALC (D6, undocumented; invalid in 64-bit mode): AL = CF ? FFh : 00h,
+   flags unchanged. */
+void gen_SALC(DisasContext *d, const X86Insn *in)
+{
+    TCGv_i64 t = tmp_new(d);
+
+    gen_get_cf(d, t);
+    tcg_gen_neg_i64(d->s, t, t);
+    gen_st_gpr(d, R_EAX, t, 1);
+}

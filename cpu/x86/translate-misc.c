@@ -3,14 +3,21 @@
  * instructions (Intel SDM Vol. 2: MOV, MOVZX, MOVSX, MOVSXD, LEA,
  * CBW/CWDE/CDQE, CWD/CDQ/CQO, XCHG, XADD, CMPXCHG, CMPXCHG8B/16B, LAHF,
  * SAHF, CLC/STC/CMC/CLD/STD, XLAT, MOVBE, MOVNTI, NOP forms, PAUSE,
- * fences, PREFETCHh, CLFLUSH/CLFLUSHOPT/CLWB, UD0/UD1/UD2).
+ * fences, PREFETCHh, CLFLUSH/CLFLUSHOPT/CLWB, FWAIT, UD0/UD1/UD2).
  *
  * MOV to a segment, control or debug register is a system instruction
- * (x86_gen_sys). LOCK forms are plain read-modify-writes (one vCPU; the
- * memory is written before any register). Fences, prefetches and cache
- * flushes do nothing: there is no cache and no reordering to expose.
+ * (x86_gen_sys). LOCK forms are plain read-modify-writes (the memory is
+ * written before any register); XCHG with memory takes the same path
+ * whether or not it has a LOCK prefix, as it is always locked. Neither is
+ * atomic against other vCPUs running in parallel (the IR has no atomic
+ * operations yet). Fences and prefetches do nothing: there is no cache
+ * and no reordering to expose. Cache flushes fault like a byte load of
+ * their operand (segment checks, page faults) and flush nothing.
+ * LAHF/SAHF in 64-bit mode need LAHF-LM in the CPUID model.
  */
 #include "cpu/x86/translate.h"
+
+#include "cpu/x86/cpuid.h"
 
 static bool is_sys_reg(const X86Operand *o)
 {
@@ -124,8 +131,16 @@ void gen_CMPXCHG(DisasContext *d, const X86Insn *in)
     gen_ld_op(d, a, &in->ops[0], &la);
     gen_ld_op(d, src, &in->ops[1], NULL);
     gen_ld_gpr(d, acc, R_EAX, bytes);
-    tcg_gen_movcond_i64(s, TCG_COND_EQ, nv, acc, a, src, a);
-    gen_st_op(d, &in->ops[0], nv, la);
+    if (in->ops[0].kind == X86_OPK_REG && bytes == 4) {
+        /* a register destination is only written when they are equal
+           (as the reference CPU does: unequal leaves bits 63:32 alone) */
+        TCGv_i64 dreg = d->g->regs[in->ops[0].reg & 15];
+        tcg_gen_ext32u_i64(s, nv, src);
+        tcg_gen_movcond_i64(s, TCG_COND_EQ, dreg, acc, a, nv, dreg);
+    } else {
+        tcg_gen_movcond_i64(s, TCG_COND_EQ, nv, acc, a, src, a);
+        gen_st_op(d, &in->ops[0], nv, la);
+    }
     /* rAX = dest when they differ */
     tcg_gen_mov_i64(s, oldax, rax);
     gen_st_gpr(d, R_EAX, a, bytes);
@@ -145,6 +160,7 @@ static void gen_cmpxchg_wide(DisasContext *d, const X86Insn *in, bool wide)
         return;
     }
     a = gen_lea(d, &in->ops[0]);
+    gen_check_seg(d, a, wide ? 16 : 8, X86_SEGACC_WRITE);
     gen_sync_state(d);
     if (wide) {
         gen_helper_cmpxchg16b(d->s, tcg_env(d->s), a);
@@ -165,10 +181,24 @@ void gen_CMPXCHG16B(DisasContext *d, const X86Insn *in)
     gen_cmpxchg_wide(d, in, true);
 }
 
+/* LAHF/SAHF in 64-bit mode: #UD unless CPUID.80000001h:ECX.LAHF-LM. */
+static bool lahf_valid(DisasContext *d)
+{
+    if (d->code64 && !(KITE_CPUID_81C & CPUID_81C_LAHF_LM)) {
+        gen_illegal(d);
+        return false;
+    }
+    return true;
+}
+
 void gen_LAHF(DisasContext *d, const X86Insn *in)
 {
-    TCGv_i64 f = tmp_new(d);
-    TCGv_i64 rax = d->g->regs[R_EAX];
+    TCGv_i64 f, rax = d->g->regs[R_EAX];
+
+    if (!lahf_valid(d)) {
+        return;
+    }
+    f = tmp_new(d);
 
     gen_compute_eflags(d, f);
     tcg_gen_andi_i64(d->s, f, f, RF_SF | RF_ZF | RF_AF | RF_PF | RF_CF);
@@ -178,7 +208,13 @@ void gen_LAHF(DisasContext *d, const X86Insn *in)
 
 void gen_SAHF(DisasContext *d, const X86Insn *in)
 {
-    TCGv_i64 f = tmp_new(d), ah = tmp_new(d);
+    TCGv_i64 f, ah;
+
+    if (!lahf_valid(d)) {
+        return;
+    }
+    f = tmp_new(d);
+    ah = tmp_new(d);
 
     gen_compute_eflags(d, f);
     tcg_gen_andi_i64(d->s, f, f, RF_OF);
@@ -262,9 +298,35 @@ void gen_PREFETCHT1(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
 void gen_PREFETCHT2(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
 void gen_PREFETCHW(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
 void gen_PREFETCHWT1(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
-void gen_CLFLUSH(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
-void gen_CLFLUSHOPT(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
-void gen_CLWB(DisasContext *d, const X86Insn *in) { gen_nothing(d, in); }
+
+/* CLFLUSH/CLFLUSHOPT/CLWB: the checks of a byte load (SDM: execute-only
+   code segments are allowed), then nothing to flush. */
+static void gen_cache_flush(DisasContext *d, const X86Insn *in)
+{
+    TCGv_i64 a;
+
+    if (in->ops[0].kind != X86_OPK_MEM) {
+        gen_illegal(d);
+        return;
+    }
+    a = gen_lea(d, &in->ops[0]);
+    gen_check_seg(d, a, 1, X86_SEGACC_PROBE);
+    gen_sync_state(d);
+    gen_helper_probe_read(d->s, tcg_env(d->s), a);
+}
+
+void gen_CLFLUSH(DisasContext *d, const X86Insn *in) { gen_cache_flush(d, in); }
+void gen_CLFLUSHOPT(DisasContext *d, const X86Insn *in) { gen_cache_flush(d, in); }
+void gen_CLWB(DisasContext *d, const X86Insn *in) { gen_cache_flush(d, in); }
+
+/* FWAIT: checks for pending x87 exceptions; with no x87 state yet only the
+   #NM of CR0.MP + CR0.TS remains. */
+void gen_FWAIT(DisasContext *d, const X86Insn *in)
+{
+    if ((d->flags & (HF_MP | HF_TS)) == (HF_MP | HF_TS)) {
+        gen_exception(d, EXCP_NM);
+    }
+}
 
 void gen_LFENCE(DisasContext *d, const X86Insn *in) { tcg_gen_mb(d->s, 0); }
 void gen_SFENCE(DisasContext *d, const X86Insn *in) { tcg_gen_mb(d->s, 0); }

@@ -105,7 +105,14 @@ void gen_ENTER(DisasContext *d, const X86Insn *in)
         gen_st_mem(d, frame, gen_stack_addr(d, sp), os);
     }
     tcg_gen_subi_i64(s, sp, sp, size);
-    gen_st_gpr(d, R_EBP, frame, sw);
+    /* the reference CPU checks the final stack top like a push there
+       (#AC when misaligned, #PF when not writable) */
+    gen_sync_state(d);
+    gen_helper_probe_write(s, tcg_env(s), gen_stack_addr(d, sp),
+                           tcg_constant_i32(s, os));
+    /* the frame pointer is written at the operand size (a 66h ENTER
+       leaves the upper bits of RBP/EBP alone), RSP at the stack size */
+    gen_st_gpr(d, R_EBP, frame, os);
     gen_st_gpr(d, R_ESP, sp, sw);
 }
 

@@ -108,7 +108,7 @@ static void gen_string(DisasContext *d, const X86Insn *in, int kind)
     int seg, bytes = str_elem(in, &seg), asz = in->addr_size;
     bool cmp = kind == STR_CMPS || kind == STR_SCAS;
     uint32_t op = CC_OP_SUBB + ot_of(bytes);
-    TCGLabel *loop, *done;
+    TCGLabel *loop, *done, *again;
     TCGv_i64 c, n, r;
 
     if (!(in->prefixes & (X86_P_REP | X86_P_REPNE))) {
@@ -123,12 +123,16 @@ static void gen_string(DisasContext *d, const X86Insn *in, int kind)
     gen_update_cc_op(d);
     loop = tcg_label_new(s);
     done = tcg_label_new(s);
+    again = tcg_label_new(s);
     c = tmp_new(d);
     n = tmp_new(d);
-    tcg_gen_movi_i64(s, n, REP_CHUNK);
+    /* under TF one iteration per block: the trap comes after each one */
+    tcg_gen_movi_i64(s, n, (d->flags & HF_TF) ? 1 : REP_CHUNK);
     tcg_gen_set_label(s, loop);
     gen_ld_gpr(d, c, R_ECX, asz);
     tcg_gen_brcondi_i64(s, TCG_COND_EQ, c, 0, done);
+    tcg_gen_brcondi_i64(s, TCG_COND_EQ, n, 0, again);
+    tcg_gen_subi_i64(s, n, n, 1);
     r = gen_str_once(d, kind, bytes, asz, seg);
     if (r) {
         tcg_gen_movi_i32(s, d->g->cc_op, op);
@@ -142,8 +146,9 @@ static void gen_string(DisasContext *d, const X86Insn *in, int kind)
                                                     : TCG_COND_NE,
                             r, 0, done);
     }
-    tcg_gen_subi_i64(s, n, n, 1);
-    tcg_gen_brcondi_i64(s, TCG_COND_NE, n, 0, loop);
+    tcg_gen_br(s, loop);
+    /* chunk done with rCX left: back to the instruction itself */
+    tcg_gen_set_label(s, again);
     if (cmp) {
         d->cc_op = X86_CC_OP_DYNAMIC;
         d->cc_op_dirty = false;

@@ -15,10 +15,13 @@
  *     is the state before the instruction;
  *   - temps handed out by tmp_new() live until the end of the instruction.
  *
- * Segment limits are not checked here (an address outside a segment's
- * limit in 16/32-bit protected mode does not raise #GP/#SS); in 64-bit
- * mode only the FS and GS bases apply, and DS/ES/SS bases are skipped
- * when hflags says they are all zero (HF_ADDSEG clear).
+ * Segments: in 64-bit mode only the FS and GS bases apply (no limits);
+ * otherwise DS/ES/SS bases are skipped when hflags says they are all zero
+ * (HF_ADDSEG clear). Limit and type checks (cpu/x86/seg_check.c) are
+ * emitted only for segments whose HF_SEGCHK bit is set, i.e. not flat
+ * read/write 4 GiB: gen_add_seg remembers the offset of each linear
+ * address it makes through such a segment, and gen_ld_mem/gen_st_mem
+ * check the access (size, read or write) before making it.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -74,6 +77,7 @@ TCGv_i64 tmp_new(DisasContext *d)
 
 static void tmp_free_all(DisasContext *d)
 {
+    d->nb_segacc = 0;
     for (unsigned i = 0; i < d->nb_tmps; i++) {
         tcg_temp_free_i64(d->s, d->tmps[i]);
     }
@@ -153,6 +157,29 @@ static int64_t seg_base_offset(int seg)
            offsetof(SegmentCache, base);
 }
 
+/* Remembers that linear address lin was made from offset off through
+   seg, so that the accesses at lin get checked (gen_check_seg). */
+static void seg_note(DisasContext *d, TCGv_i64 lin, TCGv_i64 off, int seg)
+{
+    unsigned i = d->nb_segacc;
+
+    if (i == ARRAY_SIZE(d->segacc)) {
+        /* more than any instruction makes: recycle the oldest slot */
+        memmove(&d->segacc[0], &d->segacc[1],
+                sizeof(d->segacc[0]) * (ARRAY_SIZE(d->segacc) - 1));
+        i--;
+    }
+    d->segacc[i].lin = lin;
+    d->segacc[i].off = off;
+    d->segacc[i].seg = seg;
+    d->nb_segacc = i + 1;
+}
+
+static bool seg_needs_check(const DisasContext *d, int seg)
+{
+    return !d->code64 && (d->flags & HF_SEGCHK(seg));
+}
+
 void gen_add_seg(DisasContext *d, TCGv_i64 addr, int seg, int addr_size)
 {
     TCGContext *s = d->s;
@@ -160,6 +187,11 @@ void gen_add_seg(DisasContext *d, TCGv_i64 addr, int seg, int addr_size)
 
     if (seg == X86_SEG_NONE || seg > X86_SEG_GS) {
         return;
+    }
+    if (seg_needs_check(d, seg)) {
+        TCGv_i64 off = tmp_new(d);
+        tcg_gen_mov_i64(s, off, addr);
+        seg_note(d, addr, off, seg);
     }
     if (d->code64) {
         if (seg != X86_SEG_FS && seg != X86_SEG_GS) {
@@ -216,14 +248,66 @@ TCGv_i64 gen_lea_reg(DisasContext *d, int seg, int r, int asz)
     return a;
 }
 
+/*
+ * The inline part of a segment check: off + bytes <= env->seg_end[w][seg]
+ * passes; anything else calls the exact check, which raises or returns
+ * (expand-down segments pass there). The cold path stores RIP and cc_op
+ * itself so that the static cc_op tracking of the hot path is untouched.
+ */
+void gen_check_seg(DisasContext *d, TCGv_i64 laddr, int bytes, unsigned acc)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 end, t;
+    TCGLabel *ok;
+    int i, seg;
+
+    for (i = (int)d->nb_segacc - 1; i >= 0; i--) {
+        if (d->segacc[i].lin == laddr) {
+            break;
+        }
+    }
+    if (i < 0) {
+        return;
+    }
+    seg = d->segacc[i].seg;
+    end = tmp_new(d);
+    t = tmp_new(d);
+    ok = tcg_label_new(s);
+    tcg_gen_addi_i64(s, t, d->segacc[i].off, bytes);
+    tcg_gen_ld_i64(s, end, tcg_env(s),
+                   offsetof(CPUX86TCG, seg_end) +
+                   sizeof(uint64_t) * (6 * (acc == X86_SEGACC_WRITE) + seg));
+    tcg_gen_brcond_i64(s, TCG_COND_LEU, t, end, ok);
+    tcg_gen_movi_i64(s, d->g->rip, d->rip);
+    if (d->cc_op_dirty) {
+        tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
+    }
+    gen_helper_seg_check(s, tcg_env(s),
+                         tcg_constant_i32(s, (uint32_t)seg | acc << 3 |
+                                             (uint32_t)bytes << 8),
+                         d->segacc[i].off);
+    tcg_gen_set_label(s, ok);
+}
+
+/* Alignment checking (#AC) at CPL 3 (HF_AC: CR0.AM and RFLAGS.AC):
+   MO_ALIGN sends a misaligned access to the slow path, which raises it. */
+static MemOp mo_access(const DisasContext *d, int bytes)
+{
+    bool ac = d->cpl == 3 && (d->flags & HF_AC);
+
+    return (MemOp)(mo_size(bytes) | (ac ? MO_ALIGN : 0));
+}
+
 void gen_ld_mem(DisasContext *d, TCGv_i64 dst, TCGv_i64 laddr, int bytes)
 {
-    tcg_gen_qemu_ld_i64(d->s, dst, laddr, d->mmu_idx, mo_size(bytes));
+    gen_check_seg(d, laddr, bytes, X86_SEGACC_READ);
+    tcg_gen_qemu_ld_i64(d->s, dst, laddr, d->mmu_idx, mo_access(d, bytes));
 }
 
 void gen_st_mem(DisasContext *d, TCGv_i64 val, TCGv_i64 laddr, int bytes)
 {
-    tcg_gen_qemu_st_i64(d->s, val, laddr, d->mmu_idx, mo_size(bytes));
+    gen_check_seg(d, laddr, bytes, X86_SEGACC_WRITE);
+    tcg_gen_qemu_st_i64(d->s, val, laddr, d->mmu_idx, mo_access(d, bytes));
 }
 
 /* ---- operands ---- */
@@ -582,6 +666,38 @@ static bool can_chain(const DisasContext *d)
     return !(d->flags & (HF_TF | HF_INHIBIT_IRQ));
 }
 
+/*
+ * Single-step trap (SDM Vol. 3, 17.3.1.4): with TF set when the block
+ * (one instruction) began, #DB with DR6.BS after it completes, RIP
+ * already at the next instruction. A MOV SS / POP SS in the block
+ * (interrupt shadow 2, not inherited) holds it off until after the next.
+ */
+static void gen_single_step(DisasContext *d)
+{
+    TCGContext *s = d->s;
+    TCGLabel *skip = NULL;
+    TCGv_i64 t;
+
+    if (!(d->flags & HF_TF)) {
+        return;
+    }
+    t = tcg_temp_new_i64(s);
+    if (!(d->flags & HF_INHIBIT_IRQ)) {
+        skip = tcg_label_new(s);
+        tcg_gen_ld8u_i64(s, t, tcg_env(s),
+                         offsetof(CPUX86TCG, st.interrupt_shadow));
+        tcg_gen_brcondi_i64(s, TCG_COND_EQ, t, 2, skip);
+    }
+    tcg_gen_ld_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.dr[6]));
+    tcg_gen_ori_i64(s, t, t, 1u << 14);
+    tcg_gen_st_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.dr[6]));
+    tcg_temp_free_i64(s, t);
+    gen_helper_raise_exception(s, tcg_env(s), tcg_constant_i32(s, EXCP_DB));
+    if (skip) {
+        tcg_gen_set_label(s, skip);
+    }
+}
+
 void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
 {
     gen_update_cc_op(d);
@@ -591,6 +707,7 @@ void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
         tcg_gen_exit_tb(d->s, d->tb->tb, n);
     } else {
         tcg_gen_movi_i64(d->s, d->g->rip, rip);
+        gen_single_step(d);
         tcg_gen_exit_tb(d->s, NULL, 0);
     }
     d->is_jmp = DISAS_NORETURN;
@@ -605,6 +722,7 @@ void gen_eob(DisasContext *d, bool lookup)
         tcg_gen_goto_ptr(d->s, p);
         tcg_temp_free_ptr(d->s, p);
     } else {
+        gen_single_step(d);
         tcg_gen_exit_tb(d->s, NULL, 0);
     }
     d->is_jmp = DISAS_NORETURN;

@@ -106,6 +106,13 @@ typedef struct DisasContext {
     TCGOp *insn_start_op;   /* its insn_start (see gen_cc_op_dynamic_start) */
     TCGv_i64 tmps[48];      /* temps freed at the end of the instruction */
     unsigned nb_tmps;
+    /* this instruction's linear addresses through a segment that needs
+       checks (HF_SEGCHK): the offset and segment each was made from */
+    struct {
+        TCGv_i64 lin, off;
+        int seg;
+    } segacc[8];
+    unsigned nb_segacc;
 } DisasContext;
 
 typedef void X86GenFn(DisasContext *d, const X86Insn *in);
@@ -155,9 +162,17 @@ void gen_add_seg(DisasContext *d, TCGv_i64 addr, int seg, int addr_size);
 TCGv_i64 gen_lea(DisasContext *d, const X86Operand *o);
 /* Linear address of seg:(register r truncated to asz bytes). */
 TCGv_i64 gen_lea_reg(DisasContext *d, int seg, int r, int asz);
-/* Guest loads/stores at a linear address (zero-extended to 64 bits). */
+/*
+ * Guest loads/stores at a linear address (zero-extended to 64 bits). When
+ * laddr came from gen_add_seg (gen_lea, gen_lea_reg, gen_stack_addr) of a
+ * segment that needs checks, the access is first checked against the
+ * segment's limit and type (#GP(0), or #SS(0) through SS).
+ */
 void gen_ld_mem(DisasContext *d, TCGv_i64 dst, TCGv_i64 laddr, int bytes);
 void gen_st_mem(DisasContext *d, TCGv_i64 val, TCGv_i64 laddr, int bytes);
+/* The segment check alone, for accesses made by a helper or none at all
+   (acc: X86_SEGACC_*). Emits nothing for flat segments and 64-bit mode. */
+void gen_check_seg(DisasContext *d, TCGv_i64 laddr, int bytes, unsigned acc);
 
 /*
  * Operand access for any kind (register, memory, immediate, relative,
@@ -235,6 +250,7 @@ extern X86GenFn *const x86_gen_table[X86_M_COUNT];
     X(SHLD) X(SHRD)                                                         \
     /* muldiv */ X(MUL) X(IMUL) X(DIV) X(IDIV)                              \
     /* bcd */ X(DAA) X(DAS) X(AAA) X(AAS) X(AAM) X(AAD)                     \
+    X(SALC)                                                                 \
     /* bitops */ X(BT) X(BTS) X(BTR) X(BTC) X(BSF) X(BSR) X(TZCNT)          \
     X(LZCNT) X(POPCNT) X(BSWAP)                                             \
     /* string */ X(MOVS) X(CMPS) X(SCAS) X(LODS) X(STOS)                    \
@@ -247,7 +263,7 @@ extern X86GenFn *const x86_gen_table[X86_M_COUNT];
     X(LFENCE) X(SFENCE) X(MFENCE) X(PREFETCH) X(PREFETCHNTA)                \
     X(PREFETCHT0) X(PREFETCHT1) X(PREFETCHT2) X(PREFETCHW)                  \
     X(PREFETCHWT1) X(CLFLUSH) X(CLFLUSHOPT) X(CLWB) X(MOVBE) X(MOVNTI)     \
-    X(UD0) X(UD1) X(UD2)
+    X(FWAIT) X(UD0) X(UD1) X(UD2)
 
 #define X86_GEN_DECL(name) void gen_##name(DisasContext *d, const X86Insn *in);
 X86_GEN_LIST(X86_GEN_DECL)

@@ -18,6 +18,9 @@
  *       host result stored in the file.
  *   difftest sample -n N -s SEED --save DIR [-m MODE]
  *       Saves N host-verified random cases (to seed the corpus).
+ *   difftest record FILE...
+ *       Reruns each case's inputs on the host and rewrites its expect
+ *       lines (for a case written by hand from a shrunk mismatch).
  *
  * Every invocation ends with "N passed, N failed, N skipped" where a unit
  * is one comparison of one sequence on one engine; comparisons that could
@@ -510,6 +513,40 @@ static int sample(const Options *o, Stats *st)
     return 0;
 }
 
+/* Reruns each case's inputs on the host and rewrites its expectations in
+   place: a case can be written by hand (mode, seed, rflags, regs, insns)
+   and then recorded. */
+static void record_file(const Options *o, const char *path, Stats *st)
+{
+    static DtCase c;
+    static DtResult expect, got;
+    char err[256];
+    HostRunner h;
+
+    if (dt_case_load(&c, &expect, path, err, sizeof(err)) < 0) {
+        printf("FAIL %s: %s\n", path, err);
+        st->failed++;
+        return;
+    }
+    host_start(&h, o->bindir, c.seq.mode);
+    if (!h.ok) {
+        printf("SKIP %s: %d-bit host runner: %s\n", path, c.seq.mode, h.why);
+        st->skipped++;
+        host_stop(&h);
+        return;
+    }
+    host_run(&h, &c, &got);
+    host_stop(&h);
+    if (got.vector == DT_VEC_ERROR || dt_case_save(&c, &got, path) < 0) {
+        printf("FAIL %s: %s\n", path, got.vector == DT_VEC_ERROR ? got.msg
+                                                                   : strerror(errno));
+        st->failed++;
+        return;
+    }
+    printf("recorded %s\n", path);
+    st->passed++;
+}
+
 /* ---- main ---- */
 
 static void usage(void)
@@ -517,7 +554,8 @@ static void usage(void)
     fprintf(stderr, "usage: difftest run [-m 64|32|16|all] [-n N] [-s SEED] "
             "[-l LEN] [-c] [--save DIR] [--max-fail K] [--kvm32] [--xfail ENGINES]\n"
             "       difftest replay [--kvm32] [--xfail ENGINES] FILE...\n"
-            "       difftest sample -n N [-s SEED] [-m MODE] --save DIR\n");
+            "       difftest sample -n N [-s SEED] [-m MODE] --save DIR\n"
+            "       difftest record FILE...   (rewrite expectations from the host)\n");
 }
 
 static int parse_opts(Options *o, int argc, char **argv)
@@ -594,6 +632,10 @@ int main(int argc, char **argv)
             files++;
         }
         printf("replayed %d regression case%s\n", files, files == 1 ? "" : "s");
+    } else if (!strcmp(argv[1], "record")) {
+        for (int i = optind; i < argc; i++) {
+            record_file(&o, argv[i], &st);
+        }
     } else if (!strcmp(argv[1], "sample") && o.save_dir) {
         sample(&o, &st);
     } else {

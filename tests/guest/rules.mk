@@ -50,3 +50,37 @@ check-guest: $(BUILD)/kite $(GUEST_ELFS)
 	$(Q)tests/guest/run.sh --kite $(BUILD)/kite --dir $(GUEST_DIR) $(GUEST_NAMES)
 
 CHECK_TARGETS += check-guest
+
+# 32-bit guests: tests/guest/m32-*.c are built -m32 with crt32.S and
+# runtime32.c and start in 32-bit protected mode (paging off); their more
+# specific pattern rules win over the generic ones above.
+GUEST32_CFLAGS := $(filter-out -m64 -mno-red-zone -mcmodel=small, \
+                    $(GUEST_CFLAGS)) -m32
+GUEST32_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=0x1000 \
+                   -z noexecstack --no-warn-rwx-segments \
+                   -T tests/guest/lib/guest32.ld
+GUEST32_LIB_OBJS := $(GUEST_DIR)/lib/crt32.o $(GUEST_DIR)/lib/runtime32.o
+GUEST32_HDRS := $(GUEST_HDRS) tests/guest/lib/guest32.h
+
+$(GUEST_DIR)/lib/crt32.o: tests/guest/lib/crt32.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(GUEST_CC) $(GUEST32_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/lib/runtime32.o: tests/guest/lib/runtime32.c $(GUEST32_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(GUEST_CC) $(GUEST32_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/m32-%.o: tests/guest/m32-%.c $(GUEST32_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(GUEST_CC) $(GUEST32_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/m32-%.elf: $(GUEST_DIR)/m32-%.o $(GUEST32_LIB_OBJS) \
+                        tests/guest/lib/guest32.ld
+	@echo "  LD      $@"
+	$(Q)$(GUEST_LD) $(GUEST32_LDFLAGS) -o $@ $(GUEST32_LIB_OBJS) $<
+
+# Guests that include the 64-bit system helpers rebuild when they change.
+$(GUEST_DIR)/exceptions64.o $(GUEST_DIR)/softint64.o: tests/guest/lib/sys64.h

@@ -17,7 +17,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 kite=build/kite
 dir=build/tests/guest
-limit=30
+limit=60
 accels=
 names=
 
@@ -77,6 +77,22 @@ tcg_problem() {
     fi
 }
 
+# A guest declares an accelerator it cannot run on with a line
+# "GUEST-SKIP <accel>: <reason>" in its source (accel "kvm", "tcg" or a
+# full "tcg,backend=interp"); the runner then prints a SKIP line instead.
+skip_reason() {
+    src="$here/$1.c"
+    [ -f "$src" ] || return 0
+    for a in "$2" "${2%%,*}"; do
+        r=$(sed -n "s/.*GUEST-SKIP $a: *//p" "$src" | sed 's/ *\*\/ *$//' |
+            head -n 1)
+        if [ -n "$r" ]; then
+            echo "$r"
+            return 0
+        fi
+    done
+}
+
 say_skip() {
     echo "SKIP $1: $2"
     skipped=$((skipped + 1))
@@ -114,6 +130,11 @@ for name in $names; do
     first_tag=
     for accel in $accels; do
         tag=$(echo "$accel" | sed 's/,backend=/-/; s/[^A-Za-z0-9_-]/_/g')
+        why=$(skip_reason "$name" "$accel")
+        if [ -n "$why" ]; then
+            say_skip "$name ($accel)" "$why"
+            continue
+        fi
         start=$(date +%s.%N)
         rc=$(boot "$name" "$accel" "$tag")
         secs=$(echo "$start $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')

@@ -72,12 +72,10 @@ enum {
     Q_MANDATORY_PREFIX,
     Q_UD1_NO_MODRM,
     Q_SALC,
-    Q_SAL_ALIAS,
     Q_O64_LEGACY,
     Q_RESERVED_CR_DR,
     Q_UD0_NO_MODRM,
     Q_MOVSXD_R32,
-    Q_TEST_ALIAS,
     Q_MOV_CS,
     Q_BRANCH_66_64,
     Q_REL_TARGET_16,
@@ -102,12 +100,10 @@ static const char *const quirk_names[Q_COUNT] = {
     [Q_MANDATORY_PREFIX] = "ignored-mandatory-prefix",
     [Q_UD1_NO_MODRM] = "ud1-without-modrm",
     [Q_SALC] = "salc",
-    [Q_SAL_ALIAS] = "group2-/6-sal",
     [Q_O64_LEGACY] = "o64-outside-64bit",
     [Q_RESERVED_CR_DR] = "reserved-cr-dr",
     [Q_UD0_NO_MODRM] = "ud0-without-modrm",
     [Q_MOVSXD_R32] = "movsxd-without-rex.w",
-    [Q_TEST_ALIAS] = "group3-/1-test",
     [Q_MOV_CS] = "mov-cs",
     [Q_BRANCH_66_64] = "66-near-branch-64bit",
     [Q_REL_TARGET_16] = "rel32-target-16bit",
@@ -162,11 +158,6 @@ static int cs_quirk(int mode, const uint8_t *b, const X86Insn *in, int rc,
             if (in->map == X86_MAP_0F && (op == 0xa6 || op == 0xa7)) {
                 return Q_VIA_PADLOCK;
             }
-            /* Table A-6 group 3: /1 is blank (undocumented TEST alias) */
-            if (in->map == X86_MAP_1B && (op == 0xf6 || op == 0xf7) &&
-                ((in->modrm >> 3) & 7) == 1) {
-                return Q_TEST_ALIAS;
-            }
             /*
              * A.4.2: the x87 register forms left blank (D9 D8-DF,
              * DC D0-DF, DD C8-CF, DE D0-D7, DF C0-DF) are reserved;
@@ -175,11 +166,6 @@ static int cs_quirk(int mode, const uint8_t *b, const X86Insn *in, int rc,
             if (in->map == X86_MAP_1B && op >= 0xd8 && op <= 0xdf &&
                 in->mod == 3) {
                 return Q_X87_ALIAS;
-            }
-            /* Table A-6 group 2: /6 is blank (undocumented SHL alias) */
-            if (in->map == X86_MAP_1B && (op == 0xc0 || op == 0xc1 ||
-                (op >= 0xd0 && op <= 0xd3)) && ((in->modrm >> 3) & 7) == 6) {
-                return Q_SAL_ALIAS;
             }
             break;
         case X86_UD_MODE:

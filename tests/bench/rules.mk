@@ -1,0 +1,82 @@
+# `make bench`: CPU-bound kernels (tests/bench/kernels.c) built as one
+# long-mode guest ELF per kernel (plus an empty one, to subtract startup
+# cost) and as a native host program from the same source; run.sh times
+# them under Kite TCG (native backend and interpreter), QEMU TCG when
+# installed, and natively, and writes the table to build/bench/results.txt.
+#
+# Knobs: BENCH_RUNS (best of N, default 3), BENCH_KERNELS (subset),
+# BENCH_KVM=1 (also time Kite and QEMU under KVM), BENCH_ARGS (more
+# run.sh options).
+#
+# This file is read before tests/guest/rules.mk, so it names the guest
+# runtime objects by path; their rules and GUEST_* flags come from there
+# (variables in recipes are expanded when the recipe runs).
+
+BENCH_DIR := $(BUILD)/tests/bench
+BENCH_OUT := $(BUILD)/bench
+BENCH_KERNEL_NAMES := empty sieve sort bytecode crc32
+BENCH_ELFS := $(BENCH_KERNEL_NAMES:%=$(BENCH_DIR)/bench-%.elf)
+BENCH_HOST := $(BENCH_DIR)/bench-host
+BENCH_GUEST_LIB := $(BUILD)/tests/guest/lib/crt0.o \
+                   $(BUILD)/tests/guest/lib/runtime.o
+BENCH_HDRS := tests/bench/kernels.h tests/guest/lib/guest.h
+BENCH_RUNS ?= 3
+BENCH_KERNELS ?= sieve sort bytecode crc32
+BENCH_KVM ?= 0
+
+# The native reference compiles kernels.c with the guest's code-generation
+# flags (general registers only, no red zone, no PIC) so both run the same
+# instruction mix; elsewhere it is plain -O2.
+ifeq ($(HOST_ARCH),x86_64)
+BENCH_HOST_KCFLAGS = $(GUEST_CFLAGS)
+BENCH_HOST_LDFLAGS := -no-pie
+else
+BENCH_HOST_KCFLAGS := -O2 -g -std=gnu11 -ffreestanding -fno-builtin
+BENCH_HOST_LDFLAGS :=
+endif
+
+$(BENCH_DIR)/guest/kernels.o: tests/bench/kernels.c $(BENCH_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BENCH_DIR)/guest/main-%.o: tests/bench/guest-main.c $(BENCH_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< ($*)"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -DBENCH_KERNEL='"$*"' -c -o $@ $<
+
+$(BENCH_DIR)/bench-%.elf64: $(BENCH_DIR)/guest/main-%.o \
+                            $(BENCH_DIR)/guest/kernels.o $(BENCH_GUEST_LIB) \
+                            tests/guest/lib/guest.ld
+	@echo "  LD      $@"
+	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(BENCH_GUEST_LIB) \
+		$(BENCH_DIR)/guest/main-$*.o $(BENCH_DIR)/guest/kernels.o
+
+$(BENCH_DIR)/bench-%.elf: $(BENCH_DIR)/bench-%.elf64
+	@echo "  OBJCOPY $@"
+	$(Q)$(GUEST_OBJCOPY) -O elf32-i386 $< $@
+
+$(BENCH_DIR)/host/kernels.o: tests/bench/kernels.c tests/bench/kernels.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (host)"
+	$(Q)$(CC) $(BENCH_HOST_KCFLAGS) -c -o $@ $<
+
+$(BENCH_HOST): tests/bench/host-main.c tests/bench/kernels.h \
+               $(BENCH_DIR)/host/kernels.o
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(BENCH_HOST_LDFLAGS) -o $@ \
+		tests/bench/host-main.c $(BENCH_DIR)/host/kernels.o
+
+.PRECIOUS: $(BENCH_DIR)/bench-%.elf64 $(BENCH_DIR)/guest/main-%.o
+
+.PHONY: bench-programs bench-cpu
+bench-programs: $(BENCH_ELFS) $(BENCH_HOST)
+
+bench-cpu: $(BUILD)/kite bench-programs
+	$(Q)tests/bench/run.sh --kite $(BUILD)/kite --dir $(BENCH_DIR) \
+		--host $(BENCH_HOST) --runs $(BENCH_RUNS) \
+		--out $(BENCH_OUT)/results.txt \
+		$(if $(filter 1 yes,$(BENCH_KVM)),--kvm) $(BENCH_ARGS) \
+		$(BENCH_KERNELS)
+
+BENCH_TARGETS += bench-cpu
