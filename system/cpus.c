@@ -83,10 +83,11 @@ static void *vcpu_thread(void *opaque)
         case VCPU_EXIT_SHUTDOWN:
             log_mask(&m->log, LOG_INT, "vCPU %d: triple fault\n", cpu->index);
             if (m->cfg.no_reboot) {
-                machine_request_exit(m, 0);
-            } else {
-                machine_request_reset(m);
+                error_report("vCPU %d: triple fault; exiting because of "
+                             "-no-reboot (-d int shows the exceptions)",
+                             cpu->index);
             }
+            machine_request_reset(m);
             break;
         case VCPU_EXIT_ERROR:
             machine_request_exit(m, 1);

@@ -3,10 +3,13 @@
  * MachineConfig, then the machine is created and run. Every bad option or
  * value ends with one "kite: ..." line on stderr and exit status 1.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "hw/core/devtypes.h"
@@ -414,6 +417,29 @@ static int parse_args(Options *o, int argc, char **argv)
     return 0;
 }
 
+/* Fails early, before any accelerator starts, on a file that cannot be read. */
+static int check_file(const char *opt, const char *path)
+{
+    struct stat st;
+
+    if (!path) {
+        return 0;
+    }
+    if (stat(path, &st) < 0) {
+        error_report("%s '%s': %s", opt, path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        error_report("%s '%s': not a regular file", opt, path);
+        return -1;
+    }
+    if (access(path, R_OK) < 0) {
+        error_report("%s '%s': %s", opt, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int check_config(const MachineConfig *cfg)
 {
     if (!cfg->kernel && !cfg->bios) {
@@ -422,6 +448,14 @@ static int check_config(const MachineConfig *cfg)
     }
     if ((cfg->initrd || cfg->append) && !cfg->kernel) {
         error_report("-initrd and -append need -kernel");
+        return -1;
+    }
+    if (check_file("-kernel", cfg->kernel) < 0 || check_file("-bios", cfg->bios) < 0) {
+        return -1;
+    }
+    /* A multiboot -initrd is a module list; the loader checks each file. */
+    if (cfg->initrd && !strchr(cfg->initrd, ',') && !strchr(cfg->initrd, ' ') &&
+        check_file("-initrd", cfg->initrd) < 0) {
         return -1;
     }
     return 0;

@@ -14,6 +14,8 @@
 
 #define CPUID_MAX_ENTRIES 4096
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
 static struct kvm_cpuid2 *kvm_cpuid_get_supported(KvmState *s, Error *err)
 {
@@ -39,12 +41,21 @@ static struct kvm_cpuid2 *kvm_cpuid_get_supported(KvmState *s, Error *err)
     return c;
 }
 
-static void kvm_cpuid_patch(struct kvm_cpuid_entry2 *e, uint32_t apic_id)
+/*
+ * Without the in-kernel irqchip the local APIC is Kite's, but KVM handles
+ * the x2APIC and TSC-deadline MSRs itself (and ignores them with no
+ * in-kernel APIC), so those two features are not offered then.
+ */
+static void kvm_cpuid_patch(struct kvm_cpuid_entry2 *e, uint32_t apic_id,
+                            bool irqchip)
 {
     switch (e->function) {
     case 1:
         e->ebx = (e->ebx & 0x00ffffffu) | (apic_id << 24);
         e->ecx |= CPUID_1_ECX_HYPERVISOR;
+        if (!irqchip) {
+            e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+        }
         break;
     case 0xb:
     case 0x1f:
@@ -73,7 +84,7 @@ int kvm_cpuid_setup(VCPU *cpu, Error *err)
         if (e->function >= 0x40000000u && e->function <= 0x4fffffffu) {
             continue;   /* KVM paravirtual interface: left out */
         }
-        kvm_cpuid_patch(e, (uint32_t)cpu->index);
+        kvm_cpuid_patch(e, (uint32_t)cpu->index, v->s->irqchip);
         c->entries[n++] = *e;
     }
     c->nent = n;

@@ -240,6 +240,46 @@ static void kvm_read_caps(KvmState *s)
     s->nslots = n > 0 ? MIN(n, KVM_SLOTS_MAX) : 32;
 }
 
+/*
+ * The PC's interrupt routing for the in-kernel irqchip (KVM_SET_GSI_ROUTING):
+ * ISA IRQ i reaches 8259 pin i (IRQ 2 is the cascade and has no GSI of
+ * its own) and I/O APIC pin i, except IRQ 0, the PIT, which is wired to
+ * I/O APIC pin 2 (the interrupt source override of the MP/ACPI tables).
+ * KVM's default table would send the in-kernel PIT to pin 0 instead.
+ */
+static int kvm_setup_gsi_routing(KvmState *s)
+{
+    enum { NR_IOAPIC_PINS = 24, NR_ROUTES = 15 + NR_IOAPIC_PINS - 1 };
+    struct kvm_irq_routing *r;
+    uint32_t n = 0;
+    int ret;
+
+    r = xzalloc(sizeof(*r) + NR_ROUTES * sizeof(r->entries[0]));
+    for (uint32_t i = 0; i < 16; i++) {
+        if (i == 2) {
+            continue;
+        }
+        r->entries[n++] = (struct kvm_irq_routing_entry){
+            .gsi = i, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { i < 8 ? KVM_IRQCHIP_PIC_MASTER
+                                 : KVM_IRQCHIP_PIC_SLAVE, i & 7 },
+        };
+    }
+    for (uint32_t i = 0; i < NR_IOAPIC_PINS; i++) {
+        if (i == 2) {
+            continue;
+        }
+        r->entries[n++] = (struct kvm_irq_routing_entry){
+            .gsi = i, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { KVM_IRQCHIP_IOAPIC, i == 0 ? 2 : i },
+        };
+    }
+    r->nr = n;
+    ret = kvm_ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r);
+    free(r);
+    return ret;
+}
+
 static int kvm_setup_irqchip(KvmState *s, Error *err)
 {
     struct kvm_pit_config pit = { .flags = 0 };  /* port 0x61 stays ours */
@@ -250,6 +290,9 @@ static int kvm_setup_irqchip(KvmState *s, Error *err)
         return 0;   /* Kite's own PIC/IOAPIC/LAPIC/PIT; see kvm-vcpu.c */
     }
     ret = kvm_ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, NULL);
+    if (ret == 0 && kvm_check_extension(s, KVM_CAP_IRQ_ROUTING) > 0) {
+        ret = kvm_setup_gsi_routing(s);
+    }
     if (ret == 0) {
         ret = kvm_ioctl(s->vm_fd, KVM_CREATE_PIT2, &pit);
     }

@@ -174,9 +174,22 @@ static int tcg_set_state(VCPU *cpu)
     return 0;
 }
 
+/*
+ * The vCPU thread decides whether a halted vCPU has work from cpu->env
+ * (cpus.c: a hard interrupt counts only with RFLAGS.IF set), so a HLT
+ * publishes the live IF there; otherwise "sti; hlt" would sleep forever
+ * on the IF of the last get_state.
+ */
 static VcpuExit tcg_vcpu_run(VCPU *cpu)
 {
-    return tcg_cpu_exec(cpu);
+    TCGVcpu *v = cpu->accel;
+    VcpuExit r = tcg_cpu_exec(cpu);
+
+    if (r == VCPU_EXIT_HALT) {
+        cpu->env.rflags = (cpu->env.rflags & ~(uint64_t)RF_IF) |
+                          (v->env->st.rflags & RF_IF);
+    }
+    return r;
 }
 
 static bool tcg_has_irqchip(Machine *m)

@@ -69,11 +69,10 @@ static uint32_t hflags_rflags(const X86CPUState *st)
     uint32_t hf = 0;
 
     hf |= (st->rflags & RF_TF) ? HF_TF : 0;
-    /* at CPL 3 HF_AC means alignment checking (SDM Vol. 3, 6.15 #AC:
-       CR0.AM and RFLAGS.AC); below it, the SMAP override */
-    if ((st->rflags & RF_AC) &&
-        (hflags_cpl(st) < 3 || (st->cr0 & CR0_AM))) {
-        hf |= HF_AC;
+    hf |= (st->rflags & RF_AC) ? HF_AC : 0;
+    /* alignment checking (SDM Vol. 3, 6.15 #AC) */
+    if ((st->rflags & RF_AC) && (st->cr0 & CR0_AM) && hflags_cpl(st) == 3) {
+        hf |= HF_ALIGN;
     }
     hf |= (st->rflags & RF_RF) ? HF_RF : 0;
     hf |= (uint32_t)((st->rflags & RF_IOPL) >> 12) << HF_IOPL_SHIFT;

@@ -45,10 +45,10 @@ void helper_probe_read(CPUX86TCG *env, uint64_t addr)
 }
 
 /* #AC(0) for a misaligned access of size bytes under alignment checking
-   (CPL 3, CR0.AM and RFLAGS.AC: HF_AC), for accesses made by helpers. */
+   (CPL 3, CR0.AM and RFLAGS.AC: HF_ALIGN), for accesses made by helpers. */
 static void check_align(CPUX86TCG *env, uint64_t addr, uint32_t size)
 {
-    if (x86_cpl(env) == 3 && (env->hflags & HF_AC) && (addr & (size - 1))) {
+    if ((env->hflags & HF_ALIGN) && (addr & (size - 1))) {
         x86_raise_exception_err(env, EXCP_AC, 0, 0);
     }
 }

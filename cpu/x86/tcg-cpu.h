@@ -58,7 +58,7 @@ enum {
     HF_MP          = 1u << 15,    /* CR0.MP */
     HF_OSFXSR      = 1u << 16,    /* CR4.OSFXSR */
     HF_SMAP        = 1u << 17,    /* CR4.SMAP */
-    HF_AC          = 1u << 18,    /* RFLAGS.AC (at CPL 3: and CR0.AM) */
+    HF_AC          = 1u << 18,    /* RFLAGS.AC */
     HF_RF          = 1u << 19,    /* RFLAGS.RF: suppress code breakpoints */
     HF_PG          = 1u << 20,    /* paging enabled */
     HF_UMIP        = 1u << 21,    /* CR4.UMIP */
@@ -69,6 +69,7 @@ enum {
        keeps it in protected mode (code is never writable) */
     HF_SEGCHK_SHIFT = 23,
     HF_SEGCHK_MASK = 0x3fu << 23,
+    HF_ALIGN       = 1u << 29,    /* alignment checking: CPL 3, CR0.AM, AC */
 };
 #define HF_SEGCHK(seg) (1u << (HF_SEGCHK_SHIFT + (seg)))
 

@@ -38,6 +38,20 @@ static void set_cc3(DisasContext *d, uint32_t op, TCGv_i64 dst, TCGv_i64 src,
     set_cc_op(d, op);
 }
 
+void gen_ld_op_rmw(DisasContext *d, TCGv_i64 dst, const X86Operand *o,
+                   TCGv_i64 *laddr)
+{
+    int bytes = x86_op_bytes(d->insn, o);
+
+    if (o->kind != X86_OPK_MEM) {
+        gen_ld_op(d, dst, o, laddr);
+        return;
+    }
+    *laddr = gen_lea(d, o);
+    gen_check_seg(d, *laddr, bytes, X86_SEGACC_WRITE);
+    gen_ld_mem(d, dst, *laddr, bytes);
+}
+
 static void gen_alu(DisasContext *d, const X86Insn *in, int kind)
 {
     TCGContext *s = d->s;
@@ -57,7 +71,11 @@ static void gen_alu(DisasContext *d, const X86Insn *in, int kind)
         c = tmp_new(d);
         gen_get_cf(d, c);
     }
-    gen_ld_op(d, a, &in->ops[0], &la);
+    if (store) {
+        gen_ld_op_rmw(d, a, &in->ops[0], &la);
+    } else {
+        gen_ld_op(d, a, &in->ops[0], &la);
+    }
     gen_ld_op(d, b, &in->ops[1], NULL);
     switch (kind) {
     case ALU_ADD: tcg_gen_add_i64(s, r, a, b); break;
@@ -96,7 +114,7 @@ static void gen_incdec(DisasContext *d, const X86Insn *in, bool inc)
     TCGv_i64 a = tmp_new(d), cf = tmp_new(d), la = NULL;
 
     gen_get_cf(d, cf);
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     tcg_gen_addi_i64(d->s, a, a, inc ? 1 : -1);
     gen_st_op(d, &in->ops[0], a, la);
     set_cc3(d, (inc ? CC_OP_INCB : CC_OP_DECB) + ot_of(bytes), a, cf, NULL);
@@ -110,7 +128,7 @@ void gen_NEG(DisasContext *d, const X86Insn *in)
     int bytes = x86_op_bytes(in, &in->ops[0]);
     TCGv_i64 a = tmp_new(d), r = tmp_new(d), la = NULL;
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     tcg_gen_neg_i64(d->s, r, a);
     gen_st_op(d, &in->ops[0], r, la);
     set_cc3(d, CC_OP_SUBB + ot_of(bytes), r, a, NULL);
@@ -120,7 +138,7 @@ void gen_NOT(DisasContext *d, const X86Insn *in)
 {
     TCGv_i64 a = tmp_new(d), la = NULL;
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     tcg_gen_not_i64(d->s, a, a);
     gen_st_op(d, &in->ops[0], a, la);
 }

@@ -34,6 +34,10 @@ static void gen_bt(DisasContext *d, const X86Insn *in, int kind)
             gen_ext(d, la, o->addr_size, false);
         }
         gen_add_seg(d, la, o->seg, o->addr_size);
+        if (kind != BT_TEST) {
+            /* the write is checked before the read (RMW) */
+            gen_check_seg(d, la, bytes, X86_SEGACC_WRITE);
+        }
         gen_ld_mem(d, v, la, bytes);
     } else {
         gen_ld_op(d, v, o, NULL);

@@ -8,8 +8,11 @@
  * forces the operand size). Direct targets chain through goto_tb slots
  * 0 (fall-through) and 1 (taken); indirect ones set RIP and look up the
  * next TB. The counter of LOOP/JCXZ is CX, ECX or RCX by address size.
+ * JMP/CALL/RET to a non-canonical target fault on the branch (#GP(0)).
  */
 #include "cpu/x86/translate.h"
+
+#include "cpu/x86/cpuid.h"
 
 static uint64_t rel_target(DisasContext *d, const X86Insn *in)
 {
@@ -34,6 +37,49 @@ void gen_JCC(DisasContext *d, const X86Insn *in)
     gen_branch2(d, l, rel_target(d, in));
 }
 
+/*
+ * 64-bit mode: a near branch to a non-canonical target raises #GP(0) on
+ * the branch itself, before it pushes or pops anything (SDM JMP, CALL,
+ * RET: "IF tempRIP is not canonical"). The cold path stores RIP and cc_op
+ * itself (the hot path's static cc_op is unchanged).
+ */
+static void gen_check_canonical(DisasContext *d, TCGv_i64 t)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 c;
+    TCGLabel *ok;
+
+    if (!d->code64) {
+        return;
+    }
+    c = tmp_new(d);
+    ok = tcg_label_new(s);
+    tcg_gen_sextract_i64(s, c, t, 0, CPUID_VIRT_BITS);
+    tcg_gen_brcond_i64(s, TCG_COND_EQ, c, t, ok);
+    tcg_gen_movi_i64(s, d->g->rip, d->rip);
+    if (d->cc_op_dirty) {
+        tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
+    }
+    gen_helper_raise_exception_err(s, tcg_env(s),
+                                   tcg_constant_i32(s, EXCP_GP),
+                                   tcg_constant_i32(s, 0));
+    tcg_gen_set_label(s, ok);
+}
+
+/* Direct target in 64-bit mode: known now, so is its canonical form. */
+static bool rel_target_ok(DisasContext *d, const X86Insn *in)
+{
+    uint64_t t = rel_target(d, in);
+
+    if (d->code64 &&
+        (uint64_t)((int64_t)(t << (64 - CPUID_VIRT_BITS)) >>
+                   (64 - CPUID_VIRT_BITS)) != t) {
+        gen_exception_err(d, EXCP_GP, 0);
+        return false;
+    }
+    return true;
+}
+
 /* Indirect target: RIP = value truncated to the operand size. */
 static void gen_jump_reg(DisasContext *d, TCGv_i64 t, int bytes)
 {
@@ -46,11 +92,14 @@ void gen_JMP(DisasContext *d, const X86Insn *in)
     TCGv_i64 t;
 
     if (in->ops[0].kind == X86_OPK_REL) {
-        gen_jmp_tb(d, rel_target(d, in), 0);
+        if (rel_target_ok(d, in)) {
+            gen_jmp_tb(d, rel_target(d, in), 0);
+        }
         return;
     }
     t = tmp_new(d);
     gen_ld_op(d, t, &in->ops[0], NULL);
+    gen_check_canonical(d, t);
     gen_jump_reg(d, t, in->op_size);
 }
 
@@ -60,6 +109,9 @@ void gen_CALL(DisasContext *d, const X86Insn *in)
 
     if (in->ops[0].kind != X86_OPK_REL) {
         gen_ld_op(d, t, &in->ops[0], NULL);
+        gen_check_canonical(d, t);
+    } else if (!rel_target_ok(d, in)) {
+        return;
     }
     gen_push(d, tconst(d, d->next_rip), in->op_size);
     if (in->ops[0].kind == X86_OPK_REL) {
@@ -76,6 +128,7 @@ void gen_RET(DisasContext *d, const X86Insn *in)
                     ? (int64_t)(in->ops[0].imm & 0xffff) : 0;
 
     gen_pop_load(d, t, in->op_size);
+    gen_check_canonical(d, t);
     gen_add_rsp(d, in->op_size + extra);
     gen_jump_reg(d, t, in->op_size);
 }

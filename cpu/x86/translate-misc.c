@@ -92,7 +92,7 @@ void gen_XCHG(DisasContext *d, const X86Insn *in)
         o0 = o1;
         o1 = t;
     }
-    gen_ld_op(d, a, o0, &la);
+    gen_ld_op_rmw(d, a, o0, &la);
     gen_ld_op(d, b, o1, NULL);
     gen_st_op(d, o0, b, la);
     gen_st_op(d, o1, a, NULL);
@@ -104,7 +104,7 @@ void gen_XADD(DisasContext *d, const X86Insn *in)
     unsigned ot = bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3;
     TCGv_i64 a = tmp_new(d), b = tmp_new(d), r = tmp_new(d), la = NULL;
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     gen_ld_op(d, b, &in->ops[1], NULL);
     tcg_gen_add_i64(d->s, r, a, b);
     if (in->ops[0].kind == X86_OPK_MEM) {
@@ -128,7 +128,7 @@ void gen_CMPXCHG(DisasContext *d, const X86Insn *in)
     TCGv_i64 nv = tmp_new(d), oldax = tmp_new(d), r = tmp_new(d), la = NULL;
     TCGv_i64 rax = d->g->regs[R_EAX];
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     gen_ld_op(d, src, &in->ops[1], NULL);
     gen_ld_gpr(d, acc, R_EAX, bytes);
     if (in->ops[0].kind == X86_OPK_REG && bytes == 4) {

@@ -99,7 +99,7 @@ static void gen_shift(DisasContext *d, const X86Insn *in, int kind)
     TCGv_i64 a = tmp_new(d), res = tmp_new(d), src = tmp_new(d), la = NULL;
     TCGv_i64 cnt = gen_count(d, &in->ops[1], bytes, &known);
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     if (kind == SH_SAR) {
         gen_ext(d, a, bytes, true);
     }
@@ -140,7 +140,7 @@ static void gen_rotate(DisasContext *d, const X86Insn *in, bool left)
     TCGv_i64 cnt = gen_count(d, &in->ops[1], bytes, &known);
     TCGv_i64 f = tmp_new(d), cf = tmp_new(d), of = tmp_new(d);
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     tcg_gen_andi_i64(s, r, cnt, w - 1);
     if (!left) {
         tcg_gen_neg_i64(s, r, r);
@@ -181,7 +181,7 @@ static void gen_rcx(DisasContext *d, const X86Insn *in, bool left)
     TCGv_i64 a = tmp_new(d), cnt = tmp_new(d), res = tmp_new(d), la = NULL;
     TCGv_i32 ot = tcg_constant_i32(d->s, ot_of(bytes));
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     gen_ld_op(d, cnt, &in->ops[1], NULL);
     if (la) {
         gen_st_op(d, &in->ops[0], a, la);   /* fault before the flags move */
@@ -209,7 +209,7 @@ static void gen_dshift(DisasContext *d, const X86Insn *in, bool left)
     TCGv_i64 res = tmp_new(d), fsrc = tmp_new(d), c1 = tmp_new(d);
     TCGv_i64 cnt = gen_count(d, &in->ops[2], bytes, &known);
 
-    gen_ld_op(d, a, &in->ops[0], &la);
+    gen_ld_op_rmw(d, a, &in->ops[0], &la);
     gen_ld_op(d, b, &in->ops[1], NULL);
     tcg_gen_subi_i64(s, c1, cnt, 1);
     tcg_gen_andi_i64(s, c1, c1, 63);

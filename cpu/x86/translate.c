@@ -289,11 +289,11 @@ void gen_check_seg(DisasContext *d, TCGv_i64 laddr, int bytes, unsigned acc)
     tcg_gen_set_label(s, ok);
 }
 
-/* Alignment checking (#AC) at CPL 3 (HF_AC: CR0.AM and RFLAGS.AC):
+/* Alignment checking (#AC) at CPL 3 (HF_ALIGN: CR0.AM and RFLAGS.AC):
    MO_ALIGN sends a misaligned access to the slow path, which raises it. */
 static MemOp mo_access(const DisasContext *d, int bytes)
 {
-    bool ac = d->cpl == 3 && (d->flags & HF_AC);
+    bool ac = d->flags & HF_ALIGN;
 
     return (MemOp)(mo_size(bytes) | (ac ? MO_ALIGN : 0));
 }
@@ -773,6 +773,26 @@ static void gen_insn(DisasContext *d, const X86Insn *in)
 
 /* ---- the per-TB driver ---- */
 
+/*
+ * A block that starts in an interrupt shadow (HF_INHIBIT_IRQ: the previous
+ * instruction was STI, MOV SS or POP SS) holds one instruction; the shadow
+ * ends with it. Cleared before that instruction runs, so an STI or MOV SS
+ * there opens a new one (their helpers set it again).
+ */
+static void gen_reset_inhibit_irq(DisasContext *d)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 t = tcg_temp_new_i64(s);
+
+    tcg_gen_movi_i64(s, t, 0);
+    tcg_gen_st8_i64(s, t, tcg_env(s),
+                    offsetof(CPUX86TCG, st.interrupt_shadow));
+    tcg_gen_ld32u_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, hflags));
+    tcg_gen_andi_i64(s, t, t, ~(uint64_t)HF_INHIBIT_IRQ);
+    tcg_gen_st32_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, hflags));
+    tcg_temp_free_i64(s, t);
+}
+
 static void disas_init(DisasContext *d, TCGContext *s, X86TCGGlobals *g,
                        CPUX86TCG *env, X86TBDesc *tb)
 {
@@ -859,6 +879,9 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
         tcg_gen_insn_start(s, d.rip, d.cc_op);
         d.insn_start_op = s->ops_head.prev;
         tb->icount++;
+        if (tb->icount == 1 && (d.flags & HF_INHIBIT_IRQ)) {
+            gen_reset_inhibit_irq(&d);
+        }
         d.insn = &in;
         d.pc_start = pc;
         if (r < 0) {

@@ -185,6 +185,10 @@ void gen_ld_op(DisasContext *d, TCGv_i64 dst, const X86Operand *o,
                TCGv_i64 *laddr);
 void gen_st_op(DisasContext *d, const X86Operand *o, TCGv_i64 val,
                TCGv_i64 laddr);
+/* gen_ld_op of a read-modify-write destination (translate-alu.c): the
+   segment is checked for the write before the load, as processors do. */
+void gen_ld_op_rmw(DisasContext *d, TCGv_i64 dst, const X86Operand *o,
+                   TCGv_i64 *laddr);
 
 /* ---- the stack ---- */
 

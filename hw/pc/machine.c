@@ -81,6 +81,10 @@ void machine_kick_cpus(Machine *m)
 
 void machine_request_reset(Machine *m)
 {
+    if (m->cfg.no_reboot) {
+        machine_request_exit(m, 0);   /* -no-reboot: a reset ends the run */
+        return;
+    }
     atomic_fetch_or(&m->requests, MACHINE_REQ_RESET);
     machine_kick_cpus(m);
 }

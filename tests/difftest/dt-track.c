@@ -223,6 +223,9 @@ void dt_flags_of(const DtTrack *t, const X86Insn *in, uint32_t *reads,
     case X86_M_CMC:
         *reads = *defs = RF_CF;
         break;
+    case X86_M_SALC:
+        *reads = RF_CF;
+        break;
     case X86_M_SAHF:
         *defs = F_ALL & ~RF_OF;
         break;
@@ -496,6 +499,7 @@ static void forget_implicit(DtTrack *t, const X86Insn *in)
         { X86_M_CMPXCHG16B, 5 }, { X86_M_LAHF, 1 }, { X86_M_XLAT, 1 },
         { X86_M_AAA, 1 }, { X86_M_AAS, 1 }, { X86_M_AAM, 1 },
         { X86_M_AAD, 1 }, { X86_M_DAA, 1 }, { X86_M_DAS, 1 },
+        { X86_M_SALC, 1 },
         { X86_M_LODS, 0x43 }, { X86_M_STOS, 0x82 }, { X86_M_MOVS, 0xc2 },
         { X86_M_CMPS, 0xc2 }, { X86_M_SCAS, 0x82 }, { X86_M_LOOP, 2 },
         { X86_M_LOOPE, 2 }, { X86_M_LOOPNE, 2 },

@@ -17,8 +17,8 @@ endif
 DT_CASES = $(sort $(wildcard tests/difftest/cases/*.case))
 DT_CHECK_N ?= 10000
 # Engines whose mismatches are known open bugs (reported as expected
-# failures, not failing `make check`); empty it once they are fixed.
-DT_XFAIL ?= tcg-native,tcg-interp
+# failures, not failing `make check`): none, every engine must agree.
+DT_XFAIL ?=
 DT_CHECK_SEED ?= 2024
 N ?= 100000
 SEED ?= 1

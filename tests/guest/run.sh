@@ -11,6 +11,8 @@
 # reported as a SKIP line. All accelerators must agree with each other as
 # well as with the expected file. Prints one line per (guest, accelerator)
 # and ends with "N passed, N failed, N skipped"; exits non-zero on failure.
+# Source lines GUEST-SKIP, GUEST-EXTRA-ACCEL and GUEST-ALLOW-REBOOT adjust
+# how one guest runs (see below).
 
 set -u
 
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
     --accel) accels=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) names="$names $1"; shift ;;
     esac
@@ -46,14 +48,40 @@ out="$dir/out"
 mkdir -p "$out"
 
 # Runs one guest; leaves stdout in $out/NAME.TAG.out, stderr in .err and
-# prints the exit status (124 on timeout).
+# prints the exit status (124 on timeout). A "kernel-irqchip=X" part of
+# the accelerator string becomes "-machine kernel-irqchip=X"; a guest
+# whose source has a GUEST-ALLOW-REBOOT line runs without -no-reboot.
 boot() {
     name=$1 accel=$2 tag=$3
-    timeout -k 5 "$limit" "$kite" -accel "$accel" -m 64 \
-        -kernel "$dir/$name.elf" -nographic -no-reboot \
+    machine=pc
+    reboot=-no-reboot
+    case "$accel" in
+    *,kernel-irqchip=*)
+        machine="pc,kernel-irqchip=${accel##*,kernel-irqchip=}"
+        accel=${accel%%,kernel-irqchip=*} ;;
+    esac
+    if grep -q "GUEST-ALLOW-REBOOT" "$here/$name.c" 2>/dev/null; then
+        reboot=
+    fi
+    timeout -k 5 "$limit" "$kite" -accel "$accel" -machine "$machine" \
+        -m 64 -kernel "$dir/$name.elf" -nographic $reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=4 \
         </dev/null >"$out/$name.$tag.out" 2>"$out/$name.$tag.err"
     echo $?
+}
+
+# Extra configurations a guest asks for with "GUEST-EXTRA-ACCEL <accel>"
+# lines (e.g. "kvm,kernel-irqchip=off"); each runs only when its base
+# accelerator is available and is reported on its own line.
+extra_accels() {
+    src="$here/$1.c"
+    [ -f "$src" ] || return 0
+    sed -n 's/.*GUEST-EXTRA-ACCEL \([^ ]*\).*/\1/p' "$src" |
+    while read -r a; do
+        case " $accels " in
+        *" ${a%%,*} "*|*" ${a%%,*},"*) echo "$a" ;;
+        esac
+    done
 }
 
 kvm_problem() {
@@ -128,7 +156,7 @@ for name in $names; do
     expected="$here/$name.expected"
     want=$(cat "$here/$name.status" 2>/dev/null || echo "?")
     first_tag=
-    for accel in $accels; do
+    for accel in $accels $(extra_accels "$name"); do
         tag=$(echo "$accel" | sed 's/,backend=/-/; s/[^A-Za-z0-9_-]/_/g')
         why=$(skip_reason "$name" "$accel")
         if [ -n "$why" ]; then

@@ -71,7 +71,6 @@ enum {
     Q_NONE,
     Q_MANDATORY_PREFIX,
     Q_UD1_NO_MODRM,
-    Q_SALC,
     Q_O64_LEGACY,
     Q_RESERVED_CR_DR,
     Q_UD0_NO_MODRM,
@@ -99,7 +98,6 @@ static const char *const quirk_names[Q_COUNT] = {
     [Q_NONE] = "none",
     [Q_MANDATORY_PREFIX] = "ignored-mandatory-prefix",
     [Q_UD1_NO_MODRM] = "ud1-without-modrm",
-    [Q_SALC] = "salc",
     [Q_O64_LEGACY] = "o64-outside-64bit",
     [Q_RESERVED_CR_DR] = "reserved-cr-dr",
     [Q_UD0_NO_MODRM] = "ud0-without-modrm",
@@ -147,10 +145,6 @@ static int cs_quirk(int mode, const uint8_t *b, const X86Insn *in, int rc,
              */
             return Q_MANDATORY_PREFIX;
         case X86_UD_OPCODE:
-            /* Table A-2: D6 is blank (undocumented SALC) */
-            if (in->map == X86_MAP_1B && op == 0xd6) {
-                return Q_SALC;
-            }
             /*
              * Table A-3: 0F A6 and 0F A7 are blank (VIA PadLock
              * extensions, not Intel).
