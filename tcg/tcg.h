@@ -196,6 +196,8 @@ typedef enum MemOp {
     MO_LE = 0,
     MO_BE = 8,
     MO_ALIGN = 16,          /* misaligned accesses go to the slow path */
+    MO_FRONTEND = 32,       /* the front end's own flag: backends pass it
+                               through to the slow paths untouched */
 
     MO_UB = MO_8, MO_SB = MO_8 | MO_SIGN,
     MO_LEUW = MO_16, MO_LESW = MO_16 | MO_SIGN,

@@ -400,12 +400,32 @@ static void check_align(CPUX86TCG *env, uint64_t vaddr, MemOp memop,
     }
 }
 
+static bool is_canonical48(uint64_t vaddr)
+{
+    return (uint64_t)((int64_t)(vaddr << 16) >> 16) == vaddr;
+}
+
+/*
+ * A stack reference to a non-canonical address raises #SS(0); every other
+ * non-canonical access #GP(0) (in tlb_fill). Such addresses never hit the
+ * TLB, so this costs nothing on the fast path.
+ */
+static void check_stack_canonical(CPUX86TCG *env, uint64_t vaddr, MemOp memop,
+                                  unsigned size, uintptr_t ra)
+{
+    if ((memop & MO_X86_STACK) && (env->hflags & HF_LMA) &&
+        (!is_canonical48(vaddr) || !is_canonical48(vaddr + size - 1))) {
+        x86_raise_exception_err(env, EXCP_SS, 0, ra);
+    }
+}
+
 static uint64_t tcg_x86_load_slow(void *opaque, uint64_t vaddr, MemOp memop,
                                   unsigned mmu_idx, uintptr_t ra)
 {
     CPUX86TCG *env = opaque;
     unsigned size = 1u << (memop & MO_SIZE);
 
+    check_stack_canonical(env, vaddr, memop, size, ra);
     if (mmu_idx >= MMU_NB_MODES) {
         mmu_idx = MMU_PHYS_IDX;
     }
@@ -420,6 +440,7 @@ static void tcg_x86_store_slow(void *opaque, uint64_t vaddr, uint64_t val,
     CPUX86TCG *env = opaque;
     unsigned size = 1u << (memop & MO_SIZE);
 
+    check_stack_canonical(env, vaddr, memop, size, ra);
     if (mmu_idx >= MMU_NB_MODES) {
         mmu_idx = MMU_PHYS_IDX;
     }

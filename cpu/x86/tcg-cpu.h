@@ -34,6 +34,7 @@
 #include <setjmp.h>
 
 #include "cpu/x86/cpu.h"
+#include "tcg/tcg.h"
 #include "tcg/tlb.h"
 
 typedef struct VCPU VCPU;
@@ -137,6 +138,12 @@ enum { X86_SEGACC_READ = 0, X86_SEGACC_WRITE = 1,
 uint32_t x86_seg_update_checks(CPUX86TCG *env);
 int x86_seg_check(const CPUX86TCG *env, int seg, uint64_t off,
                   unsigned size, unsigned acc);
+
+/*
+ * MemOp flag the translator sets on 64-bit SS-relative accesses: the soft
+ * MMU then answers a non-canonical address with #SS(0) instead of #GP(0).
+ */
+#define MO_X86_STACK MO_FRONTEND
 
 /* Lazy flags (cc_helper.c). */
 uint64_t x86_tcg_compute_rflags(CPUX86TCG *env);   /* full RFLAGS */

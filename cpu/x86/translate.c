@@ -78,6 +78,7 @@ TCGv_i64 tmp_new(DisasContext *d)
 static void tmp_free_all(DisasContext *d)
 {
     d->nb_segacc = 0;
+    d->nb_stack_lin = 0;
     for (unsigned i = 0; i < d->nb_tmps; i++) {
         tcg_temp_free_i64(d->s, d->tmps[i]);
     }
@@ -194,6 +195,9 @@ void gen_add_seg(DisasContext *d, TCGv_i64 addr, int seg, int addr_size)
         seg_note(d, addr, off, seg);
     }
     if (d->code64) {
+        if (seg == X86_SEG_SS && d->nb_stack_lin < ARRAY_SIZE(d->stack_lin)) {
+            d->stack_lin[d->nb_stack_lin++] = addr;
+        }
         if (seg != X86_SEG_FS && seg != X86_SEG_GS) {
             return;
         }
@@ -291,23 +295,32 @@ void gen_check_seg(DisasContext *d, TCGv_i64 laddr, int bytes, unsigned acc)
 
 /* Alignment checking (#AC) at CPL 3 (HF_ALIGN: CR0.AM and RFLAGS.AC):
    MO_ALIGN sends a misaligned access to the slow path, which raises it. */
-static MemOp mo_access(const DisasContext *d, int bytes)
+static MemOp mo_access(const DisasContext *d, int bytes, TCGv_i64 laddr)
 {
     bool ac = d->flags & HF_ALIGN;
+    MemOp mo = (MemOp)(mo_size(bytes) | (ac ? MO_ALIGN : 0));
 
-    return (MemOp)(mo_size(bytes) | (ac ? MO_ALIGN : 0));
+    for (unsigned i = 0; i < d->nb_stack_lin; i++) {
+        if (d->stack_lin[i] == laddr) {
+            mo |= MO_X86_STACK;
+            break;
+        }
+    }
+    return mo;
 }
 
 void gen_ld_mem(DisasContext *d, TCGv_i64 dst, TCGv_i64 laddr, int bytes)
 {
     gen_check_seg(d, laddr, bytes, X86_SEGACC_READ);
-    tcg_gen_qemu_ld_i64(d->s, dst, laddr, d->mmu_idx, mo_access(d, bytes));
+    tcg_gen_qemu_ld_i64(d->s, dst, laddr, d->mmu_idx,
+                        mo_access(d, bytes, laddr));
 }
 
 void gen_st_mem(DisasContext *d, TCGv_i64 val, TCGv_i64 laddr, int bytes)
 {
     gen_check_seg(d, laddr, bytes, X86_SEGACC_WRITE);
-    tcg_gen_qemu_st_i64(d->s, val, laddr, d->mmu_idx, mo_access(d, bytes));
+    tcg_gen_qemu_st_i64(d->s, val, laddr, d->mmu_idx,
+                        mo_access(d, bytes, laddr));
 }
 
 /* ---- operands ---- */

@@ -113,6 +113,10 @@ typedef struct DisasContext {
         int seg;
     } segacc[8];
     unsigned nb_segacc;
+    /* 64-bit mode: linear addresses formed through SS (a non-canonical
+       one raises #SS(0) rather than #GP(0)); reset per instruction */
+    TCGv_i64 stack_lin[4];
+    unsigned nb_stack_lin;
 } DisasContext;
 
 typedef void X86GenFn(DisasContext *d, const X86Insn *in);

@@ -2,7 +2,7 @@
  * Unit tests of the translator's segment limit and type checks
  * (cpu/x86/seg_check.c, gen_check_seg in cpu/x86/translate.c) and of the
  * smaller instruction gaps closed with them (LAHF/SAHF in 64-bit mode,
- * CLFLUSH address checks, BSWAP r16, FWAIT).
+ * CLFLUSH address checks, BSWAP r16, FWAIT, non-canonical branch targets).
  *
  * Expected results follow the Intel SDM: Vol. 3A 5.3-5.4 (limit and type
  * checking, expand-down segments and the B bit), the "Protected Mode
@@ -392,6 +392,48 @@ static void test_fwait(void **state)
     assert_int_equal(t->env.st.rip, CODE_AT);
 }
 
+/* 64-bit mode: near branches to a non-canonical target fault on the
+   branch with RSP unchanged. */
+static void test_noncanonical_branch(void **state)
+{
+    TestCPU *t = *state;
+    const uint64_t bad = 0x8000000000000000ull;
+
+    LOAD(t, 64, 0xff, 0xe0);                /* jmp rax */
+    R(t, R_EAX) = bad;
+    expect_fault(t, EXCP_GP, CODE_AT);
+
+    LOAD(t, 64, 0xff, 0xd0);                /* call rax */
+    R(t, R_EAX) = bad;
+    expect_fault(t, EXCP_GP, CODE_AT);
+    assert_int_equal(R(t, R_ESP), 0x8000);
+
+    LOAD(t, 64, 0xc3);                      /* ret */
+    memcpy(t->mem + 0x8000, &bad, 8);
+    expect_fault(t, EXCP_GP, CODE_AT);
+    assert_int_equal(R(t, R_ESP), 0x8000);
+
+    LOAD(t, 64, 0xff, 0xe0);                /* canonical high half: fine */
+    R(t, R_EAX) = 0xffff800000000000ull;
+    assert_int_not_equal(run(t), EXCP_GP);  /* faults fetching it (#PF) */
+}
+
+/* Regression: the interrupt shadow of STI / MOV SS ends after the next
+   instruction (it used to stay set, so every later block held one
+   instruction and never chained). */
+static void test_interrupt_shadow_ends(void **state)
+{
+    TestCPU *t = *state;
+
+    LOAD(t, 64, 0x90, 0x90);                /* nop; nop */
+    t->env.st.interrupt_shadow = 1;
+    refresh(t);
+    assert_true(t->env.hflags & HF_INHIBIT_IRQ);
+    assert_int_equal(run(t), -1);
+    assert_int_equal(t->env.st.interrupt_shadow, 0);
+    assert_false(t->env.hflags & HF_INHIBIT_IRQ);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +449,8 @@ int main(void)
         cmocka_unit_test(test_lahf_sahf_64),
         cmocka_unit_test(test_bswap16_vs_host),
         cmocka_unit_test(test_fwait),
+        cmocka_unit_test(test_noncanonical_branch),
+        cmocka_unit_test(test_interrupt_shadow_ends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
