@@ -75,8 +75,9 @@ if [ -z "$kernels" ]; then
     kernels=$("$host" --list | awk '$1 != "empty" { print $1 }')
 fi
 
-work=$(dirname "$out")/work
-mkdir -p "$work"
+# A private scratch folder: two runs at once must not share files.
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d "$(dirname "$out")/work.XXXXXX") || exit 2
 report=$work/report.txt
 : >"$report"
 failed=0
@@ -325,7 +326,10 @@ for kernel in $kernels; do
             "$host" --scale "$scale" "$kernel" 2>/dev/null >"$ref"
         fi
         got=$(cat "$work/$engine.$kernel.sum")
-        if [ "$got" != "$(cat "$ref")" ]; then
+        if [ ! -s "$ref" ]; then
+            say "MISMATCH $kernel: no native reference at scale $scale"
+            failed=1
+        elif [ "$got" != "$(cat "$ref")" ]; then
             say "MISMATCH $kernel: $engine printed '$got'," \
                 "native '$(cat "$ref")'"
             failed=1
@@ -422,11 +426,11 @@ done
 say "raw times of the timed runs (wall:cpu seconds each):"
 tee -a "$report" <"$work/raw.txt"
 
-mkdir -p "$(dirname "$out")"
-cp "$report" "$out.tmp" && mv "$out.tmp" "$out"
+cp "$report" "$out.tmp.$$" && mv "$out.tmp.$$" "$out"
 echo "results written to $out"
 if [ "$failed" != 0 ]; then
-    echo "bench: FAILED (see $out)" >&2
+    echo "bench: FAILED (see $out; outputs kept in $work)" >&2
     exit 1
 fi
+rm -rf "$work"
 exit 0

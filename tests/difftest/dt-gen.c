@@ -27,6 +27,12 @@
 #include "system/util.h"
 #include "tests/difftest/dt.h"
 
+/* The scratch area and the initial stack as register values: linear in
+   32/64-bit code, offsets in the 16-bit data segment (dt-proto.h). */
+#define SEG_BASE(g) ((g)->mode == 16 ? DT_SEG16_DATA_BASE : 0)
+#define SCRATCH(g)  (DT_SCRATCH - SEG_BASE(g))
+#define STACK0(g)   (DT_STACK_INIT - SEG_BASE(g))
+
 static const uint16_t gp_mnems[] = {
     X86_M_AAA, X86_M_AAD, X86_M_AAM, X86_M_AAS, X86_M_ADC, X86_M_ADD,
     X86_M_AND, X86_M_BOUND, X86_M_BSF, X86_M_BSR, X86_M_BSWAP, X86_M_BT,
@@ -237,6 +243,9 @@ static void setup_mov(DtGen *g, Build *bd, int r, uint32_t v)
     if (r >= 8) {
         d->b[n++] = 0x41;
     }
+    if (g->mode == 16) {
+        d->b[n++] = 0x66;       /* the whole 32-bit register */
+    }
     d->b[n++] = (uint8_t)(0xb8 + (r & 7));
     for (int i = 0; i < 4; i++) {
         d->b[n++] = (uint8_t)(v >> (8 * i));
@@ -245,7 +254,6 @@ static void setup_mov(DtGen *g, Build *bd, int r, uint32_t v)
     d->target = -1;
     d->setup = true;
     d->form = -1;
-    (void)g;
 }
 
 /* cmp r32, imm8: defines every arithmetic flag */
@@ -339,12 +347,12 @@ static bool build_addr(DtGen *g, const DtTrack *t, Build *bd, int asz,
             a->index = (int)rndn(g, nregs);
         } while (a->index == 4 || a->index == a->base);
     }
-    if (!known_in(t, a->base, DT_SCRATCH, DT_SCRATCH + DT_SCRATCH_SIZE) ||
+    if (!known_in(t, a->base, SCRATCH(g), SCRATCH(g) + DT_SCRATCH_SIZE) ||
         chance(g, 20)) {
         if (a->base == 4) {
             return false;
         }
-        bval = DT_SCRATCH + rndn(g, DT_SCRATCH_SIZE);
+        bval = SCRATCH(g) + rndn(g, DT_SCRATCH_SIZE);
         setup_mov(g, bd, a->base, (uint32_t)bval);
     } else {
         bval = t->k.val[a->base];
@@ -380,6 +388,61 @@ static bool build_addr(DtGen *g, const DtTrack *t, Build *bd, int asz,
                   (uint8_t)(a->base & 7);
     } else {
         a->rm = (uint8_t)(a->base & 7);
+    }
+    return true;
+}
+
+/*
+ * 16-bit addressing (SDM Vol. 2, Table 2-1): [BX|BP + SI|DI + disp] or
+ * [disp16], wrapping at 64 KiB; any known register value will do, the
+ * displacement makes up the difference.
+ */
+static bool build_addr16(DtGen *g, const DtTrack *t, Build *bd,
+                         uint64_t target, Addr *a)
+{
+    static const int8_t base[8] = { R_EBX, R_EBX, R_EBP, R_EBP, -1, -1,
+                                    R_EBP, R_EBX };
+    static const int8_t index[8] = { R_ESI, R_EDI, R_ESI, R_EDI, R_ESI,
+                                     R_EDI, -1, -1 };
+    uint64_t sum = 0;
+    int16_t disp;
+
+    memset(a, 0, sizeof(*a));
+    a->base = a->index = -1;
+    if (chance(g, 10)) {
+        a->rm = 6;
+        a->dsize = 2;
+        a->disp = (int64_t)(target & 0xffff);
+        return true;
+    }
+    a->rm = (uint8_t)rndn(g, 8);
+    a->base = base[a->rm];
+    a->index = index[a->rm];
+    for (int k = 0; k < 2; k++) {
+        int r = k ? a->index : a->base;
+        if (r < 0) {
+            continue;
+        }
+        if (!((t->k.known >> r) & 1) || chance(g, 20)) {
+            uint64_t v = k ? rndn(g, 64) : SCRATCH(g) + rndn(g, DT_DATA_SIZE);
+            setup_mov(g, bd, r, (uint32_t)v);
+            sum += v;
+        } else {
+            sum += t->k.val[r];
+        }
+        bd->busy |= (uint16_t)(1u << r);
+    }
+    disp = (int16_t)(uint16_t)(target - sum);
+    a->disp = disp;
+    if (disp == 0 && a->rm != 6 && chance(g, 50)) {
+        a->mod = 0;
+        a->dsize = 0;
+    } else if (disp >= -128 && disp <= 127) {
+        a->mod = 1;
+        a->dsize = 1;
+    } else {
+        a->mod = 2;
+        a->dsize = 2;
     }
     return true;
 }
@@ -425,12 +488,12 @@ static int build_insn(DtGen *g, const DtTrack *t, int fi, uint32_t code_off,
     FormKey k;
     Build *bd = &out->bd;
     Addr a;
-    int asz = g->mode == 64 ? 8 : 4, rex = 0, reg, rm;
+    int asz = g->mode == 64 ? 8 : g->mode == 16 ? 2 : 4, rex = 0, reg, rm;
     bool mem = false, branch = (f->e->flags & X86_F_BRANCH) != 0;
     bool string = form_has(f, X86_T_X) || form_has(f, X86_T_Y);
     bool moffs = form_has(f, X86_T_O);
     int opsz66 = 0, modrm_at = -1, disp_at = -1;
-    uint64_t target = DT_SCRATCH + rndn(g, DT_DATA_SIZE - 48);
+    uint64_t target = SCRATCH(g) + rndn(g, DT_DATA_SIZE - 48);
 
     memset(out, 0, sizeof(*out));
     out->rip_disp_at = -1;
@@ -448,13 +511,15 @@ static int build_insn(DtGen *g, const DtTrack *t, int fi, uint32_t code_off,
     if (chance(g, 8) && (mem || string || moffs)) {
         static const uint8_t seg64[] = { 0x26, 0x2e, 0x36, 0x3e };
         static const uint8_t seg32[] = { 0x26, 0x36, 0x3e, 0x3e, 0x2e };
-        put(bd, g->mode == 64 ? seg64[rndn(g, 4)] : seg32[rndn(g, 5)]);
+        /* 16-bit: not CS, whose base is not the scratch area's */
+        put(bd, g->mode == 64 ? seg64[rndn(g, 4)] :
+                seg32[rndn(g, g->mode == 16 ? 4 : 5)]);
     }
     if (k.pfx < 0 && !branch && chance(g, 20)) {
         put(bd, 0x66);
         opsz66 = 1;
     }
-    if (g->mode == 64 && (mem || string || moffs) && !branch && chance(g, 15)) {
+    if (g->mode != 32 && (mem || string || moffs) && !branch && chance(g, 15)) {
         put(bd, 0x67);
         asz = 4;
     }
@@ -484,7 +549,8 @@ static int build_insn(DtGen *g, const DtTrack *t, int fi, uint32_t code_off,
         }
     }
     if (mem) {
-        if (!build_addr(g, t, bd, asz, target, &a)) {
+        if (asz == 2 ? !build_addr16(g, t, bd, target, &a)
+                     : !build_addr(g, t, bd, asz, target, &a)) {
             return -1;
         }
         if (g->mode == 64) {
@@ -560,7 +626,7 @@ static int finish_insn(DtGen *g, const DtTrack *t, Insn *ins, uint32_t code_off,
     /* moffs: the address is the displacement field */
     for (int i = 0; i < in->nops; i++) {
         if (in->ops[i].type == X86_T_O && in->disp_off) {
-            uint64_t a = DT_SCRATCH + rndn(g, DT_DATA_SIZE - 16);
+            uint64_t a = SCRATCH(g) + rndn(g, DT_DATA_SIZE - 16);
             for (int b = in->disp_off; b < (in->imm_off ? in->imm_off : len); b++) {
                 buf[b] = (uint8_t)(a >> (8 * (b - in->disp_off)));
             }
@@ -637,14 +703,14 @@ static int implicit_setups(DtGen *g, const DtTrack *t, Insn *ins,
     for (int i = 0; i < in->nops; i++) {
         unsigned ty = in->ops[i].type;
         if (ty == X86_T_X) {
-            NEED(R_ESI, known_in(t, R_ESI, DT_SCRATCH + 0x100,
-                                 DT_SCRATCH + DT_DATA_SIZE - 0x100),
-                 DT_SCRATCH + 0x100 + rndn(g, DT_DATA_SIZE - 0x200));
+            NEED(R_ESI, known_in(t, R_ESI, SCRATCH(g) + 0x100,
+                                 SCRATCH(g) + DT_DATA_SIZE - 0x100),
+                 SCRATCH(g) + 0x100 + rndn(g, DT_DATA_SIZE - 0x200));
         }
         if (ty == X86_T_Y) {
-            NEED(R_EDI, known_in(t, R_EDI, DT_SCRATCH + 0x100,
-                                 DT_SCRATCH + DT_DATA_SIZE - 0x100),
-                 DT_SCRATCH + 0x100 + rndn(g, DT_DATA_SIZE - 0x200));
+            NEED(R_EDI, known_in(t, R_EDI, SCRATCH(g) + 0x100,
+                                 SCRATCH(g) + DT_DATA_SIZE - 0x100),
+                 SCRATCH(g) + 0x100 + rndn(g, DT_DATA_SIZE - 0x200));
         }
     }
     if (in->last_rep && (in->ops[0].type == X86_T_X || in->ops[0].type == X86_T_Y)) {
@@ -653,25 +719,25 @@ static int implicit_setups(DtGen *g, const DtTrack *t, Insn *ins,
     switch (in->mnem) {
     case X86_M_PUSH: case X86_M_POP: case X86_M_PUSHF: case X86_M_POPF:
     case X86_M_CALL: case X86_M_PUSHA: case X86_M_ENTER: case X86_M_LEAVE:
-        NEED(R_ESP, known_in(t, R_ESP, DT_STACK_INIT - 0x600,
-                             DT_STACK_INIT + 0x600), DT_STACK_INIT);
+        NEED(R_ESP, known_in(t, R_ESP, STACK0(g) - 0x600,
+                             STACK0(g) + 0x600), STACK0(g));
         break;
     case X86_M_XLAT:
-        NEED(R_EBX, known_in(t, R_EBX, DT_SCRATCH, DT_SCRATCH + DT_DATA_SIZE - 256),
-             DT_SCRATCH + rndn(g, DT_DATA_SIZE - 256));
+        NEED(R_EBX, known_in(t, R_EBX, SCRATCH(g), SCRATCH(g) + DT_DATA_SIZE - 256),
+             SCRATCH(g) + rndn(g, DT_DATA_SIZE - 256));
         break;
     default:
         break;
     }
     if (in->mnem == X86_M_LEAVE) {
         uint64_t sp = ((t->k.known >> R_ESP) & 1) && !(want & (1u << R_ESP)) ?
-                      t->k.val[R_ESP] : DT_STACK_INIT;
-        NEED(R_EBP, known_in(t, R_EBP, DT_STACK_INIT - 0x600,
-                             DT_STACK_INIT + 0x600), sp - 8 * rndn(g, 8));
+                      t->k.val[R_ESP] : STACK0(g);
+        NEED(R_EBP, known_in(t, R_EBP, STACK0(g) - 0x600,
+                             STACK0(g) + 0x600), sp - 8 * rndn(g, 8));
     }
     if (in->mnem == X86_M_ENTER && (in->ops[1].imm & 31) > 1) {
-        NEED(R_EBP, known_in(t, R_EBP, DT_STACK_INIT - 0x600,
-                             DT_STACK_INIT + 0x600), DT_STACK_INIT - 8 * rndn(g, 16));
+        NEED(R_EBP, known_in(t, R_EBP, STACK0(g) - 0x600,
+                             STACK0(g) + 0x600), STACK0(g) - 8 * rndn(g, 16));
     }
     if ((in->mnem == X86_M_BT || in->mnem == X86_M_BTS ||
          in->mnem == X86_M_BTR || in->mnem == X86_M_BTC) &&
@@ -706,12 +772,12 @@ static void gen_initial_state(DtGen *g, DtCase *c)
         switch (rndn(g, 4)) {
         case 0: v = edge[rndn(g, ARRAY_SIZE(edge))]; break;
         case 1: v = rndn(g, 64); break;
-        case 2: v = DT_SCRATCH + rndn(g, DT_DATA_SIZE); break;
+        case 2: v = SCRATCH(g) + rndn(g, DT_DATA_SIZE); break;
         default: v = rnd(g); break;
         }
         c->regs[r] = g->mode == 64 ? v : (uint32_t)v;
     }
-    c->regs[R_ESP] = DT_STACK_INIT;
+    c->regs[R_ESP] = STACK0(g);
     c->rflags = RF_FIXED | RF_IF | (rnd(g) & RF_ARITH) |
                 (chance(g, 20) ? RF_DF : 0);
     c->mem_seed = rnd(g);

@@ -14,8 +14,8 @@
  * the scratch stack is never touched, copies the registers out of the
  * signal context and siglongjmps back.
  *
- * 16-bit snippets would need a 16-bit LDT code segment; this runner
- * reports them as not available (see dt_host_probe16).
+ * The 32-bit build also runs 16-bit snippets, in 16-bit LDT segments
+ * (dt-host16.c); the 64-bit build reports them as the wrong runner.
  *
  * The signal handler needs to find the run it belongs to: that is the one
  * file-scope pointer of the program (signal handlers take no argument).
@@ -32,6 +32,12 @@
 #include <unistd.h>
 
 #include "tests/difftest/dt-proto.h"
+#ifndef __x86_64__
+#include "tests/difftest/dt-host16.h"
+#define HOST_HAS_16 1
+#else
+#define HOST_HAS_16 0
+#endif
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -43,6 +49,7 @@ typedef struct HostRun {
     sigjmp_buf jmp;
     DtResult res;
     volatile int active;
+    uint32_t mode;          /* of the running request */
 } HostRun;
 
 static HostRun *volatile host_run_current;
@@ -143,6 +150,9 @@ static void host_signal(int sig, siginfo_t *si, void *ctx)
 #else
     __asm__ volatile("pushfl; andl $~0x40000, (%%esp); popfl" ::: "cc", "memory");
 #endif
+#if HOST_HAS_16
+    host16_restore_segs();
+#endif
     (void)si;
     run = host_run_current;
     if (!run || !run->active) {
@@ -156,6 +166,13 @@ static void host_signal(int sig, siginfo_t *si, void *ctx)
         snprintf(run->res.msg, sizeof(run->res.msg), "timeout");
     } else {
         host_save_context(&run->res, ctx);
+#if HOST_HAS_16
+        if (run->mode == 16 && host16_fix_rip(&run->res, ctx) < 0) {
+            run->res.vector = DT_VEC_ERROR;
+            snprintf(run->res.msg, sizeof(run->res.msg),
+                     "signal %d outside the 16-bit snippet", sig);
+        }
+#endif
     }
     siglongjmp(run->jmp, 1);
 }
@@ -211,7 +228,9 @@ static void host_run(HostRun *run, const DtRequest *rq)
 
     memset(&run->res, 0, sizeof(run->res));
     run->res.magic = DT_MAGIC;
-    if (rq->mode != (uint32_t)bits || rq->code_len > DT_CODE_MAX - 2) {
+    run->mode = rq->mode;
+    if ((rq->mode != (uint32_t)bits && !(HOST_HAS_16 && rq->mode == 16)) ||
+        rq->code_len > DT_CODE_MAX - 2) {
         run->res.vector = DT_VEC_ERROR;
         snprintf(run->res.msg, sizeof(run->res.msg),
                  "%u-bit request to the %d-bit runner", rq->mode, bits);
@@ -222,7 +241,15 @@ static void host_run(HostRun *run, const DtRequest *rq)
     code[rq->code_len] = 0x0f;              /* ud2: the terminator */
     code[rq->code_len + 1] = 0x0b;
     dt_fill_scratch(scratch, rq->mem_seed);
+#if HOST_HAS_16
+    if (rq->mode == 16) {
+        host16_build_loader(rq);
+    } else {
+        host_build_loader(rq);
+    }
+#else
     host_build_loader(rq);
+#endif
     __builtin___clear_cache((char *)DT_LOADER, (char *)DT_CODE + 0x1000);
 
     host_run_current = run;
@@ -276,10 +303,53 @@ static bool write_full(int fd, const void *buf, size_t n)
     return true;
 }
 
+#if HOST_HAS_16
+/* 16-bit: install the LDT segments, then run MOV AX, 0x1234 there. */
+static void host_probe16(HostRun *run)
+{
+    static DtRequest t;
+    char why[64];
+
+    memset(&t, 0, sizeof(t));
+    t.mode = 16;
+    t.code_len = 3;
+    t.code[0] = 0xb8;
+    t.code[1] = 0x34;
+    t.code[2] = 0x12;
+    t.regs[4] = DT_STACK_INIT - DT_SEG16_DATA_BASE;
+    t.rflags = 0x202;
+    if (host16_setup(why, sizeof(why)) < 0) {
+        memset(&run->res, 0, sizeof(run->res));
+        run->res.magic = DT_MAGIC;
+        run->res.vector = DT_VEC_ERROR;
+        snprintf(run->res.msg, sizeof(run->res.msg), "%s", why);
+        return;
+    }
+    host_run(run, &t);
+    if (run->res.vector != DT_VEC_NONE ||
+        (run->res.regs[0] & 0xffff) != 0x1234) {
+        int v = run->res.vector;
+        run->res.vector = DT_VEC_ERROR;
+        if (v != DT_VEC_ERROR) {
+            snprintf(run->res.msg, sizeof(run->res.msg), "16-bit test "
+                     "snippet failed (vector %d)", v);
+        }
+        return;
+    }
+    snprintf(run->res.msg, sizeof(run->res.msg), "ok");
+}
+#endif
+
 static void host_probe(HostRun *run, const DtRequest *rq)
 {
     int bits = (int)(sizeof(void *) * 8);
 
+#if HOST_HAS_16
+    if (rq->mode == 16) {
+        host_probe16(run);
+        return;
+    }
+#endif
     memset(&run->res, 0, sizeof(run->res));
     run->res.magic = DT_MAGIC;
     if (rq->mode == (uint32_t)bits) {

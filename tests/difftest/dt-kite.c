@@ -14,10 +14,17 @@
  * 6.14). The terminator UD2 at the end of the snippet gives #UD at a
  * known address, which means "ran to the end".
  *
+ * 16-bit code runs like 32-bit code (32-bit paging, 32-bit IDT and TSS)
+ * but in the host runner's 16-bit LDT segments (dt-proto.h): an LDT at
+ * G_LDT holds a 16-bit code segment based at DT_CODE and a 16-bit data
+ * segment based at DT_SCRATCH (DS, ES, SS), with the host's selectors.
+ * RIP is reported linear (CS base + IP), as the host runner does.
+ *
  * Guest physical layout (RAM 16 MiB):
  *   0x1000 PML4  0x2000 PDPT  0x3000 PD  0x4000 PT (4-level paging)
  *   0x5000 GDT   0x6000 TSS64 0x7000 IDT64  0x8000 stubs  ..0xf000 stack
  *   0x10000 PD32 0x11000 PT32 0x12000 IDT32 0x13000 TSS32 (32-bit paging)
+ *   0x14000 LDT (16-bit segments)
  *   0x100000 + 4 KiB * slot: code pages   0x200000: scratch pages
  * Under engines other than KVM the code page rotates through CODE_SLOTS
  * physical pages and the engine is rebuilt every CODE_SLOTS runs, so a
@@ -48,6 +55,7 @@
 #define G_PT32      0x11000
 #define G_IDT32     0x12000
 #define G_TSS32     0x13000
+#define G_LDT       0x14000
 #define G_CODE      0x100000
 #define G_SCRATCH   0x200000
 #define CODE_SLOTS  64
@@ -62,6 +70,8 @@
 #define SEL_UCODE64 0x33
 #define SEL_TSS64   0x40
 #define SEL_TSS32   0x50
+#define SEL_LDT     0x58
+#define GDT_ENTRIES 12
 
 struct DtEngine {
     Machine m;
@@ -117,6 +127,11 @@ static void build_tables(DtEngine *e)
     gdt[8] = gdt_entry(G_TSS64, 0x67, 0x0089);  /* TSS64 (high half 0) */
     gdt[9] = 0;
     gdt[10] = gdt_entry(G_TSS32, 0x67, 0x0089); /* TSS32 */
+    gdt[11] = gdt_entry(G_LDT, 15, 0x0082);     /* LDT: two entries */
+    st64le(r + G_LDT + (DT_SEG16_CODE_SEL & ~7),
+           gdt_entry(DT_SEG16_CODE_BASE, DT_SEG16_LIMIT, 0x00fb));
+    st64le(r + G_LDT + (DT_SEG16_DATA_SEL & ~7),
+           gdt_entry(DT_SEG16_DATA_BASE, DT_SEG16_LIMIT, 0x00f3));
     st64le(r + G_TSS64 + 4, G_KSTACK);
     st32le(r + G_TSS32 + 4, G_KSTACK);
     st32le(r + G_TSS32 + 8, SEL_KDATA);
@@ -149,6 +164,20 @@ static void set_user_segs(X86CPUState *env, int mode)
     uint32_t code = SEG_P | SEG_S | SEG_CODE | SEG_R | SEG_A | SEG_G |
                     (3u << SEG_DPL_SHIFT);
 
+    if (mode == 16) {
+        /* the 16-bit LDT segments: byte-granular, D/B clear */
+        code &= ~SEG_G;
+        data &= ~(SEG_G | SEG_DB);
+        x86_seg_set(&env->segs[R_CS], DT_SEG16_CODE_SEL, DT_SEG16_CODE_BASE,
+                    DT_SEG16_LIMIT, code);
+        for (int i = 0; i < 6; i++) {
+            if (i != R_CS) {
+                x86_seg_set(&env->segs[i], DT_SEG16_DATA_SEL,
+                            DT_SEG16_DATA_BASE, DT_SEG16_LIMIT, data);
+            }
+        }
+        return;
+    }
     if (mode == 64) {
         x86_seg_set(&env->segs[R_CS], SEL_UCODE64, 0, 0xffffffff, code | SEG_L);
     } else {
@@ -186,13 +215,18 @@ static void set_cpu_state(DtEngine *e, const DtCase *c)
         env->idt.limit = 8 * NVEC - 1;
     }
     set_user_segs(env, mode);
-    x86_seg_set(&env->ldt, 0, 0, 0, 0);
+    if (mode == 16) {
+        x86_seg_set(&env->ldt, SEL_LDT, G_LDT, 15,
+                    SEG_P | (2u << SEG_TYPE_SHIFT));
+    } else {
+        x86_seg_set(&env->ldt, 0, 0, 0, 0);
+    }
     env->gdt.base = G_GDT;
-    env->gdt.limit = 11 * 8 - 1;
+    env->gdt.limit = GDT_ENTRIES * 8 - 1;
     for (int r = 0; r < 16; r++) {
         env->regs[r] = mode == 64 ? c->regs[r] : (r < 8 ? (uint32_t)c->regs[r] : 0);
     }
-    env->rip = DT_CODE;
+    env->rip = mode == 16 ? DT_CODE - DT_SEG16_CODE_BASE : DT_CODE;
     env->rflags = c->rflags | RF_FIXED;
 }
 
@@ -400,6 +434,9 @@ void dt_engine_collect(DtEngine *e, const DtCase *c, VcpuExit why, DtResult *r)
     }
     r->vector = (int)((env->rip - G_STUBS) / STUB_SIZE);
     read_frame(e, c, r->vector, r);
+    if (c->seq.mode == 16 && r->vector != DT_VEC_ERROR) {
+        r->rip += DT_SEG16_CODE_BASE;   /* the frame holds IP */
+    }
     if (c->seq.mode != 64) {
         for (int i = 8; i < 16; i++) {
             r->regs[i] = 0;

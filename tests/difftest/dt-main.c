@@ -118,15 +118,11 @@ static void host_start(HostRunner *h, const char *bindir, int mode)
 {
     char path[600];
     int in[2], out[2];
+    /* dt-host32 also runs 16-bit code, in 16-bit LDT segments */
     const char *exe = mode == 64 ? "dt-host64" : "dt-host32";
 
     memset(h, 0, sizeof(*h));
     h->mode = mode;
-    if (mode == 16) {
-        snprintf(h->why, sizeof(h->why), "not available (no 16-bit LDT code "
-                 "segment runner yet)");
-        return;
-    }
     snprintf(path, sizeof(path), "%s/%s", bindir, exe);
     if (access(path, X_OK) < 0) {
         snprintf(h->why, sizeof(h->why), "not available (%s not built)", exe);
@@ -156,8 +152,13 @@ static void host_start(HostRunner *h, const char *bindir, int mode)
         if (!io_full(h->to, &rq, sizeof(rq), true) ||
             !io_full(h->from, &res, sizeof(res), false) ||
             res.vector != DT_VEC_NONE) {
-            snprintf(h->why, sizeof(h->why), "not available (%s did not "
-                     "start: %s)", exe, res.msg);
+            if (mode == 16) {
+                snprintf(h->why, sizeof(h->why), "not available (%s)",
+                         res.msg);
+            } else {
+                snprintf(h->why, sizeof(h->why), "not available (%s did "
+                         "not start: %s)", exe, res.msg);
+            }
             h->ok = false;
         }
     }

@@ -26,9 +26,18 @@
 #define DT_DATA_SIZE     0x2000u       /* [0, DT_DATA_SIZE): data */
 #define DT_STACK_INIT    (DT_SCRATCH + 0x3000u)
 
-/* 16-bit mode: segment bases of the code and data/stack segments. */
+/*
+ * 16-bit mode: protected-mode 16-bit segments (D/B = 0, byte-granular
+ * limit 0xffff, DPL 3) in the LDT, the same on the host (modify_ldt) and
+ * in Kite guests: CS at DT_CODE, DS = ES = SS at DT_SCRATCH, so 16-bit
+ * offsets (and SP) address the scratch area. Register values and the
+ * tracker's addresses are offsets; DtResult.rip is linear (CS base + IP).
+ */
 #define DT_SEG16_CODE_BASE DT_CODE
 #define DT_SEG16_DATA_BASE DT_SCRATCH
+#define DT_SEG16_LIMIT     0xffffu
+#define DT_SEG16_CODE_SEL  0x07        /* LDT entry 0, RPL 3 */
+#define DT_SEG16_DATA_SEL  0x0f        /* LDT entry 1, RPL 3 */
 
 #define DT_MAGIC         0x4b445431u   /* "1TDK" */
 #define DT_VEC_NONE      (-1)          /* ran to the terminator */
@@ -53,7 +62,7 @@ typedef struct __attribute__((packed)) DtResult {
     uint32_t error_code;
     uint32_t pad;
     uint64_t regs[16];
-    uint64_t rip;           /* offset from the code segment base in 16-bit */
+    uint64_t rip;           /* linear: CS base + IP in 16-bit */
     uint64_t rflags;
     char msg[64];           /* why, for DT_VEC_ERROR / DT_OP_PROBE */
     uint8_t mem[DT_SCRATCH_SIZE];

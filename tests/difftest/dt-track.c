@@ -25,8 +25,10 @@
 #include "tests/difftest/dt.h"
 
 #define F_ALL RF_ARITH
-#define STACK_LO (DT_SCRATCH + 0x2200u)
-#define STACK_HI (DT_SCRATCH + 0x3e00u)
+/* 16-bit code: SS is based at the scratch area, so SP is an offset */
+#define SS_BASE(t)  ((t)->mode == 16 ? DT_SEG16_DATA_BASE : 0)
+#define STACK_LO(t) (DT_SCRATCH - SS_BASE(t) + 0x2200u)
+#define STACK_HI(t) (DT_SCRATCH - SS_BASE(t) + 0x3e00u)
 
 static bool know(const DtTrack *t, int r)
 {
@@ -368,7 +370,7 @@ static int stack_need(DtTrack *t)
     if (!know(t, R_ESP)) {
         return reject(t, "stack pointer unknown");
     }
-    if (t->k.val[R_ESP] < STACK_LO || t->k.val[R_ESP] > STACK_HI) {
+    if (t->k.val[R_ESP] < STACK_LO(t) || t->k.val[R_ESP] > STACK_HI(t)) {
         return reject(t, "stack pointer out of window");
     }
     return 0;
@@ -396,8 +398,9 @@ static int track_enter(DtTrack *t, const X86Insn *in)
     int64_t delta = -(int64_t)w;
 
     if (level > 1) {
-        if (!know(t, R_EBP) || !in_scratch(t->k.val[R_EBP] - level * 8ull,
-                                           t->k.val[R_EBP])) {
+        if (!know(t, R_EBP) ||
+            !in_scratch(t->k.val[R_EBP] + SS_BASE(t) - level * 8ull,
+                        t->k.val[R_EBP] + SS_BASE(t))) {
             return reject(t, "enter frame pointer unknown");
         }
     }
@@ -408,7 +411,7 @@ static int track_enter(DtTrack *t, const X86Insn *in)
     if (stack_move(t, 0) < 0) {
         return -1;
     }
-    if (t->k.val[R_ESP] + (uint64_t)delta < STACK_LO - 0x200) {
+    if (t->k.val[R_ESP] + (uint64_t)delta < STACK_LO(t) - 0x200) {
         return reject(t, "enter frame too large");
     }
     learn(t, R_ESP, t->k.val[R_ESP] + (uint64_t)delta);
@@ -427,7 +430,7 @@ static int track_leave(DtTrack *t, const X86Insn *in)
     if (t->mode != 64) {
         bp &= 0xffffffffu;
     }
-    if (bp < STACK_LO || bp > STACK_HI) {
+    if (bp < STACK_LO(t) || bp > STACK_HI(t)) {
         return reject(t, "leave frame pointer out of window");
     }
     learn(t, R_ESP, bp + in->op_size);

@@ -43,10 +43,13 @@ $(DT_DIR)/dt-host64: tests/difftest/dt-host.c tests/difftest/dt-proto.h
 	@echo "  CC      $@"
 	$(Q)$(CC) -m64 $(DT_HOST_CFLAGS) -o $@ $<
 
-$(DT_DIR)/dt-host32: tests/difftest/dt-host.c tests/difftest/dt-proto.h
+# The 32-bit runner also runs 16-bit snippets (16-bit LDT segments).
+$(DT_DIR)/dt-host32: tests/difftest/dt-host.c tests/difftest/dt-host16.c \
+                     tests/difftest/dt-host16.h tests/difftest/dt-proto.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@ (-m32)"
-	$(Q)$(CC) -m32 $(DT_HOST_CFLAGS) -o $@ $<
+	$(Q)$(CC) -m32 $(DT_HOST_CFLAGS) -o $@ tests/difftest/dt-host.c \
+		tests/difftest/dt-host16.c
 
 .PHONY: check-difftest difftest difftest-bins
 difftest-bins: $(DT_BINS)
