@@ -4,27 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test-machine.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "hw/pc/pc.h"
 
-static Machine *test_machine(uint64_t ram)
-{
-    Machine *m = calloc(1, sizeof(*m));
-
-    pthread_mutex_init(&m->lock, NULL);
-    log_init(&m->log);
-    timerlist_init(&m->timers);
-    assert_int_equal(machine_init_memory(m, ram, NULL), 0);
-    return m;
-}
-
-static void test_machine_free(Machine *m)
-{
-    machine_destroy_memory(m);
-    free(m);
-}
 
 static void check_entry(const E820Table *t, int i, uint64_t addr,
                         uint64_t size, uint32_t type)

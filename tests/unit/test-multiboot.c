@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test-machine.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +20,6 @@
 #define MB_MAGIC 0x1badb002u
 #define ELF_SIZE 0x1900
 
-static Machine *test_machine(uint64_t ram)
-{
-    Machine *m = calloc(1, sizeof(*m));
-
-    pthread_mutex_init(&m->lock, NULL);
-    log_init(&m->log);
-    timerlist_init(&m->timers);
-    assert_int_equal(machine_init_memory(m, ram, NULL), 0);
-    return m;
-}
-
-static void test_machine_free(Machine *m)
-{
-    machine_destroy_memory(m);
-    free(m);
-}
 
 static bool ram_is_zero(const Machine *m)
 {
