@@ -18,6 +18,8 @@
  *   globals and TB temps DEAD|MEM, EBB temps and constants DEAD;
  *   conditional branch: globals and TB temps gain MEM (the fall-through
  *   may keep using registers);
+ *   (a TB temp that no block reads before writing it is treated as an
+ *   EBB temp by both rules: its value never needs the frame slot);
  *   ops that may fault (qemu_ld/st) and helpers that read globals: globals
  *   gain MEM;
  *   helpers that may write globals: globals DEAD|MEM (synced before, host
@@ -27,22 +29,27 @@
  *   an input: DEAD bit if its state is DEAD (last use); then live.
  * env (TEMP_FIXED) is always live.
  */
+#include <string.h>
+
 #include "tcg/tcg.h"
 
 enum { TS_DEAD = 1, TS_MEM = 2 };
 
-static void la_bb_end(TCGContext *s, uint8_t *st)
+/*
+ * local[i]: TB temp i never carries a value from one block to another
+ * (la_find_local_temps), so it is treated like an EBB temp.
+ */
+static bool la_in_memory(const TCGContext *s, const bool *local, unsigned i)
+{
+    TCGTempKind k = s->temps[i].kind;
+
+    return k == TEMP_GLOBAL || (k == TEMP_TB && !local[i]);
+}
+
+static void la_bb_end(TCGContext *s, const bool *local, uint8_t *st)
 {
     for (unsigned i = 1; i < s->nb_temps; i++) {
-        switch (s->temps[i].kind) {
-        case TEMP_GLOBAL:
-        case TEMP_TB:
-            st[i] = TS_DEAD | TS_MEM;
-            break;
-        default:
-            st[i] = TS_DEAD;
-            break;
-        }
+        st[i] = la_in_memory(s, local, i) ? TS_DEAD | TS_MEM : TS_DEAD;
     }
     st[0] = 0;
 }
@@ -56,11 +63,10 @@ static void la_func_end(TCGContext *s, uint8_t *st)
     st[0] = 0;
 }
 
-static void la_bb_sync(TCGContext *s, uint8_t *st)
+static void la_bb_sync(TCGContext *s, const bool *local, uint8_t *st)
 {
     for (unsigned i = 1; i < s->nb_temps; i++) {
-        TCGTempKind k = s->temps[i].kind;
-        if (k == TEMP_GLOBAL || k == TEMP_TB) {
+        if (la_in_memory(s, local, i)) {
             st[i] |= TS_MEM;
         }
     }
@@ -135,7 +141,7 @@ static void la_call_effects(TCGContext *s, const TCGOp *op, uint8_t *st)
 }
 
 /* Handles one op; returns false when the op was deleted. */
-static bool la_op(TCGContext *s, TCGOp *op, uint8_t *st)
+static bool la_op(TCGContext *s, const bool *local, TCGOp *op, uint8_t *st)
 {
     uint32_t flags = tcg_op_flags(op);
     unsigned no = tcg_op_nb_oargs(op), ni = tcg_op_nb_iargs(op);
@@ -150,9 +156,9 @@ static bool la_op(TCGContext *s, TCGOp *op, uint8_t *st)
         la_func_end(s, st);
     } else if (flags & TCG_OPF_BB_END) {
         if (flags & TCG_OPF_COND_BRANCH) {
-            la_bb_sync(s, st);
+            la_bb_sync(s, local, st);
         } else {
-            la_bb_end(s, st);
+            la_bb_end(s, local, st);
         }
     }
     if (no && !(flags & TCG_OPF_SIDE_EFFECTS) && la_outputs_dead(op, no, st)) {
@@ -170,15 +176,59 @@ static bool la_op(TCGContext *s, TCGOp *op, uint8_t *st)
     return true;
 }
 
+/* Ops after which the backend keeps no value in a register. */
+static bool la_is_region_end(const TCGOp *op)
+{
+    uint32_t flags = tcg_op_flags(op);
+
+    return (flags & TCG_OPF_BB_END) && !(flags & TCG_OPF_COND_BRANCH);
+}
+
+/*
+ * Finds the TB temps that never carry a value across a block boundary:
+ * they need no memory slot at block ends. A region runs from one label,
+ * unconditional branch, goto_tb or exit to the next (conditional branches
+ * stay inside it, as for EBB temps); a TB temp keeps its memory only when
+ * some region reads it before writing it (the value then comes from
+ * another region).
+ */
+static void la_find_local_temps(TCGContext *s, bool *local)
+{
+    uint32_t written[TCG_MAX_TEMPS];
+    uint32_t region = 1;
+
+    memset(written, 0, sizeof(written));
+    for (unsigned i = 0; i < TCG_MAX_TEMPS; i++) {
+        local[i] = true;
+    }
+    TCG_FOREACH_OP(s, op) {
+        unsigned no = tcg_op_nb_oargs(op), ni = tcg_op_nb_iargs(op);
+
+        for (unsigned i = no; i < no + ni; i++) {
+            if (written[op->args[i]] != region) {
+                local[op->args[i]] = false;
+            }
+        }
+        for (unsigned i = 0; i < no; i++) {
+            written[op->args[i]] = region;
+        }
+        if (la_is_region_end(op)) {
+            region++;
+        }
+    }
+}
+
 void tcg_liveness(TCGContext *s)
 {
     uint8_t *st = s->live_state;
     TCGOp *op = s->ops_head.prev;
+    bool local[TCG_MAX_TEMPS];
 
+    la_find_local_temps(s, local);
     la_func_end(s, st);
     while (op != &s->ops_head) {
         TCGOp *prev = op->prev;
-        la_op(s, op, st);
+        la_op(s, local, op, st);
         op = prev;
     }
 }

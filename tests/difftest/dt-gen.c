@@ -276,6 +276,15 @@ static bool known_in(const DtTrack *t, int r, uint64_t lo, uint64_t hi)
     return ((t->k.known >> r) & 1) && t->k.val[r] >= lo && t->k.val[r] < hi;
 }
 
+/* ESP known and in the stack window (SP only, for the 16-bit stack) */
+static bool stack_known(const DtGen *g, const DtTrack *t)
+{
+    uint64_t sp = t->k.val[R_ESP] & (g->mode == 16 ? 0xffff : ~0ull);
+
+    return ((t->k.known >> R_ESP) & 1) && sp >= STACK0(g) - 0x600 &&
+           sp < STACK0(g) + 0x600;
+}
+
 static uint64_t imm_edge(DtGen *g, unsigned bytes)
 {
     uint64_t sign = 1ull << (8 * bytes - 1);
@@ -515,11 +524,13 @@ static int build_insn(DtGen *g, const DtTrack *t, int fi, uint32_t code_off,
         put(bd, g->mode == 64 ? seg64[rndn(g, 4)] :
                 seg32[rndn(g, g->mode == 16 ? 4 : 5)]);
     }
-    if (k.pfx < 0 && !branch && chance(g, 20)) {
+    /* 16-bit: branches too (CALL pushes EIP, LOOP counts with ECX) */
+    if (k.pfx < 0 && (!branch || g->mode == 16) && chance(g, 20)) {
         put(bd, 0x66);
         opsz66 = 1;
     }
-    if (g->mode != 32 && (mem || string || moffs) && !branch && chance(g, 15)) {
+    if (g->mode != 32 && (mem || string || moffs || branch) &&
+        (!branch || g->mode == 16) && chance(g, 15)) {
         put(bd, 0x67);
         asz = 4;
     }
@@ -719,8 +730,7 @@ static int implicit_setups(DtGen *g, const DtTrack *t, Insn *ins,
     switch (in->mnem) {
     case X86_M_PUSH: case X86_M_POP: case X86_M_PUSHF: case X86_M_POPF:
     case X86_M_CALL: case X86_M_PUSHA: case X86_M_ENTER: case X86_M_LEAVE:
-        NEED(R_ESP, known_in(t, R_ESP, STACK0(g) - 0x600,
-                             STACK0(g) + 0x600), STACK0(g));
+        NEED(R_ESP, stack_known(g, t), STACK0(g));
         break;
     case X86_M_XLAT:
         NEED(R_EBX, known_in(t, R_EBX, SCRATCH(g), SCRATCH(g) + DT_DATA_SIZE - 256),
@@ -778,6 +788,10 @@ static void gen_initial_state(DtGen *g, DtCase *c)
         c->regs[r] = g->mode == 64 ? v : (uint32_t)v;
     }
     c->regs[R_ESP] = STACK0(g);
+    if (g->mode == 16 && chance(g, 50)) {
+        /* a 16-bit stack uses SP only: ESP[31:16] must survive */
+        c->regs[R_ESP] |= rnd(g) & 0xffff0000u;
+    }
     c->rflags = RF_FIXED | RF_IF | (rnd(g) & RF_ARITH) |
                 (chance(g, 20) ? RF_DF : 0);
     c->mem_seed = rnd(g);

@@ -365,12 +365,29 @@ static int check_mem_operand(DtTrack *t, const X86Insn *in, int k,
 
 /* ---- stack ---- */
 
+/* The stack pointer the stack uses: SP for the 16-bit stack (B = 0),
+   which leaves ESP[31:16] alone. */
+static uint64_t sp_mask(const DtTrack *t)
+{
+    return t->mode == 16 ? 0xffff : ~0ull;
+}
+
+static uint64_t sp_of(const DtTrack *t)
+{
+    return t->k.val[R_ESP] & sp_mask(t);
+}
+
+static void set_sp(DtTrack *t, uint64_t sp)
+{
+    learn(t, R_ESP, (t->k.val[R_ESP] & ~sp_mask(t)) | (sp & sp_mask(t)));
+}
+
 static int stack_need(DtTrack *t)
 {
     if (!know(t, R_ESP)) {
         return reject(t, "stack pointer unknown");
     }
-    if (t->k.val[R_ESP] < STACK_LO(t) || t->k.val[R_ESP] > STACK_HI(t)) {
+    if (sp_of(t) < STACK_LO(t) || sp_of(t) > STACK_HI(t)) {
         return reject(t, "stack pointer out of window");
     }
     return 0;
@@ -381,7 +398,7 @@ static int stack_move(DtTrack *t, int64_t delta)
     if (stack_need(t) < 0) {
         return -1;
     }
-    learn(t, R_ESP, t->k.val[R_ESP] + (uint64_t)delta);
+    set_sp(t, sp_of(t) + (uint64_t)delta);
     return 0;
 }
 
@@ -411,10 +428,10 @@ static int track_enter(DtTrack *t, const X86Insn *in)
     if (stack_move(t, 0) < 0) {
         return -1;
     }
-    if (t->k.val[R_ESP] + (uint64_t)delta < STACK_LO(t) - 0x200) {
+    if (sp_of(t) + (uint64_t)delta < STACK_LO(t) - 0x200) {
         return reject(t, "enter frame too large");
     }
-    learn(t, R_ESP, t->k.val[R_ESP] + (uint64_t)delta);
+    set_sp(t, sp_of(t) + (uint64_t)delta);
     forget(t, R_EBP);
     return 0;
 }
@@ -426,14 +443,18 @@ static int track_leave(DtTrack *t, const X86Insn *in)
     if (!know(t, R_EBP)) {
         return reject(t, "leave frame pointer unknown");
     }
-    bp = t->k.val[R_EBP];
+    bp = t->k.val[R_EBP] & sp_mask(t);
     if (t->mode != 64) {
         bp &= 0xffffffffu;
     }
     if (bp < STACK_LO(t) || bp > STACK_HI(t)) {
         return reject(t, "leave frame pointer out of window");
     }
-    learn(t, R_ESP, bp + in->op_size);
+    if (know(t, R_ESP) || t->mode != 16) {
+        set_sp(t, bp + in->op_size);
+    } else {
+        forget(t, R_ESP);   /* SP := BP, but ESP[31:16] is not known */
+    }
     forget(t, R_EBP);
     return 0;
 }
@@ -621,10 +642,11 @@ int dt_track_step(DtTrack *t, const X86Insn *in, const DtInsn *di, int i)
     if (track_stack(t, in) < 0) {
         return -1;
     }
+    /* register writes first: LOOP's count changes on the taken path too */
+    track_writes(t, in);
     if (rel && track_branch(t, in, di, i) < 0) {
         return -1;
     }
-    track_writes(t, in);
     t->k.undef = (t->k.undef & ~defs) | undefs;
     return 0;
 }
