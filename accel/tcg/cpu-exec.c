@@ -363,7 +363,9 @@ static void exec_sync_machine(TCGVcpu *v)
         env->a20_mask = mask;
         x86_tlb_flush(env);
     }
-    if (atomic_exchange(&v->tlb_flush_pending, false)) {
+    /* a plain load first: the locked exchange only when one is asked */
+    if (atomic_load_explicit(&v->tlb_flush_pending, memory_order_relaxed) &&
+        atomic_exchange(&v->tlb_flush_pending, false)) {
         x86_tlb_flush(env);
     }
 }
@@ -384,7 +386,9 @@ static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
     uintptr_t ret;
     TranslationBlock *last;
 
-    exec_log_tb(v, tb);
+    if (log_enabled(&v->cpu->machine->log, LOG_EXEC | LOG_CPU)) {
+        exec_log_tb(v, tb);
+    }
     ret = tcg_exec_tb(v->s, v->env, tb->code.code);
     last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
     if (last && (ret & TB_EXIT_MASK) < 2) {

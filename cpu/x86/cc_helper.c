@@ -127,9 +127,36 @@ uint64_t cc_compute_all(uint32_t op, uint64_t dst, uint64_t src,
     }
 }
 
+/* CF alone, without the ZF/SF/PF/AF/OF work of cc_compute_all. */
 uint64_t cc_compute_c(uint32_t op, uint64_t dst, uint64_t src, uint64_t src2)
 {
-    return cc_compute_all(op, dst, src, src2) & RF_CF;
+    unsigned ot = cc_op_ot(op);
+    uint64_t m = cc_mask(ot), res = dst & m, b = src & m, a;
+
+    switch (cc_op_kind(op)) {
+    case CC_OP_EFLAGS:
+        return src & RF_CF;
+    case CC_OP_ADDB:
+        return res < b;
+    case CC_OP_ADCB:
+        a = (res - b - (src2 & 1)) & m;
+        return (src2 & 1) ? res <= a : res < a;
+    case CC_OP_SUBB:
+        return ((res + b) & m) < b;
+    case CC_OP_SBBB:
+        a = (res + b + (src2 & 1)) & m;
+        return (src2 & 1) ? a <= b : a < b;
+    case CC_OP_INCB:
+    case CC_OP_DECB:
+    case CC_OP_SARB:
+        return src & 1;
+    case CC_OP_SHLB:
+        return (src & cc_sign(ot)) != 0;
+    case CC_OP_MULB:
+        return src != 0;
+    default:
+        return 0;           /* CLR, LOGIC */
+    }
 }
 
 uint64_t helper_cc_compute_all(uint64_t dst, uint64_t src, uint64_t src2,

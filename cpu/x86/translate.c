@@ -619,6 +619,12 @@ static CCPrepare gen_prepare_cc(DisasContext *d, int jcc)
         return cc_from_flags(d, d->g->cc_src, jcc);
     }
     f = tmp_new(d);
+    if (jcc == 1 && d->cc_op == X86_CC_OP_DYNAMIC) {
+        /* CF alone (JB/JAE, SETB, ADC, SBB at a TB start): no PF/AF work */
+        gen_helper_cc_compute_c(d->s, f, d->g->cc_dst, d->g->cc_src,
+                                d->g->cc_src2, d->g->cc_op);
+        return cc_make(TCG_COND_NE, f, tconst(d, 0));
+    }
     gen_compute_eflags(d, f);
     return cc_from_flags(d, f, jcc);
 }
@@ -711,9 +717,31 @@ static void gen_single_step(DisasContext *d)
     }
 }
 
+/* The jump target is in another page than the TB's start. */
+static bool jmp_leaves_page(const DisasContext *d, uint64_t rip)
+{
+    uint64_t linear = d->cs_base + rip;
+
+    if (!d->code64) {
+        linear = (uint32_t)linear;
+    }
+    return ((linear ^ d->tb->pc) & TCG_PAGE_MASK) != 0;
+}
+
+/*
+ * A direct jump: goto_tb, which the exec loop chains only within the
+ * page of the TB's start (a chain must not survive a change of mapping);
+ * to another page, a jump-cache lookup (which checks the mapping) so the
+ * jump still stays in generated code.
+ */
 void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
 {
     gen_update_cc_op(d);
+    if (can_chain(d) && !d->no_lookup && jmp_leaves_page(d, rip)) {
+        tcg_gen_movi_i64(d->s, d->g->rip, rip);
+        gen_eob(d, true);
+        return;
+    }
     if (can_chain(d)) {
         tcg_gen_goto_tb(d->s, n);
         tcg_gen_movi_i64(d->s, d->g->rip, rip);

@@ -17,11 +17,18 @@ void timerlist_init(TimerList *tl)
     tl->paused_at = 0;
     tl->notify = 0;
     tl->notify_opaque = 0;
+    tl->manual = false;
+    tl->manual_ns = 0;
 }
 
 int64_t clock_ns(const TimerList *tl)
 {
-    int64_t now = tl->paused_at ? tl->paused_at : host_clock_ns();
+    int64_t now;
+
+    if (tl->manual) {
+        return tl->manual_ns;
+    }
+    now = tl->paused_at ? tl->paused_at : host_clock_ns();
     return now - tl->start_ns;
 }
 
@@ -37,6 +44,21 @@ void clock_resume(TimerList *tl)
     if (tl->paused_at) {
         tl->start_ns += host_clock_ns() - tl->paused_at;
         tl->paused_at = 0;
+    }
+}
+
+void clock_set_manual(TimerList *tl, int64_t now_ns)
+{
+    int64_t cur = clock_ns(tl);
+
+    tl->manual_ns = now_ns > cur ? now_ns : cur;
+    tl->manual = true;
+}
+
+void clock_advance(TimerList *tl, int64_t ns)
+{
+    if (tl->manual && ns > 0) {
+        tl->manual_ns += ns;
     }
 }
 

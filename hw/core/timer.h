@@ -3,6 +3,13 @@
  * timers fire from the main loop with the machine lock held. The virtual
  * clock is nanoseconds since the machine started, stopped while the
  * machine is paused.
+ *
+ * A TimerList can instead run on a manual, instruction-driven clock
+ * (clock_set_manual): host time is then ignored and the clock moves only
+ * when its driver calls clock_advance(), e.g. by a fixed number of
+ * nanoseconds per executed guest instruction. Two machines driven this
+ * way see the same time at the same instruction, which the lockstep
+ * runner (tests/difftest) needs to compare them.
  */
 #ifndef KITE_TIMER_H
 #define KITE_TIMER_H
@@ -28,6 +35,9 @@ struct TimerList {
     /* Called when the earliest deadline moved earlier (wake the loop). */
     void (*notify)(void *opaque);
     void *notify_opaque;
+    /* instruction-driven clock: clock_ns() is manual_ns while set */
+    bool manual;
+    int64_t manual_ns;
 };
 
 int64_t host_clock_ns(void);
@@ -35,6 +45,14 @@ void timerlist_init(TimerList *tl);
 int64_t clock_ns(const TimerList *tl);
 void clock_pause(TimerList *tl);
 void clock_resume(TimerList *tl);
+/*
+ * Switches tl to the manual clock, reading now_ns from then on (raised to
+ * the current time if earlier, so the clock never goes back). Pending
+ * timers keep their deadlines. Pause and resume have no effect on it.
+ */
+void clock_set_manual(TimerList *tl, int64_t now_ns);
+/* Moves a manual clock forward by ns (ignored if negative or not manual). */
+void clock_advance(TimerList *tl, int64_t ns);
 
 void timer_init(Timer *t, TimerList *tl, void (*cb)(void *opaque), void *opaque);
 /* Arms t to fire when the virtual clock reaches expire_ns. */

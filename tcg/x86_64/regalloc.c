@@ -10,10 +10,10 @@
  *
  * Invariants:
  *   - every register holding a temp is recorded in reg_temp[];
- *   - at a basic-block end every global and TB temp is in memory and no
- *     register holds anything (x64_bb_end); liveness normally made the
- *     stores happen already through SYNC bits, the checks here only
- *     repeat them when something was left dirty;
+ *   - at a basic-block end every global and every TB temp that another
+ *     block reads is in memory and no register holds anything
+ *     (x64_bb_end); liveness made the stores happen already through SYNC
+ *     bits, x64_bb_sync only repeats them for globals left dirty;
  *   - registers used by the op being emitted are "locked" and never
  *     chosen to satisfy another allocation of the same op.
  * Registers run out -> the victim's value goes to memory (spill).
@@ -292,13 +292,19 @@ void x64_drop_globals(X64Gen *g)
     }
 }
 
+/*
+ * Globals left dirty are stored here as a safety net. TB temps are not:
+ * liveness gives every TB temp that is read in another block a SYNC bit
+ * where it is defined, and a dirty one reaching a block end is one that
+ * no other block reads (tcg/liveness.c), so storing it would be wasted.
+ */
 void x64_bb_sync(X64Gen *g)
 {
     for (int r = 0; r < X64_NB_REGS; r++) {
         int idx = g->reg_temp[r];
         if (idx >= 0) {
             TCGTemp *t = &g->s->temps[idx];
-            if (t->kind == TEMP_GLOBAL || t->kind == TEMP_TB) {
+            if (t->kind == TEMP_GLOBAL) {
                 x64_temp_sync(g, t);
             }
         }

@@ -85,12 +85,14 @@ mkdir "$work/a-directory"
 
 # ---- accelerator for the cases that get as far as building a machine ----
 
+# TCG needs nothing from the host, so it is the first choice; KVM only if a
+# build ever lacks the TCG.
 accel=
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    accel=kvm
-elif ! timeout -k 1 2 "$kite" -accel tcg -bios "$work/zero.rom" \
+if ! timeout -k 1 2 "$kite" -accel tcg -bios "$work/zero.rom" \
         -nographic </dev/null 2>&1 >/dev/null | grep -qi "not available"; then
     accel=tcg
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    accel=kvm
 fi
 
 # ---- checks --------------------------------------------------------------

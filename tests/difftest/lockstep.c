@@ -15,6 +15,7 @@
  *
  *   lockstep [-a ENGINE] [-b ENGINE] [-n N] [-s SEED] [--plant STEP]
  *            [--case FILE]... | --self-test
+ *   lockstep --guest FILE.elf ...   whole guests (lockstep-guest.c)
  * ENGINE is kvm, tcg-native or tcg-interp. --plant flips a bit of RAX on
  * engine B after STEP instructions: a bug planted on purpose, to show the
  * divergence report.
@@ -27,6 +28,7 @@
 #include "cpu/x86/cpu.h"
 #include "system/util.h"
 #include "tests/difftest/dt.h"
+#include "tests/difftest/lockstep-guest.h"
 
 #define HISTORY 8
 #define MAX_STEPS 4096
@@ -251,6 +253,23 @@ static bool engine_steps(DtEngine *e)
     return ok;
 }
 
+bool lockstep_engine_can_step(const char *engine, char *why, size_t n)
+{
+    DtEngine *e = engine_open(engine, why, n);
+    bool ok;
+
+    if (!e) {
+        return false;
+    }
+    ok = engine_steps(e);
+    if (!ok) {
+        snprintf(why, n, "%s does not single-step here (the single-step #DB "
+                 "reaches the guest instead of stopping it)", engine);
+    }
+    dt_engine_free(e);
+    return ok;
+}
+
 static bool open_pair(Lockstep *ls, const char *a, const char *b)
 {
     char wa[160] = "", wb[160] = "";
@@ -352,6 +371,11 @@ int main(int argc, char **argv)
     Lockstep ls;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--guest") || !strncmp(argv[i], "--guest=", 8)) {
+            return lockstep_guest_main(argc, argv);
+        }
+    }
     while ((ch = getopt_long(argc, argv, "a:b:n:s:m:", lo, NULL)) != -1) {
         switch (ch) {
         case 'T': return self_test();

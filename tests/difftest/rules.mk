@@ -32,10 +32,13 @@ $(DT_DIR)/difftest: tests/difftest/dt-main.c $(DT_SRCS) $(DT_HDRS) $(BUILD)/libk
 	$(Q)$(CC) $(KITE_CFLAGS) -o $@ tests/difftest/dt-main.c $(DT_SRCS) \
 		$(BUILD)/libkite.a $(KITE_LDFLAGS) $(KITE_LIBS)
 
-$(DT_DIR)/lockstep: tests/difftest/lockstep.c $(DT_SRCS) $(DT_HDRS) $(BUILD)/libkite.a
+$(DT_DIR)/lockstep: tests/difftest/lockstep.c tests/difftest/lockstep-guest.c \
+                   tests/difftest/lockstep-guest.h $(DT_SRCS) $(DT_HDRS) \
+                   $(BUILD)/libkite.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(KITE_CFLAGS) -o $@ tests/difftest/lockstep.c $(DT_SRCS) \
+	$(Q)$(CC) $(KITE_CFLAGS) -o $@ tests/difftest/lockstep.c \
+		tests/difftest/lockstep-guest.c $(DT_SRCS) \
 		$(BUILD)/libkite.a $(KITE_LDFLAGS) $(KITE_LIBS)
 
 # The host runners are plain programs (no libkite, no sanitizers: they
@@ -74,3 +77,26 @@ difftest: $(DT_BINS)
 		--save tests/difftest/cases --max-fail 20
 
 CHECK_TARGETS += check-difftest
+
+# Lockstep over whole guests (tests/guest), TCG native backend against the
+# interpreter: `make check-lockstep` runs a few quick guests (timers,
+# interrupts, exceptions, paging, real mode, resets), `make lockstep-guests`
+# every guest (arith and memory take a minute between them).
+LOCKSTEP_GUESTS ?= hello cmos exceptions64 irq-timers hlt-wake-sti sti-shadow \
+                   smc serial-loopback softint64 m32-realmode m32-paging \
+                   m32-traps triple-fault triple-reset
+LOCKSTEP_ALL := $(patsubst tests/guest/%.c,%,$(wildcard tests/guest/*.c))
+
+.PHONY: check-lockstep lockstep-guests
+check-lockstep: $(DT_DIR)/lockstep $(LOCKSTEP_GUESTS:%=$(BUILD)/tests/guest/%.elf)
+	@echo "  LOCKSTEP guests: tcg-native vs tcg-interp"
+	$(Q)tests/difftest/lockstep-guests.sh --lockstep $(DT_DIR)/lockstep \
+		--dir $(BUILD)/tests/guest --out $(DT_DIR)/lockstep-out \
+		$(LOCKSTEP_GUESTS)
+
+lockstep-guests: $(DT_DIR)/lockstep $(LOCKSTEP_ALL:%=$(BUILD)/tests/guest/%.elf)
+	$(Q)tests/difftest/lockstep-guests.sh --lockstep $(DT_DIR)/lockstep \
+		--dir $(BUILD)/tests/guest --out $(DT_DIR)/lockstep-out \
+		$(LOCKSTEP_ALL)
+
+CHECK_TARGETS += check-lockstep

@@ -89,6 +89,14 @@ kvm_problem() {
         echo "/dev/kvm does not exist"
     elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
         echo "/dev/kvm is not readable and writable by $(id -un)"
+    else
+        # The device is there; ask Kite whether it can really use it.
+        first=$(echo $names | cut -d' ' -f1)
+        boot "$first" kvm kvmprobe >/dev/null
+        if grep -q "KVM not available" "$out/$first.kvmprobe.err"; then
+            sed -n 's/.*\(KVM not available.*\)/\1/p' \
+                "$out/$first.kvmprobe.err" | head -n 1
+        fi
     fi
 }
 
