@@ -36,7 +36,7 @@
 #define TCG_PAGE_BITS        12
 #define TCG_PAGE_SIZE        (1ull << TCG_PAGE_BITS)
 #define TCG_PAGE_MASK        (~(TCG_PAGE_SIZE - 1))
-#define TCG_TLB_BITS         8
+#define TCG_TLB_BITS         10   /* 4 MiB per MMU index */
 #define TCG_TLB_ENTRIES      (1u << TCG_TLB_BITS)
 #define TCG_TLB_MASK         (TCG_TLB_ENTRIES - 1)
 #define TCG_MAX_MMU_MODES    8
@@ -68,15 +68,21 @@ static inline TCGTLBEntry *tcg_tlb_entry(TCGTLB *tlb, unsigned mmu_idx,
     return &tlb->table[mmu_idx][(addr >> TCG_PAGE_BITS) & TCG_TLB_MASK];
 }
 
+/* Marks every entry of one MMU index invalid. */
+static inline void tcg_tlb_flush_mode(TCGTLB *tlb, unsigned mmu_idx)
+{
+    for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+        TCGTLBEntry *e = &tlb->table[mmu_idx][i];
+        e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
+        e->addend = 0;
+    }
+}
+
 /* Marks every entry of every MMU index invalid. */
 static inline void tcg_tlb_flush(TCGTLB *tlb)
 {
     for (unsigned m = 0; m < TCG_MAX_MMU_MODES; m++) {
-        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
-            TCGTLBEntry *e = &tlb->table[m][i];
-            e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
-            e->addend = 0;
-        }
+        tcg_tlb_flush_mode(tlb, m);
     }
 }
 

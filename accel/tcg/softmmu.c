@@ -96,6 +96,7 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
         wflags = TLB_MMIO;
     }
     pthread_mutex_lock(&v->tm->lock);
+    v->tlb_used |= 1u << mmu_idx;
     if (x->vpage != vpage || x->ppage != ppage) {
         tlb_entry_reset(e);
         x->vpage = vpage;
@@ -136,14 +137,19 @@ void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage)
 
 /* ---- flushes ---- */
 
+/* Only the MMU indexes filled since the last flush hold valid entries. */
 void tlb_flush_all(TCGVcpu *v)
 {
-    tcg_tlb_flush(&v->env->tlb);
     for (unsigned m = 0; m < MMU_NB_MODES; m++) {
+        if (!(v->tlb_used & (1u << m))) {
+            continue;
+        }
+        tcg_tlb_flush_mode(&v->env->tlb, m);
         for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
             v->tlb_extra[m][i].vpage = TB_NO_PAGE;
         }
     }
+    v->tlb_used = 0;
 }
 
 void x86_tlb_flush(CPUX86TCG *env)

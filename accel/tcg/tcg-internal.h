@@ -115,6 +115,7 @@ struct TCGVcpu {
     unsigned nb_chained;
 
     TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
+    unsigned tlb_used;          /* MMU indexes filled since the last flush */
     atomic_bool tlb_flush_pending;
 
     /* TB being translated */

@@ -167,7 +167,8 @@ static int ls_parse(int argc, char **argv, LsOptions *o)
         }
     }
     if (!o->guest || optind != argc || o->ns_per_insn < 0 ||
-        o->history < 1 || o->history > 100000 || o->ram_mb == 0 || o->ram_mb > 65536) {
+        o->history < 1 || o->history > 100000 || o->ram_mb == 0 ||
+        o->ram_mb > 65536) {
         ls_usage();
         return -1;
     }
@@ -414,7 +415,7 @@ static void ls_record(LsRun *r)
     unsigned req = atomic_load(&r->a.cpu->interrupt_request);
 
     h = &r->hist[r->nhist++ % r->o->history];
-    h->step = r->steps;
+    h->step = r->steps + 1;     /* instructions are counted from 1 */
     h->rip = st->rip;
     h->cs = st->segs[R_CS].selector;
     h->mode = (uint8_t)ls_cpu_mode(st);
@@ -437,14 +438,15 @@ static void ls_print_history(LsRun *r)
     uint64_t n = MIN(r->nhist, (uint64_t)r->o->history);
 
     printf("  last %" PRIu64 " instructions (machine A, RIP before each "
-           "step; * = an interrupt could be taken first):\n", n);
+           "step; * = an interrupt\n  could be taken first; -> = the "
+           "divergent step):\n", n);
     for (uint64_t k = r->nhist - n; k < r->nhist; k++) {
         const LsInsn *h = &r->hist[k % r->o->history];
         X86Insn in;
         int len = x86_decode(&in, h->bytes, h->nbytes, h->mode);
 
-        printf("  %c#%-10" PRIu64 " %04x:", h->event ? '*' : ' ', h->step,
-               h->cs);
+        printf("  %s%c#%-9" PRIu64 " %04x:", k + 1 == r->nhist ? "->" : "  ",
+               h->event ? '*' : ' ', h->step, h->cs);
         fflush(stdout);
         if (!h->nbytes) {
             printf("%016" PRIx64 ": (code not readable)\n", h->rip);

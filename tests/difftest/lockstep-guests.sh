@@ -55,12 +55,14 @@ for name in $names; do
     esac
     if [ -f "$here/$name.expected" ] &&
        ! cmp -s "$here/$name.expected" "$out/$name.out"; then
-        problems="${problems:+$problems; }serial output differs from $name.expected"
+        problems="${problems:+$problems; }serial output differs from"
+        problems="$problems $name.expected"
     fi
     if grep -q "skipped" "$out/$name.log"; then
         echo "SKIP $name ($a vs $b): $(grep skipped "$out/$name.log")"
     elif [ -z "$problems" ]; then
-        echo "PASS $name ($a vs $b, ${secs}s): $(sed -n 's/.*agree: //p' "$out/$name.log")"
+        what=$(sed -n 's/.*agree: //p' "$out/$name.log")
+        echo "PASS $name ($a vs $b, ${secs}s): $what"
         passed=$((passed + 1))
     else
         echo "FAIL $name ($a vs $b, ${secs}s): $problems"

@@ -88,7 +88,8 @@ LOCKSTEP_GUESTS ?= hello cmos exceptions64 irq-timers hlt-wake-sti sti-shadow \
 LOCKSTEP_ALL := $(patsubst tests/guest/%.c,%,$(wildcard tests/guest/*.c))
 
 .PHONY: check-lockstep lockstep-guests
-check-lockstep: $(DT_DIR)/lockstep $(LOCKSTEP_GUESTS:%=$(BUILD)/tests/guest/%.elf)
+check-lockstep: $(DT_DIR)/lockstep \
+                $(LOCKSTEP_GUESTS:%=$(BUILD)/tests/guest/%.elf)
 	@echo "  LOCKSTEP guests: tcg-native vs tcg-interp"
 	$(Q)tests/difftest/lockstep-guests.sh --lockstep $(DT_DIR)/lockstep \
 		--dir $(BUILD)/tests/guest --out $(DT_DIR)/lockstep-out \
