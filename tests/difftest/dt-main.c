@@ -12,6 +12,9 @@
  * --xfail ENGINE[,ENGINE] counts that engine's mismatches as expected
  * failures (printed, listed in the closing line, not failing the run):
  * for engines with open bugs, so `make check` stays usable meanwhile.
+ * --fault ENGINE (a test of the tester) flips a register bit in every
+ * result of ENGINE, so each of its comparisons fails and is shrunk; the
+ * other engines must still agree (their host reference stays intact).
  *
  *   difftest replay FILE...
  *       Runs regression cases on every available Kite engine against the
@@ -66,6 +69,7 @@ typedef struct Options {
     bool coverage, kvm32;
     const char *save_dir;
     const char *xfail;      /* engines whose mismatches are known bugs */
+    const char *fault;      /* engine whose results are corrupted (test) */
     int max_fail;
     char bindir[512];
 } Options;
@@ -217,12 +221,27 @@ static void engines_close(Engines *en)
     }
 }
 
+/* Runs c on engine e (named name); --fault corrupts that engine's result. */
+static void engine_run(const Options *o, DtEngine *e, const char *name,
+                       const DtCase *c, DtResult *r)
+{
+    dt_engine_run(e, c, r);
+    if (o->fault && !strcmp(o->fault, name)) {
+        r->regs[R_EAX] ^= 1;
+    }
+}
+
 /* ---- shrinking ---- */
 
+/* The shrinker reruns the host and the engine on every candidate, so it
+   keeps its own results: the caller's host result is the reference for
+   the engines still to be compared on the same sequence. */
 typedef struct Shrink {
+    const Options *o;
     HostRunner *h;
     DtEngine *e;
-    DtResult *ra, *rb;
+    const char *name;
+    DtResult ra, rb;
 } Shrink;
 
 static bool still_fails(Shrink *s, const DtCase *c)
@@ -233,12 +252,12 @@ static bool still_fails(Shrink *s, const DtCase *c)
     if (dt_case_check(c, NULL, NULL, &why) < 0) {
         return false;
     }
-    host_run(s->h, c, s->ra);
-    dt_engine_run(s->e, c, s->rb);
-    if (s->ra->vector == DT_VEC_ERROR) {
+    host_run(s->h, c, &s->ra);
+    engine_run(s->o, s->e, s->name, c, &s->rb);
+    if (s->ra.vector == DT_VEC_ERROR) {
         return false;
     }
-    dt_compare(c, s->ra, s->rb, &cmp);
+    dt_compare(c, &s->ra, &s->rb, &cmp);
     return !cmp.ok;
 }
 
@@ -304,7 +323,7 @@ static void report_mismatch(const Options *o, Shrink *s, DtCase *c,
 
     printf("MISMATCH %d-bit host vs %s: %s\n", c->seq.mode, engine, cmp->what);
     shrink_case(s, c);
-    dt_compare(c, s->ra, s->rb, &fin);
+    dt_compare(c, &s->ra, &s->rb, &fin);
     if (fin.ok) {
         printf("  did not reproduce on a rerun (nondeterministic); last "
                "candidate:\n");
@@ -312,8 +331,8 @@ static void report_mismatch(const Options *o, Shrink *s, DtCase *c,
         printf("  shrunk to %d instructions (%s):\n", c->seq.n, fin.what);
     }
     dt_case_print(c, stdout);
-    dt_result_print(c, "host", s->ra, s->rb, stdout);
-    dt_result_print(c, engine, s->rb, s->ra, stdout);
+    dt_result_print(c, "host", &s->ra, &s->rb, stdout);
+    dt_result_print(c, engine, &s->rb, &s->ra, stdout);
     if (o->save_dir) {
         uint64_t h = c->mem_seed;
         for (int i = 0; i < c->seq.n; i++) {
@@ -323,7 +342,7 @@ static void report_mismatch(const Options *o, Shrink *s, DtCase *c,
         }
         snprintf(path, sizeof(path), "%s/%d-%s-%08llx.case", o->save_dir,
                  c->seq.mode, engine, (unsigned long long)(h & 0xffffffff));
-        if (dt_case_save(c, s->ra, path) == 0) {
+        if (dt_case_save(c, &s->ra, path) == 0) {
             printf("  saved %s\n", path);
         } else {
             printf("  cannot save %s: %s\n", path, strerror(errno));
@@ -338,6 +357,7 @@ static void run_mode(const Options *o, int mode, Stats *st)
 {
     static DtCase c, keep;
     static DtResult ra, rb;
+    static Shrink s;
     HostRunner h;
     Engines en;
     DtGen g;
@@ -389,7 +409,7 @@ static void run_mode(const Options *o, int mode, Stats *st)
                 st->skipped++;
                 continue;
             }
-            dt_engine_run(en.e[i], &c, &rb);
+            engine_run(o, en.e[i], en.names[i], &c, &rb);
             dt_compare(&c, &ra, &rb, &cmp);
             if (cmp.ok) {
                 mpass[i]++;
@@ -399,7 +419,10 @@ static void run_mode(const Options *o, int mode, Stats *st)
             mfail[i]++;
             count_fail(o, st, en.names[i]);
             if (mfail[i] <= (uint64_t)o->max_fail) {
-                Shrink s = { &h, en.e[i], &ra, &rb };
+                s.o = o;
+                s.h = &h;
+                s.e = en.e[i];
+                s.name = en.names[i];
                 keep = c;
                 report_mismatch(o, &s, &keep, en.names[i], &cmp);
             }
@@ -554,6 +577,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: difftest run [-m 64|32|16|all] [-n N] [-s SEED] "
             "[-l LEN] [-c] [--save DIR] [--max-fail K] [--kvm32] [--xfail ENGINES]\n"
+            "                    [--fault ENGINE]   (test of the tester)\n"
             "       difftest replay [--kvm32] [--xfail ENGINES] FILE...\n"
             "       difftest sample -n N [-s SEED] [-m MODE] --save DIR\n"
             "       difftest record FILE...   (rewrite expectations from the host)\n");
@@ -566,6 +590,7 @@ static int parse_opts(Options *o, int argc, char **argv)
         { "max-fail", required_argument, NULL, 'F' },
         { "kvm32", no_argument, NULL, 'K' },
         { "xfail", required_argument, NULL, 'X' },
+        { "fault", required_argument, NULL, 'E' },
         { 0, 0, 0, 0 },
     };
     int ch;
@@ -594,6 +619,7 @@ static int parse_opts(Options *o, int argc, char **argv)
         case 'F': o->max_fail = atoi(optarg); break;
         case 'K': o->kvm32 = true; break;
         case 'X': o->xfail = optarg; break;
+        case 'E': o->fault = optarg; break;
         default: return -1;
         }
     }

@@ -71,7 +71,17 @@ check-difftest: $(DT_BINS)
 	$(Q)$(DT_DIR)/difftest replay --xfail "$(DT_XFAIL)" $(DT_CASES)
 	@echo "  DIFFTEST lockstep"
 	$(Q)$(DT_DIR)/lockstep --self-test
+	@echo "  DIFFTEST shrink-keeps-host-result"
+	$(Q)$(DT_DIR)/difftest run -m 64 -n 200 -s $(DT_CHECK_SEED) --max-fail 5 \
+		--fault tcg-native --xfail tcg-native \
+		>$(DT_DIR)/shrink-keeps-host-result.out && \
+		tail -n 1 $(DT_DIR)/shrink-keeps-host-result.out || \
+		{ cat $(DT_DIR)/shrink-keeps-host-result.out; exit 1; }
 
+# shrink-keeps-host-result: every tcg-native result is corrupted (--fault),
+# so each of its comparisons fails and is shrunk; shrinking reruns the host
+# on smaller cases, and the engines compared after it on the same sequence
+# (tcg-interp) must still be checked against the original host result.
 difftest: $(DT_BINS)
 	$(DT_DIR)/difftest run -n $(N) -s $(SEED) -l $(LEN) -m all -c \
 		--save tests/difftest/cases --max-fail 20
