@@ -13,7 +13,11 @@
  * Chaining rule: the previous TB's slot is patched to the next TB when
  * both start in the same virtual page, so a change of mapping (which
  * flushes the TLB and the jump cache) can never be bypassed by a stale
- * direct jump; self-modifying code unchains through invalidation. A kick
+ * direct jump (a TB that runs on into a second page is the exception: a
+ * TLB flush unchains every jump when one leads to such a TB, see
+ * tlb_flush_jumps); self-modifying code unchains through invalidation. A
+ * direct jump to another page looks the target up (lookup_tb_ptr) instead
+ * of leaving generated code. A kick
  * removes every chain of the vCPU (tb_unchain_all), so even a guest spinning
  * in a loop of chained TBs comes back to the loop at once.
  */
@@ -216,11 +220,8 @@ void *helper_lookup_tb_ptr(CPUX86TCG *env)
     pc = exec_tb_pc(env, &cs_base);
     tb = atomic_load_explicit(&v->jmp_cache[tb_jmp_cache_hash(pc)],
                               memory_order_acquire);
-    if (!tb_matches(tb, pc, cs_base, env->hflags)) {
-        return NULL;
-    }
-    if (log_enabled(&cpu->machine->log, LOG_EXEC | LOG_CPU)) {
-        return NULL;    /* let the loop log every TB */
+    if (!tb_matches(tb, pc, cs_base, env->hflags) || v->log_tbs) {
+        return NULL;    /* with logging on, let the loop log every TB */
     }
     return (void *)tb->code.code;
 }
@@ -386,7 +387,7 @@ static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
     uintptr_t ret;
     TranslationBlock *last;
 
-    if (log_enabled(&v->cpu->machine->log, LOG_EXEC | LOG_CPU)) {
+    if (v->log_tbs) {
         exec_log_tb(v, tb);
     }
     ret = tcg_exec_tb(v->s, v->env, tb->code.code);
@@ -441,6 +442,7 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
     CPUX86TCG *env = v->env;
     VcpuExit r;
 
+    v->log_tbs = log_enabled(&cpu->machine->log, LOG_EXEC | LOG_CPU);
     if (sigsetjmp(env->jmp_env, 0)) {
         v->gen.active = false;
         v->last_tb = NULL;

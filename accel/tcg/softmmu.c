@@ -152,6 +152,18 @@ void tlb_flush_all(TCGVcpu *v)
     v->tlb_used = 0;
 }
 
+/*
+ * After a change of mapping: forget the jump cache, and the chained jumps
+ * when one leads to a TB whose second page the jump would not check.
+ */
+static void tlb_flush_jumps(TCGVcpu *v)
+{
+    tb_jmp_cache_clear(v);
+    if (atomic_load(&v->chained_two_pages)) {
+        tb_unchain_all(v);
+    }
+}
+
 void x86_tlb_flush(CPUX86TCG *env)
 {
     TCGVcpu *v = tcg_vcpu(env);
@@ -163,7 +175,7 @@ void x86_tlb_flush(CPUX86TCG *env)
     pthread_mutex_lock(&v->tm->lock);
     tlb_flush_all(v);
     pthread_mutex_unlock(&v->tm->lock);
-    tb_jmp_cache_clear(v);
+    tlb_flush_jumps(v);
 }
 
 void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
@@ -189,7 +201,7 @@ void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
     if (v) {
         pthread_mutex_unlock(&v->tm->lock);
         /* TBs may span two pages: the jump cache is cheap to refill */
-        tb_jmp_cache_clear(v);
+        tlb_flush_jumps(v);
     }
 }
 

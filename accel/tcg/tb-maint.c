@@ -325,6 +325,9 @@ void tb_add_jump(TCGVcpu *v, TranslationBlock *src, int n,
         src->jmp_dest[n] = dst;
         src->jmp_in_next[n] = dst->jmp_in;
         dst->jmp_in = (uintptr_t)src | (uintptr_t)n;
+        if (dst->page_addr[1] != TB_NO_PAGE) {
+            atomic_store(&v->chained_two_pages, true);
+        }
         if (!src->in_chained_list && v->nb_chained < v->max_tbs) {
             src->in_chained_list = true;
             v->chained[v->nb_chained++] = src;
@@ -343,6 +346,7 @@ void tb_unchain_all(TCGVcpu *v)
         src->in_chained_list = false;
     }
     v->nb_chained = 0;
+    atomic_store(&v->chained_two_pages, false);
     pthread_mutex_unlock(&v->tm->lock);
 }
 
@@ -445,6 +449,7 @@ void tb_flush(TCGVcpu *v)
     memset(v->hash, 0, sizeof(v->hash));
     tb_jmp_cache_clear(v);
     v->nb_chained = 0;
+    atomic_store(&v->chained_two_pages, false);
     v->nb_tbs = 0;
     v->last_tb = NULL;
     if (v->s) {

@@ -54,19 +54,21 @@ typedef struct TCGVcpu TCGVcpu;
 typedef struct TranslationBlock TranslationBlock;
 
 struct TranslationBlock {
+    /* what every jump-cache lookup reads: one cache line */
     uint64_t pc;                /* linear address */
     uint64_t cs_base;
     uint32_t flags;             /* hflags */
     uint32_t cflags;
+    atomic_bool invalid;
+    TCGCodeInfo code;
+
     uint32_t size;              /* guest bytes */
     uint32_t icount;
     uint64_t phys_pc;
     /* physical pages covered and the byte range [start, end) in each */
     uint64_t page_addr[2];
     uint64_t page_start[2], page_end[2];
-    TCGCodeInfo code;
     TCGVcpu *owner;
-    atomic_bool invalid;
 
     TranslationBlock *hash_next;
     uintptr_t page_next[2];     /* tagged (tb | n) list of a PageDesc */
@@ -113,6 +115,9 @@ struct TCGVcpu {
     _Atomic(TranslationBlock *) jmp_cache[TB_JMP_CACHE_SIZE];
     TranslationBlock **chained;
     unsigned nb_chained;
+    /* a chained jump leads to a TB with code in a second page: a TLB
+       flush must unchain (the jump would bypass that page's mapping) */
+    atomic_bool chained_two_pages;
 
     TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
     unsigned tlb_used;          /* MMU indexes filled since the last flush */
@@ -132,6 +137,7 @@ struct TCGVcpu {
     int last_exit;
     bool oneshot_next;          /* next TB: one instruction, uncached */
     bool wait_sipi;
+    bool log_tbs;               /* LOG_EXEC/LOG_CPU: every TB via the loop */
     X86Disas disas;
     bool disas_ok;
 };

@@ -884,6 +884,22 @@ static int disas_fetch(DisasContext *d, X86Insn *in, uint64_t pc, bool first)
     return r;
 }
 
+/*
+ * A TB may run on into the page after the one it starts in (a loop that
+ * straddles a page boundary stays one block), never further: the runtime
+ * tracks two physical pages per TB. Not across a 4 GiB line either,
+ * where 32-bit linear addresses wrap.
+ */
+static bool tb_past_pages(const X86TBDesc *tb, uint64_t pc)
+{
+    uint64_t first = tb->pc & TCG_PAGE_MASK, page = pc & TCG_PAGE_MASK;
+
+    if (page == first) {
+        return false;
+    }
+    return page != first + TCG_PAGE_SIZE || (page >> 32) != (first >> 32);
+}
+
 int x86_gen_tb(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
                X86TBDesc *tb)
 {
@@ -942,8 +958,7 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
             break;
         }
         if (tb->icount >= max || s->nb_ops > 4000 ||
-            (d.flags & (HF_TF | HF_INHIBIT_IRQ)) ||
-            ((pc ^ tb->pc) & TCG_PAGE_MASK)) {
+            (d.flags & (HF_TF | HF_INHIBIT_IRQ)) || tb_past_pages(tb, pc)) {
             gen_jmp_tb(&d, d.next_rip, 0);
             break;
         }

@@ -35,6 +35,7 @@
 
 #define SERIAL_CLOCK_HZ 1843200
 #define SERIAL_SAVE_VERSION 1
+#define SERIAL_MAX_TIMEOUT_NS (1ll << 36)  /* > 4 characters at divisor 65535 */
 
 static bool serial_fifo_on(const SerialState *s)
 {
@@ -582,6 +583,10 @@ static void serial_save(Device *dev, SaveBuf *b)
     save_u8(b, timer_pending(&s->timeout_timer));
     serial_save_fifo(b, &s->rx);
     serial_save_fifo(b, &s->tx);
+    /* how long the character timeout still has to run */
+    save_u64(b, timer_pending(&s->timeout_timer) ?
+                (uint64_t)MAX(s->timeout_timer.expire_ns -
+                              clock_ns(s->timeout_timer.tl), 0) : 0);
 }
 
 static int serial_load_fifo(SaveBuf *b, SerialFifo *f, unsigned cap)
@@ -638,6 +643,7 @@ static int serial_load(Device *dev, SaveBuf *b, Error *err)
     SerialState *s = container_of(dev, SerialState, dev);
     SerialState t = *s;          /* loaded into a copy, kept only if valid */
     bool timer_armed = false;
+    uint64_t timeout_ns;
     int bad = 0;
 
     if (load_u8(b) != SERIAL_SAVE_VERSION) {
@@ -659,6 +665,10 @@ static int serial_load(Device *dev, SaveBuf *b, Error *err)
     bad |= serial_load_bool(b, &timer_armed);
     bad |= serial_load_fifo(b, &t.rx, SERIAL_FIFO_SIZE);
     bad |= serial_load_fifo(b, &t.tx, SERIAL_FIFO_SIZE);
+    timeout_ns = load_u64(b);
+    if (timeout_ns > SERIAL_MAX_TIMEOUT_NS || (timeout_ns && !timer_armed)) {
+        bad = 1;
+    }
     if (b->error) {
         return error_setg(err, "isa-serial: state is truncated");
     }
@@ -668,13 +678,20 @@ static int serial_load(Device *dev, SaveBuf *b, Error *err)
     *s = t;
     s->char_ns = serial_char_ns(s);
     timer_del(&s->timeout_timer);
-    if (timer_armed) {           /* a running timeout starts over */
-        serial_restart_timeout(s);
-        s->timeout_ipending = t.timeout_ipending;
+    if (timer_armed) {           /* a running timeout goes on where it was */
+        timer_mod(&s->timeout_timer,
+                  clock_ns(s->timeout_timer.tl) + (int64_t)timeout_ns);
     }
-    s->irq_level = -1;               /* force the line to be driven */
-    serial_update_irq(s);
+    s->irq_level = -1;               /* drive the line in post_load */
     return 0;
+}
+
+static void serial_post_load(Device *dev)
+{
+    SerialState *s = container_of(dev, SerialState, dev);
+
+    s->irq_level = -1;
+    serial_update_irq(s);
 }
 
 static const PropDef serial_props[] = {
@@ -696,4 +713,5 @@ const DeviceType serial_isa_type = {
     .reset = serial_reset,
     .save = serial_save,
     .load = serial_load,
+    .post_load = serial_post_load,
 };

@@ -383,11 +383,20 @@ static void load_one(Device *dev, void *opaque)
     }
 }
 
+static void post_load_one(Device *dev, void *opaque)
+{
+    if (dev->realized && dev->type->post_load) {
+        dev->type->post_load(dev);
+    }
+}
+
 int device_tree_load(Device *root, SaveBuf *s, Error *err)
 {
     LoadCtx c = { .s = s, .err = err, .ret = 0 };
 
     device_foreach(root, load_one, &c);
+    /* Even after a failure: what did load is driven from its new state. */
+    device_foreach(root, post_load_one, NULL);
     if (c.ret == 0 && load_u8(s) != 0) {
         return error_setg(err, "state stream has devices this machine lacks");
     }

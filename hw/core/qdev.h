@@ -61,6 +61,13 @@ typedef struct DeviceType {
     void (*save)(Device *dev, SaveBuf *s);
     /* Reads what save wrote; validates everything. Returns 0 or -1. */
     int (*load)(Device *dev, SaveBuf *s, Error *err);
+    /*
+     * Drives the device's outputs (IRQ lines, messages) from its loaded
+     * state. device_tree_load calls it on every device once all of them
+     * loaded, so no edge reaches a receiver that still holds its old
+     * state; whoever loads a single device calls it after load. May be NULL.
+     */
+    void (*post_load)(Device *dev);
 } DeviceType;
 
 struct Device {

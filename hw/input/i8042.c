@@ -696,8 +696,12 @@ static int i8042_load(Device *dev, SaveBuf *b, Error *err)
         return error_setg(err, "i8042: bad state");
     }
     *s = t;
-    i8042_update_irq(s);
     return 0;
+}
+
+static void i8042_post_load(Device *dev)
+{
+    i8042_update_irq((I8042State *)dev);
 }
 
 const DeviceType i8042_type = {
@@ -709,4 +713,5 @@ const DeviceType i8042_type = {
     .reset = i8042_reset,
     .save = i8042_save,
     .load = i8042_load,
+    .post_load = i8042_post_load,
 };

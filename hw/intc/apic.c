@@ -1039,6 +1039,10 @@ static int apic_realize(Device *dev, Error *err)
     timer_init(&s->timer, &m->timers, apic_timer_cb, s);
     s->mapped_base = APIC_UNMAPPED;
     m->apic[s->cpu_index] = s;
+    if (s->cpu_index == 0 && m->pic) {
+        /* LINT0 is the 8259's INTR, which may be high already. */
+        s->lint_level[0] = pic_get_intr(m->pic);
+    }
     return 0;
 }
 

@@ -343,9 +343,15 @@ static void pic_elcr_write(void *opaque, uint64_t off, uint64_t val,
     PIC8259 *c = &s->chip[off & 1];
 
     c->elcr = val & c->elcr_mask;
-    /* re-evaluate the lines against their new trigger mode */
+    /* re-evaluate the lines against their new trigger mode: the IRR bit
+     * of a level-triggered line follows its pin */
     for (int i = 0; i < 8; i++) {
-        if (pic_line_is_level(c, i) && !(c->pins & (1u << i))) {
+        if (!pic_line_is_level(c, i)) {
+            continue;
+        }
+        if (c->pins & (1u << i)) {
+            c->irr |= 1u << i;
+        } else {
             c->irr &= ~(1u << i);
         }
     }
@@ -514,9 +520,16 @@ static int pic_load(Device *dev, SaveBuf *sb, Error *err)
     }
     s->chip[0] = chips[0];
     s->chip[1] = chips[1];
+    s->intr_level = -1;          /* INTR is driven in post_load */
+    return 0;
+}
+
+static void pic_post_load(Device *dev)
+{
+    PICState *s = (PICState *)dev;
+
     s->intr_level = -1;
     pic_update(s);
-    return 0;
 }
 
 const DeviceType pic_type = {
@@ -528,4 +541,5 @@ const DeviceType pic_type = {
     .reset = pic_reset,
     .save = pic_save,
     .load = pic_load,
+    .post_load = pic_post_load,
 };

@@ -288,8 +288,12 @@ static int ioapic_load(Device *dev, SaveBuf *sb, Error *err)
     s->irr = irr;
     s->levels = levels;
     memcpy(s->rte, rte, sizeof(rte));
-    ioapic_service(s);
     return 0;
+}
+
+static void ioapic_post_load(Device *dev)
+{
+    ioapic_service((IOAPICState *)dev);
 }
 
 static const PropDef ioapic_props[] = {
@@ -310,4 +314,5 @@ const DeviceType ioapic_type = {
     .reset = ioapic_reset,
     .save = ioapic_save,
     .load = ioapic_load,
+    .post_load = ioapic_post_load,
 };

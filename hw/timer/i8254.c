@@ -21,6 +21,9 @@
 #define PIT_MIN_PERIOD_NS 10000  /* fastest periodic IRQ rate we run */
 #define NS_PER_SEC 1000000000ull
 #define PIT_REFRESH_NS 15085     /* port 0x61 bit 4 toggles this often */
+/* Every 0.5 s the input clock has ticked a whole number of times
+ * (PIT_HZ / 2 = 596591), so a count's phase within that fits a u32. */
+#define PIT_PHASE_NS 500000000u
 
 /* a * b / c for a < 2^63, b and c below 2^32. */
 static uint64_t pit_muldiv(uint64_t a, uint64_t b, uint64_t c)
@@ -174,8 +177,9 @@ static void pit_set_irq_level(PITState *s, int level)
     }
 }
 
-/* Drives counter 0's IRQ line from OUT and arms the next transition. */
-static void pit_update_irq(PITState *s)
+/* Drives counter 0's IRQ line from OUT (if drive) and arms the next
+ * transition. */
+static void pit_update(PITState *s, bool drive)
 {
     PITChannel *c = &s->ch[0];
     int64_t now = pit_now(s);
@@ -183,7 +187,9 @@ static void pit_update_irq(PITState *s)
     bool rise;
 
     timer_del(&c->timer);
-    pit_set_irq_level(s, pit_out_at(c, d));
+    if (drive) {
+        pit_set_irq_level(s, pit_out_at(c, d));
+    }
     if (pit_next_event(c, d, &t, &rise)) {
         int64_t when = pit_tick_time(c, t);
         if (pit_periodic(c)) {
@@ -192,6 +198,11 @@ static void pit_update_irq(PITState *s)
         c->next_is_rise = rise;
         timer_mod(&c->timer, when);
     }
+}
+
+static void pit_update_irq(PITState *s)
+{
+    pit_update(s, true);
 }
 
 static void pit_timer_cb(void *opaque)
@@ -250,6 +261,9 @@ static void pit_load_count(PITChannel *c, uint16_t raw)
 {
     uint32_t n = c->bcd ? pit_bcd_to_bin(raw) : raw;
 
+    if (c->bcd) {
+        n %= 10000;              /* digits above 9 would count past 9999 */
+    }
     if (n == 0) {
         n = c->bcd ? 10000 : 65536;
     }
@@ -502,23 +516,64 @@ static uint8_t pit_flags(const PITChannel *c)
            c->status_latched << 6 | c->read_msb_next << 7;
 }
 
+/*
+ * Ticks with the same future as t: every mode looks only at the ticks
+ * modulo the count, modulo 2^16 (10^4 in BCD) and at whether they reached
+ * the count + 1, so a count that ran for ages saves a small number.
+ */
+static uint64_t pit_canonical_ticks(const PITChannel *c, uint64_t t)
+{
+    uint64_t n = c->count, p = n * (c->bcd ? 10000 : 65536);
+
+    if (t < n + 1 + p) {
+        return t;
+    }
+    return n + 1 + (t - n - 1) % p;
+}
+
+/*
+ * The count at the last moment a whole number of input clock ticks had
+ * passed since it started (every PIT_PHASE_NS), and the ns since then.
+ */
+static void pit_save_point(const PITChannel *c, int64_t now, uint64_t *ticks,
+                           uint32_t *phase)
+{
+    uint64_t e = c->running && now > c->resume_ns ?
+                 (uint64_t)(now - c->resume_ns) : 0;
+
+    *phase = (uint32_t)(e % PIT_PHASE_NS);
+    *ticks = pit_canonical_ticks(c, c->base_ticks +
+                                 e / PIT_PHASE_NS * (PIT_HZ / 2));
+}
+
+/*
+ * Per counter: the ticks counted at its last whole-tick point, then (after
+ * all three) the ns each running count is past that point, so a loaded
+ * count ticks at exactly the moments the saved one would have.
+ */
 static void pit_save(Device *dev, SaveBuf *sb)
 {
     PITState *s = (PITState *)dev;
     int64_t now = pit_now(s);
+    uint32_t phase[3];
 
     save_u8(sb, s->port61);
     for (int i = 0; i < 3; i++) {
         const PITChannel *c = &s->ch[i];
+        uint64_t ticks;
+        pit_save_point(c, now, &ticks, &phase[i]);
         save_u32(sb, c->count);
         save_u8(sb, c->rw_mode);
         save_u8(sb, c->mode);
         save_u8(sb, pit_flags(c));
         save_u8(sb, c->write_msb_next | c->null_count << 1);
-        save_u64(sb, pit_ticks(c, now));
+        save_u64(sb, ticks);
         save_u16(sb, c->latch);
         save_u8(sb, c->status);
         save_u8(sb, c->write_lsb);
+    }
+    for (int i = 0; i < 3; i++) {
+        save_u32(sb, phase[i]);
     }
 }
 
@@ -569,6 +624,15 @@ static int pit_load(Device *dev, SaveBuf *sb, Error *err)
             return error_setg(err, "i8254: invalid state of counter %d", i);
         }
     }
+    for (int i = 0; i < 3; i++) {
+        uint32_t phase = load_u32(sb);
+        if (sb->error || phase >= PIT_PHASE_NS) {
+            return error_setg(err, "i8254: invalid phase of counter %d", i);
+        }
+        if (ch[i].running) {
+            ch[i].resume_ns = now - phase;
+        }
+    }
     if (port61 > 0x0f || (port61 & 1) != ch[2].gate) {
         return error_setg(err, "i8254: invalid port 0x61 state");
     }
@@ -578,8 +642,17 @@ static int pit_load(Device *dev, SaveBuf *sb, Error *err)
         ch[i].timer = s->ch[i].timer;
         s->ch[i] = ch[i];
     }
-    pit_update_irq(s);
+    s->ch[0].irq_level = -1;     /* the line is driven in post_load */
+    pit_update(s, false);
     return 0;
+}
+
+static void pit_post_load(Device *dev)
+{
+    PITState *s = (PITState *)dev;
+
+    s->ch[0].irq_level = -1;
+    pit_update_irq(s);
 }
 
 static const PropDef pit_props[] = {
@@ -597,4 +670,5 @@ const DeviceType pit_type = {
     .reset = pit_reset,
     .save = pit_save,
     .load = pit_load,
+    .post_load = pit_post_load,
 };

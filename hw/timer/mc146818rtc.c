@@ -352,13 +352,19 @@ static void rtc_periodic_cb(void *opaque)
     rtc_arm_periodic(s);
 }
 
-/* PF for a guest that polls instead of enabling the interrupt. */
-static void rtc_poll_pf(RTCState *s, int64_t now)
+/* Whether a periodic tick passed since PF was last cleared. */
+static bool rtc_pf_due(const RTCState *s, int64_t now)
 {
     int64_t period = rtc_period_ticks(s);
 
-    if (period && floor_div(ns_to_ticks(now), period) !=
-                  floor_div(ns_to_ticks(s->pf_ref_ns), period)) {
+    return period && floor_div(ns_to_ticks(now), period) !=
+                     floor_div(ns_to_ticks(s->pf_ref_ns), period);
+}
+
+/* PF for a guest that polls instead of enabling the interrupt. */
+static void rtc_poll_pf(RTCState *s, int64_t now)
+{
+    if (rtc_pf_due(s, now)) {
         s->cmos[RTC_REG_C] |= RTC_C_PF;
     }
 }
@@ -413,6 +419,11 @@ static void rtc_write_control(RTCState *s, unsigned idx, uint8_t v)
     bool was_reset = rtc_divider_reset(s);
 
     rtc_sync_cmos(s);                /* in the format before the change */
+    if (!(s->cmos[RTC_REG_B] & RTC_B_PIE)) {
+        /* PF is set at every period even while polled: a period that
+         * passed under the old rate shows (and interrupts once PIE is on) */
+        rtc_poll_pf(s, rtc_now(s));
+    }
     if (idx == RTC_REG_A) {
         s->cmos[RTC_REG_A] = v & ~RTC_A_UIP;
     } else {
@@ -605,9 +616,16 @@ static void rtc_save(Device *dev, SaveBuf *b)
     RTCState *s = (RTCState *)dev;
     int64_t phase = 0;
     int64_t sec = rtc_current_sec(s, rtc_now(s), &phase);
+    uint8_t cmos[RTC_CMOS_SIZE];
 
+    /* A PF the guest has not polled yet is saved as set (load restarts
+     * the polling reference at the load time). */
+    memcpy(cmos, s->cmos, sizeof(cmos));
+    if (!(cmos[RTC_REG_B] & RTC_B_PIE) && rtc_pf_due(s, rtc_now(s))) {
+        cmos[RTC_REG_C] |= RTC_C_PF;
+    }
     save_u8(b, RTC_SAVE_VERSION);
-    save_bytes(b, s->cmos, sizeof(s->cmos));
+    save_bytes(b, cmos, sizeof(cmos));
     save_u8(b, s->index);
     save_u8(b, s->nmi_masked);
     save_u64(b, (uint64_t)sec);
@@ -643,8 +661,12 @@ static int rtc_load(Device *dev, SaveBuf *b, Error *err)
     s->pf_ref_ns = rtc_now(s);
     rtc_arm_update(s);
     rtc_arm_periodic(s);
-    rtc_set_irqf(s, true);
     return 0;
+}
+
+static void rtc_post_load(Device *dev)
+{
+    rtc_set_irqf((RTCState *)dev, true);
 }
 
 static const PropDef rtc_props[] = {
@@ -663,4 +685,5 @@ const DeviceType mc146818rtc_type = {
     .reset = rtc_reset,
     .save = rtc_save,
     .load = rtc_load,
+    .post_load = rtc_post_load,
 };

@@ -333,7 +333,14 @@ static void x64_gen_arith(X64Gen *g, const TCGOp *op, int ext, bool comm)
     int64_t imm = 0;
 
     if (!x64_arg_const(g, op, 2, &v) || !x64_imm(is64, v, &imm)) {
-        rb = x64_in(g, op, 2, 0);
+        if (is64 && ext == ARITH_AND && x64_arg_const(g, op, 2, &v) &&
+            v <= UINT32_MAX) {
+            /* a 32-bit AND zero-extends, as the mask's high half would */
+            is64 = false;
+            imm = (int32_t)(uint32_t)v;
+        } else {
+            rb = x64_in(g, op, 2, 0);
+        }
     }
     x64_free_dead_inputs(g, op);
     rd = x64_out(g, op, 0, 0, x64_dying(g, op, ra));

@@ -535,6 +535,7 @@ static void test_save_load(void **state)
     advance_ns(t, 10 * 1000000000LL);
     savebuf_init_read(&rb, sb.data, sb.len);
     assert_int_equal(d->type->load(d, &rb, &err), 0);
+    d->type->post_load(d);                   /* drives IRQ 8 */
     assert_int_equal(t->level, 1);
     assert_int_equal(address_space_ld(&t->m.io, 0x71, 1), 0x21);
     assert_int_equal(rd(t, 0x50), 0xab);
