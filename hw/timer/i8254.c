@@ -352,6 +352,7 @@ static void pit_write_counter(PITChannel *c, uint8_t val)
             if (c->mode == 0) {
                 c->loaded = false;   /* first byte stops the count */
                 c->running = false;
+                c->base_ticks = 0;   /* unused until the count reloads */
                 pit_changed(c);
             }
         } else {

@@ -424,6 +424,7 @@ static void rtc_write_control(RTCState *s, unsigned idx, uint8_t v)
          * passed under the old rate shows (and interrupts once PIE is on) */
         rtc_poll_pf(s, rtc_now(s));
     }
+    s->pf_ref_ns = rtc_now(s);       /* later periods count at the new rate */
     if (idx == RTC_REG_A) {
         s->cmos[RTC_REG_A] = v & ~RTC_A_UIP;
     } else {

@@ -35,6 +35,19 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+/* Program i of a seed: PROGRAM_MIN..PROGRAM_MAX random bytes into buf. */
+static size_t gen_program(uint64_t seed, uint64_t i, uint8_t *buf)
+{
+    uint64_t s = seed * 1000003ull + i;
+    size_t len = PROGRAM_MIN + splitmix64(&s) % (PROGRAM_MAX - PROGRAM_MIN);
+
+    for (size_t j = 0; j < len; j += 8) {
+        uint64_t r = splitmix64(&s);
+        memcpy(buf + j, &r, MIN(8, len - j));
+    }
+    return len;
+}
+
 static uint64_t env_u64(const char *name, uint64_t def)
 {
     const char *v = getenv(name);
@@ -77,12 +90,7 @@ static void test_budget(void **state)
     f->trace = env_u64("DEVFUZZ_TRACE", 0) != 0;
 
     for (uint64_t i = first; i < first + n; i++) {
-        uint64_t s = seed * 1000003ull + i;
-        size_t len = PROGRAM_MIN + splitmix64(&s) % (PROGRAM_MAX - PROGRAM_MIN);
-        for (size_t j = 0; j < len; j += 8) {
-            uint64_t r = splitmix64(&s);
-            memcpy(buf + j, &r, MIN(8, len - j));
-        }
+        size_t len = gen_program(seed, i, buf);
         if (devfuzz_run(f, buf, len) < 0) {
             char why[sizeof(f->fail)];
             dump_program(buf, len);
