@@ -18,7 +18,8 @@ BENCH_KERNEL_NAMES := empty sieve sort bytecode crc32
 BENCH_ELFS := $(BENCH_KERNEL_NAMES:%=$(BENCH_DIR)/bench-%.elf)
 BENCH_HOST := $(BENCH_DIR)/bench-host
 BENCH_GUEST_LIB := $(BUILD)/tests/guest/lib/crt0.o \
-                   $(BUILD)/tests/guest/lib/runtime.o
+                   $(BUILD)/tests/guest/lib/runtime.o \
+                   $(BUILD)/tests/guest/lib/common.o
 BENCH_HDRS := tests/bench/kernels.h tests/guest/lib/guest.h
 BENCH_RUNS ?= 3
 BENCH_KERNELS ?= sieve sort bytecode crc32

@@ -20,7 +20,8 @@ GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 \
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_NAMES := $(GUEST_SRCS:tests/guest/%.c=%)
 GUEST_ELFS := $(GUEST_NAMES:%=$(GUEST_DIR)/%.elf)
-GUEST_LIB_OBJS := $(GUEST_DIR)/lib/crt0.o $(GUEST_DIR)/lib/runtime.o
+GUEST_LIB_OBJS := $(GUEST_DIR)/lib/crt0.o $(GUEST_DIR)/lib/runtime.o \
+                  $(GUEST_DIR)/lib/common.o
 GUEST_HDRS := tests/guest/lib/guest.h
 
 $(GUEST_DIR)/lib/crt0.o: tests/guest/lib/crt0.S
@@ -59,7 +60,8 @@ GUEST32_CFLAGS := $(filter-out -m64 -mno-red-zone -mcmodel=small, \
 GUEST32_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=0x1000 \
                    -z noexecstack --no-warn-rwx-segments \
                    -T tests/guest/lib/guest32.ld
-GUEST32_LIB_OBJS := $(GUEST_DIR)/lib/crt32.o $(GUEST_DIR)/lib/runtime32.o
+GUEST32_LIB_OBJS := $(GUEST_DIR)/lib/crt32.o $(GUEST_DIR)/lib/runtime32.o \
+                    $(GUEST_DIR)/lib/common32.o
 GUEST32_HDRS := $(GUEST_HDRS) tests/guest/lib/guest32.h
 
 $(GUEST_DIR)/lib/crt32.o: tests/guest/lib/crt32.S
@@ -70,6 +72,12 @@ $(GUEST_DIR)/lib/crt32.o: tests/guest/lib/crt32.S
 $(GUEST_DIR)/lib/runtime32.o: tests/guest/lib/runtime32.c $(GUEST32_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
+	$(Q)$(GUEST_CC) $(GUEST32_CFLAGS) -c -o $@ $<
+
+# The shared runtime part, compiled a second time for 32-bit guests.
+$(GUEST_DIR)/lib/common32.o: tests/guest/lib/common.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (32-bit)"
 	$(Q)$(GUEST_CC) $(GUEST32_CFLAGS) -c -o $@ $<
 
 $(GUEST_DIR)/m32-%.o: tests/guest/m32-%.c $(GUEST32_HDRS)
