@@ -24,6 +24,9 @@
 /* Every 0.5 s the input clock has ticked a whole number of times
  * (PIT_HZ / 2 = 596591), so a count's phase within that fits a u32. */
 #define PIT_PHASE_NS 500000000u
+/* A pending counter 0 timer is never further away than 65537 ticks or
+ * PIT_MIN_PERIOD_NS; a loaded one must be due within this. */
+#define PIT_MAX_TIMER_NS 100000000u
 
 /* a * b / c for a < 2^63, b and c below 2^32. */
 static uint64_t pit_muldiv(uint64_t a, uint64_t b, uint64_t c)
@@ -548,9 +551,26 @@ static void pit_save_point(const PITChannel *c, int64_t now, uint64_t *ticks,
 }
 
 /*
+ * Counter 0's IRQ side: the level it drives, and whether its timer is
+ * armed, for which kind of edge and how far away. The rate limit on
+ * periodic interrupts lets the line lag OUT, so neither follows from the
+ * count alone.
+ */
+static void pit_save_irq(const PITState *s, int64_t now, SaveBuf *sb)
+{
+    const PITChannel *c = &s->ch[0];
+    bool armed = timer_pending(&c->timer);
+    int64_t left = armed ? MAX(c->timer.expire_ns - now, 0) : 0;
+
+    save_u8(sb, (c->irq_level > 0) | armed << 1 | c->next_is_rise << 2);
+    save_u32(sb, (uint32_t)MIN(left, (int64_t)PIT_MAX_TIMER_NS));
+}
+
+/*
  * Per counter: the ticks counted at its last whole-tick point, then (after
  * all three) the ns each running count is past that point, so a loaded
- * count ticks at exactly the moments the saved one would have.
+ * count ticks at exactly the moments the saved one would have; then
+ * counter 0's IRQ side.
  */
 static void pit_save(Device *dev, SaveBuf *sb)
 {
@@ -576,6 +596,7 @@ static void pit_save(Device *dev, SaveBuf *sb)
     for (int i = 0; i < 3; i++) {
         save_u32(sb, phase[i]);
     }
+    pit_save_irq(s, now, sb);
 }
 
 static int pit_load_channel(PITChannel *c, SaveBuf *sb, int64_t now)
@@ -617,7 +638,8 @@ static int pit_load(Device *dev, SaveBuf *sb, Error *err)
     PITState *s = (PITState *)dev;
     PITChannel ch[3];
     int64_t now = pit_now(s);
-    uint8_t port61 = load_u8(sb);
+    uint8_t port61 = load_u8(sb), irq_flags;
+    uint32_t timer_left;
 
     for (int i = 0; i < 3; i++) {
         ch[i] = s->ch[i];
@@ -637,23 +659,40 @@ static int pit_load(Device *dev, SaveBuf *sb, Error *err)
     if (port61 > 0x0f || (port61 & 1) != ch[2].gate) {
         return error_setg(err, "i8254: invalid port 0x61 state");
     }
+    irq_flags = load_u8(sb);
+    timer_left = load_u32(sb);
+    if (sb->error || irq_flags > 7 || timer_left > PIT_MAX_TIMER_NS ||
+        (timer_left && !(irq_flags & 2))) {
+        return error_setg(err, "i8254: invalid state of the IRQ line");
+    }
     s->port61 = port61;
     for (int i = 0; i < 3; i++) {
         timer_del(&s->ch[i].timer);
         ch[i].timer = s->ch[i].timer;
         s->ch[i] = ch[i];
     }
-    s->ch[0].irq_level = -1;     /* the line is driven in post_load */
-    pit_update(s, false);
+    /* the saved level is driven in post_load */
+    s->ch[0].irq_level = irq_flags & 1;
+    if (irq_flags & 2) {         /* the timer goes on where it was */
+        s->ch[0].next_is_rise = irq_flags & 4;
+        timer_mod(&s->ch[0].timer, now + (int64_t)timer_left);
+    } else {
+        pit_update(s, false);
+    }
     return 0;
 }
 
+/* Drives the level the line had when saved, which may lag OUT. */
 static void pit_post_load(Device *dev)
 {
     PITState *s = (PITState *)dev;
+    int level = s->ch[0].irq_level;
 
+    if (level < 0) {
+        level = pit_get_out(s, 0);
+    }
     s->ch[0].irq_level = -1;
-    pit_update_irq(s);
+    pit_set_irq_level(s, level);
 }
 
 static const PropDef pit_props[] = {

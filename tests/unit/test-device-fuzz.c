@@ -386,6 +386,40 @@ static void test_rtc_pie_sees_polled_pf(void **state)
     pair_free(p);
 }
 
+/*
+ * i8254: with a count faster than the periodic rate limit, the IRQ line
+ * lags OUT (the rising edge waits for the next timer), but post_load
+ * re-drove the line from OUT: a rising edge the machine never saw, and an
+ * IRQ 0 request in the 8259 at once (program 26214 of seed 82). The line
+ * level and the pending timer are now saved.
+ */
+static void test_pit_load_keeps_lagging_line(void **state)
+{
+    Pair *p = pair_new();
+
+    for (int i = 0; i < 2; i++) {
+        Machine *m = i ? p->b.m : p->a.m;
+        outb(m, 0x43, 0x36);                  /* counter 0, mode 3 */
+        outb(m, 0x40, 4);                     /* 3.4 us period */
+        outb(m, 0x40, 0);
+        advance(m, 10000);                    /* rate-limited: line low */
+        advance(m, 7876);                     /* OUT high, no edge yet */
+        outb(m, 0x20, 0x11);                  /* ICW1 clears IRR */
+        outb(m, 0x21, 0x08);
+        outb(m, 0x21, 0x04);
+        outb(m, 0x21, 0x01);
+    }
+    assert_int_equal(copy_tree(p->a.m, p->a.m), 0);
+    assert_int_equal(inb(p->b.m, 0x20) & 1, 0);           /* IRR */
+    assert_int_equal(inb(p->a.m, 0x20) & 1, 0);
+    for (int i = 0; i < 2; i++) {
+        advance(i ? p->b.m : p->a.m, 5000);   /* the timer's edge */
+    }
+    assert_int_equal(inb(p->b.m, 0x20) & 1, 1);
+    assert_int_equal(inb(p->a.m, 0x20) & 1, 1);
+    pair_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_pic_elcr_level_follows_pin),
         cmocka_unit_test(test_serial_timeout_survives_load),
         cmocka_unit_test(test_rtc_pie_sees_polled_pf),
+        cmocka_unit_test(test_pit_load_keeps_lagging_line),
         cmocka_unit_test(test_uniform_programs),
         cmocka_unit_test(test_budget),
     };
