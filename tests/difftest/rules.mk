@@ -71,7 +71,7 @@ check-difftest: $(DT_BINS)
 	$(Q)$(DT_DIR)/difftest replay --xfail "$(DT_XFAIL)" $(DT_CASES)
 	@echo "  DIFFTEST lockstep"
 	$(Q)$(DT_DIR)/lockstep --self-test
-	@echo "  DIFFTEST shrink-keeps-host-result"
+	@echo "  DIFFTEST shrink-keeps-host-result (tcg-native faults injected on purpose)"
 	$(Q)$(DT_DIR)/difftest run -m 64 -n 200 -s $(DT_CHECK_SEED) --max-fail 5 \
 		--fault tcg-native --xfail tcg-native \
 		>$(DT_DIR)/shrink-keeps-host-result.out && \
