@@ -199,7 +199,8 @@ static void kvm_handle_io(VCPU *cpu, struct kvm_run *run)
     }
     pthread_mutex_lock(&m->lock);
     for (uint64_t i = 0; i < count; i++) {
-        address_space_rw(&m->io, run->io.port, data + i * size, size, out);
+        address_space_access(&m->io, run->io.port, data + i * size,
+                             (unsigned)size, out);
     }
     pthread_mutex_unlock(&m->lock);
     if (log_enabled(&m->log, LOG_KVM)) {
@@ -219,8 +220,8 @@ static void kvm_handle_mmio(VCPU *cpu, struct kvm_run *run)
     uint32_t len = MIN(run->mmio.len, (uint32_t)sizeof(run->mmio.data));
 
     pthread_mutex_lock(&m->lock);
-    address_space_rw(&m->mem, run->mmio.phys_addr, run->mmio.data, len,
-                     run->mmio.is_write);
+    address_space_access(&m->mem, run->mmio.phys_addr, run->mmio.data, len,
+                         run->mmio.is_write);
     pthread_mutex_unlock(&m->lock);
     if (log_enabled(&m->log, LOG_KVM)) {
         uint64_t val = 0;

@@ -537,7 +537,7 @@ int64_t tlb_code_phys(TCGVcpu *v, uint64_t pc, bool raise, uint64_t *paddr)
 /* Copies guest physical code bytes (within one page). */
 static void code_copy(Machine *m, uint64_t paddr, uint8_t *buf, size_t n)
 {
-    const void *p = address_space_get_ptr(&m->mem, paddr, n, false);
+    const void *p = address_space_get_ptr(&m->mem, paddr, n);
 
     if (p) {
         memcpy(buf, p, n);

@@ -417,17 +417,6 @@ unsigned tb_invalidate_phys_range(TCGMachine *tm, uint64_t paddr,
     return count;
 }
 
-void tcg_invalidate_phys_range(Machine *m, uint64_t paddr, uint64_t len)
-{
-    TCGMachine *tm;
-
-    if (!m || !m->accel || strcmp(m->accel->name, "tcg") || !m->accel_state) {
-        return;
-    }
-    tm = m->accel_state;
-    tb_invalidate_phys_range(tm, paddr, len, NULL, NULL);
-}
-
 /* ---- flush ---- */
 
 void tb_flush(TCGVcpu *v)

@@ -36,6 +36,13 @@ static void tcg_memory_changed(void *opaque, AddressSpace *as)
     pthread_mutex_unlock(&tm->lock);
 }
 
+/* Guest RAM written from outside the CPU (memory.h): drop its code. */
+static void tcg_memory_written(void *opaque, AddressSpace *as, uint64_t addr,
+                               uint64_t len)
+{
+    tb_invalidate_phys_range(opaque, addr, len, NULL, NULL);
+}
+
 static int tcg_init(Machine *m, Error *err)
 {
     TCGMachine *tm = xzalloc(sizeof(*tm));
@@ -43,7 +50,8 @@ static int tcg_init(Machine *m, Error *err)
     tb_machine_init(tm, m);
     m->accel_state = tm;
     address_space_add_listener(&m->mem, (MemoryListener){
-        .changed = tcg_memory_changed, .opaque = tm });
+        .changed = tcg_memory_changed, .written = tcg_memory_written,
+        .opaque = tm });
     return 0;
 }
 

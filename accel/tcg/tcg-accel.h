@@ -2,8 +2,9 @@
  * What the TCG accelerator offers the rest of Kite: the soft-TLB flushes
  * the system helpers call (MOV CR0/CR3/CR4, WRMSR EFER, INVLPG, A20), the
  * runtime helper behind the translator's lookup_tb_ptr, the way a helper
- * leaves the current translation block, triple-fault signalling, and the
- * hook for device DMA that writes guest code.
+ * leaves the current translation block and triple-fault signalling.
+ * Writes to guest RAM from outside the CPU reach the TBs through the
+ * memory core's `written` listener (tcg-accel.c), never directly.
  */
 #ifndef KITE_ACCEL_TCG_H
 #define KITE_ACCEL_TCG_H
@@ -37,13 +38,5 @@ void *helper_lookup_tb_ptr(CPUX86TCG *env);
  * instruction has changed anything.
  */
 void x86_cpu_loop_exit(CPUX86TCG *env, uintptr_t ra) __attribute__((noreturn));
-
-/*
- * Invalidates translated code in guest physical [paddr, paddr + len):
- * for writes that bypass the soft TLB (device DMA into guest RAM,
- * loaders). Callable from any thread; m may have no TCG state.
- */
-typedef struct Machine Machine;
-void tcg_invalidate_phys_range(Machine *m, uint64_t paddr, uint64_t len);
 
 #endif

@@ -72,7 +72,7 @@ static uint64_t mmu_entry_load(MmuWalk *w, uint64_t pa, bool is64)
     const void *p;
 
     pa &= w->env->a20_mask;
-    p = m ? address_space_get_ptr(&m->mem, pa, size, false) : NULL;
+    p = m ? address_space_get_ptr(&m->mem, pa, size) : NULL;
     if (!p) {
         return ~0ull;
     }
@@ -86,13 +86,15 @@ static void mmu_entry_set_bits(MmuWalk *w, const MmuEntry *e, uint64_t bits)
 {
     Machine *m = w->env->machine;
     uint64_t pa = e->pa & w->env->a20_mask;
+    uint64_t len = e->is64 ? 8 : 4;
     void *p;
 
     if ((e->val & bits) == bits) {
         return;
     }
-    p = m ? address_space_get_ptr(&m->mem, pa, e->is64 ? 8 : 4, true) : NULL;
-    if (!p) {
+    /* mapped through the memory core, so translated code there is dropped */
+    p = m ? address_space_map(&m->mem, pa, &len, true) : NULL;
+    if (!p || len < (e->is64 ? 8u : 4u)) {
         return;     /* ROM: the write is dropped, like any ROM write */
     }
     if (e->is64) {
@@ -100,6 +102,7 @@ static void mmu_entry_set_bits(MmuWalk *w, const MmuEntry *e, uint64_t bits)
     } else {
         __atomic_fetch_or((uint32_t *)p, (uint32_t)bits, __ATOMIC_SEQ_CST);
     }
+    address_space_unmap(&m->mem, pa, len, true);
 }
 
 /* Reads one entry, records it for the A/D update and accumulates rights. */

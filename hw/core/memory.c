@@ -1,6 +1,13 @@
 /*
- * Memory regions, address spaces, flattening and access dispatch
- * (see memory.h for the model and its invariants).
+ * Memory regions, address spaces, flattening and access dispatch (see
+ * memory.h for the model and its invariants).
+ *
+ * Rules enforced here: one way to write guest memory from outside the
+ * CPU (every RAM/ROM write of this file ends in as_note_write(), which
+ * marks the pages dirty and tells the listeners, so the TCG drops stale
+ * translations), and an access reaches one region, whole (a CPU access
+ * is dispatched to the region holding its first byte with its full size;
+ * io_read/io_write adapt it to what the region's ops accept).
  */
 #include "hw/core/memory.h"
 
@@ -20,13 +27,23 @@ static uint8_t *alloc_backing(uint64_t size)
     return p;
 }
 
+#define BITS_PER_ULONG (8 * sizeof(unsigned long))
+
+static uint64_t dirty_pages(uint64_t size)
+{
+    return (size + MEMORY_PAGE_SIZE - 1) >> MEMORY_PAGE_BITS;
+}
+
 void memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size)
 {
+    uint64_t words = (dirty_pages(size) + BITS_PER_ULONG - 1) / BITS_PER_ULONG;
+
     memset(mr, 0, sizeof(*mr));
     mr->name = name;
     mr->kind = MR_RAM;
     mr->size = size;
     mr->host = alloc_backing(size);
+    mr->dirty = xzalloc((words ? words : 1) * sizeof(unsigned long));
 }
 
 void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size)
@@ -53,6 +70,8 @@ void memory_region_destroy(MemoryRegion *mr)
         munmap(mr->host, mr->size ? mr->size : 1);
         mr->host = NULL;
     }
+    free(mr->dirty);
+    mr->dirty = NULL;
 }
 
 void address_space_init(AddressSpace *as, const char *name, uint64_t size)
@@ -191,54 +210,158 @@ const FlatRange *address_space_lookup(const AddressSpace *as, uint64_t addr)
     return NULL;
 }
 
+/* ---- dirty pages and write notification ---- */
+
+/* Sets or clears the dirty bit of each page [offset, offset+len) covers. */
+static void dirty_for_each(const MemoryRegion *mr, uint64_t offset,
+                           uint64_t len, bool set)
+{
+    uint64_t first, last;
+
+    if (!mr->dirty || !len || offset >= mr->size) {
+        return;
+    }
+    len = MIN(len, mr->size - offset);
+    first = offset >> MEMORY_PAGE_BITS;
+    last = (offset + len - 1) >> MEMORY_PAGE_BITS;
+    for (uint64_t pg = first; pg <= last; pg++) {
+        unsigned long bit = 1ul << (pg % BITS_PER_ULONG);
+        unsigned long *w = &mr->dirty[pg / BITS_PER_ULONG];
+        if (set) {
+            __atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
+        } else {
+            __atomic_fetch_and(w, ~bit, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+bool memory_region_test_dirty(const MemoryRegion *mr, uint64_t offset,
+                              uint64_t len)
+{
+    uint64_t first, last;
+
+    if (!mr->dirty || !len || offset >= mr->size) {
+        return false;
+    }
+    len = MIN(len, mr->size - offset);
+    first = offset >> MEMORY_PAGE_BITS;
+    last = (offset + len - 1) >> MEMORY_PAGE_BITS;
+    for (uint64_t pg = first; pg <= last; pg++) {
+        unsigned long w = __atomic_load_n(&mr->dirty[pg / BITS_PER_ULONG],
+                                          __ATOMIC_RELAXED);
+        if (w & (1ul << (pg % BITS_PER_ULONG))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void memory_region_clear_dirty(MemoryRegion *mr, uint64_t offset,
+                               uint64_t len)
+{
+    dirty_for_each(mr, offset, len, false);
+}
+
+/*
+ * Bytes [off, off+len) of mr's backing were written: mark them dirty and
+ * tell the listeners at every guest address mr shows them (aliases too).
+ */
+static void as_note_write(AddressSpace *as, MemoryRegion *mr, uint64_t off,
+                          uint64_t len)
+{
+    dirty_for_each(mr, off, len, true);
+    for (size_t i = 0; i < as->nmaps; i++) {
+        const MemoryMapping *mp = &as->maps[i];
+        uint64_t lo = MAX(off, mp->offset);
+        uint64_t hi = MIN(off + len, mp->offset + mp->size);
+
+        if (mp->mr != mr || lo >= hi) {
+            continue;
+        }
+        for (size_t l = 0; l < as->nlisteners; l++) {
+            const MemoryListener *ml = &as->listeners[l];
+            if (ml->written) {
+                ml->written(ml->opaque, as, mp->base + (lo - mp->offset),
+                            hi - lo);
+            }
+        }
+    }
+}
+
+/* ---- I/O dispatch: the region decides ---- */
+
+static uint64_t ones(unsigned size)
+{
+    return ~0ULL >> (64 - 8 * size);
+}
+
+static unsigned io_min(const MemoryRegion *mr)
+{
+    return mr->ops->min_access ? mr->ops->min_access : 1;
+}
+
+static unsigned io_max(const MemoryRegion *mr)
+{
+    return mr->ops->max_access ? mr->ops->max_access : 8;
+}
+
+/*
+ * One access of size bytes at off inside mr. Sizes the ops take, inside
+ * the region, go through as they are; a narrower one reads the containing
+ * unit; a wider one, or one running past the region's end, is cut into
+ * halves (or the ops' largest size) until the pieces fit, and pieces
+ * beyond the end read as all-ones.
+ */
 static uint64_t io_read(MemoryRegion *mr, uint64_t off, unsigned size)
 {
-    unsigned max = mr->ops->max_access ? mr->ops->max_access : 8;
-    unsigned min = mr->ops->min_access ? mr->ops->min_access : 1;
+    unsigned min = io_min(mr), max = io_max(mr), unit;
     uint64_t v = 0;
 
-    if (!mr->ops->read) {
-        return ~0ULL >> (64 - 8 * size);
+    if (!mr->ops->read || off >= mr->size) {
+        return ones(size);
     }
-    if (size >= min && size <= max) {
-        return mr->ops->read(mr->opaque, off, size);
-    }
-    if (size > max) {
-        for (unsigned i = 0; i < size; i += max) {
-            v |= mr->ops->read(mr->opaque, off + i, max) << (8 * i);
+    if (size < min) {
+        uint64_t base = ALIGN_DOWN(off, (uint64_t)min);
+        if (base + min > mr->size) {
+            return ones(size);
         }
-        return v;
+        v = mr->ops->read(mr->opaque, base, min) >> (8 * (off - base));
+        return v & ones(size);
     }
-    /* Narrower than the device allows: read the containing unit. */
-    uint64_t base = ALIGN_DOWN(off, (uint64_t)min);
-    if (base + min > mr->size) {
-        return ~0ULL >> (64 - 8 * size);
+    if (size <= max && size <= mr->size - off) {
+        return mr->ops->read(mr->opaque, off, size) & ones(size);
     }
-    v = mr->ops->read(mr->opaque, base, min) >> (8 * (off - base));
-    return v & (~0ULL >> (64 - 8 * size));
+    unit = size > max ? max : size / 2;
+    for (unsigned i = 0; i < size; i += unit) {
+        v |= io_read(mr, off + i, unit) << (8 * i);
+    }
+    return v;
 }
 
 static void io_write(MemoryRegion *mr, uint64_t off, uint64_t val,
                      unsigned size)
 {
-    unsigned max = mr->ops->max_access ? mr->ops->max_access : 8;
-    unsigned min = mr->ops->min_access ? mr->ops->min_access : 1;
+    unsigned min = io_min(mr), max = io_max(mr), unit;
 
-    if (!mr->ops->write) {
+    if (!mr->ops->write || off >= mr->size) {
         return;
     }
-    if (size >= min && size <= max) {
-        mr->ops->write(mr->opaque, off, val, size);
-    } else if (size > max) {
-        for (unsigned i = 0; i < size; i += max) {
-            mr->ops->write(mr->opaque, off + i, val >> (8 * i), max);
-        }
-    } else {
+    if (size < min) {
         /* Narrower than the device allows: widen with zero bits. */
         uint64_t base = ALIGN_DOWN(off, (uint64_t)min);
         if (base + min <= mr->size) {
-            mr->ops->write(mr->opaque, base, val << (8 * (off - base)), min);
+            mr->ops->write(mr->opaque, base, (val & ones(size))
+                           << (8 * (off - base)), min);
         }
+        return;
+    }
+    if (size <= max && size <= mr->size - off) {
+        mr->ops->write(mr->opaque, off, val & ones(size), size);
+        return;
+    }
+    unit = size > max ? max : size / 2;
+    for (unsigned i = 0; i < size; i += unit) {
+        io_write(mr, off + i, val >> (8 * i), unit);
     }
 }
 
@@ -252,6 +375,34 @@ static unsigned io_chunk(uint64_t addr, uint64_t len)
     return s;
 }
 
+/* ---- bulk access (DMA) ---- */
+
+/* Bytes from addr to the next mapped range (or len). */
+static uint64_t as_unmapped_run(const AddressSpace *as, uint64_t addr,
+                                uint64_t len)
+{
+    for (size_t i = 0; i < as->nflat; i++) {
+        if (as->flat[i].base > addr) {
+            return MIN(len, as->flat[i].base - addr);
+        }
+    }
+    return len;
+}
+
+static void as_io_piece(const FlatRange *fr, uint64_t off, uint8_t *p,
+                        unsigned s, bool is_write)
+{
+    uint64_t v = 0;
+
+    if (is_write) {
+        memcpy(&v, p, s);
+        io_write(fr->mr, off, v, s);
+    } else {
+        v = io_read(fr->mr, off, s);
+        memcpy(p, &v, s);
+    }
+}
+
 int address_space_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
                      bool is_write)
 {
@@ -263,14 +414,7 @@ int address_space_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
         uint64_t n, off;
 
         if (!fr) {
-            /* Unmapped: skip to the next mapped range, or the end. */
-            n = len;
-            for (size_t i = 0; i < as->nflat; i++) {
-                if (as->flat[i].base > addr) {
-                    n = MIN(len, as->flat[i].base - addr);
-                    break;
-                }
-            }
+            n = as_unmapped_run(as, addr, len);
             if (!is_write) {
                 memset(p, 0xff, n);
             }
@@ -281,81 +425,161 @@ int address_space_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
         off = fr->offset + (addr - fr->base);
         n = MIN(len, fr->size - (addr - fr->base));
         if (fr->mr->kind == MR_IO) {
-            unsigned s = io_chunk(addr, n);
-            n = s;
-            if (is_write) {
-                uint64_t v = 0;
-                memcpy(&v, p, s);
-                io_write(fr->mr, off, v, s);
-            } else {
-                uint64_t v = io_read(fr->mr, off, s);
-                memcpy(p, &v, s);
-            }
-        } else if (is_write) {
-            if (fr->mr->kind == MR_RAM) {
-                memcpy(fr->mr->host + off, p, n);
-            }
-        } else {
+            n = io_chunk(addr, n);
+            as_io_piece(fr, off, p, (unsigned)n, is_write);
+        } else if (!is_write) {
             memcpy(p, fr->mr->host + off, n);
+        } else if (fr->mr->kind == MR_RAM) {
+            memcpy(fr->mr->host + off, p, n);
+            as_note_write(as, fr->mr, off, n);
         }
         p += n, addr += n, len -= n;
     }
     return ret;
 }
 
-uint64_t address_space_ld(AddressSpace *as, uint64_t addr, unsigned size)
+/* ---- CPU accesses: one region, whole ---- */
+
+void address_space_access(AddressSpace *as, uint64_t addr, void *buf,
+                          unsigned size, bool is_write)
 {
     const FlatRange *fr = address_space_lookup(as, addr);
+    uint8_t *p = buf;
+
+    if (fr && fr->mr->kind != MR_IO) {
+        address_space_rw(as, addr, buf, size, is_write);
+        return;
+    }
+    if (!fr) {
+        if (!is_write) {
+            memset(buf, 0xff, size);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < size;) {
+        unsigned s = io_chunk(i, size - i);
+        as_io_piece(fr, fr->offset + (addr - fr->base) + i, p + i, s,
+                    is_write);
+        i += s;
+    }
+}
+
+uint64_t address_space_ld(AddressSpace *as, uint64_t addr, unsigned size)
+{
     uint64_t v = 0;
 
-    if (fr && fr->mr->kind == MR_IO && addr - fr->base + size <= fr->size) {
-        return io_read(fr->mr, fr->offset + (addr - fr->base), size);
-    }
-    address_space_rw(as, addr, &v, size, false);
+    address_space_access(as, addr, &v, MIN(size, 8u), false);
     return v;
 }
 
 void address_space_st(AddressSpace *as, uint64_t addr, uint64_t val,
                       unsigned size)
 {
-    const FlatRange *fr = address_space_lookup(as, addr);
-
-    if (fr && fr->mr->kind == MR_IO && addr - fr->base + size <= fr->size) {
-        io_write(fr->mr, fr->offset + (addr - fr->base), val, size);
-        return;
-    }
-    address_space_rw(as, addr, &val, size, true);
+    address_space_access(as, addr, &val, MIN(size, 8u), true);
 }
 
-void *address_space_get_ptr(AddressSpace *as, uint64_t addr, uint64_t len,
-                            bool for_write)
+/* ---- host pointers and loaders ---- */
+
+const void *address_space_get_ptr(AddressSpace *as, uint64_t addr,
+                                  uint64_t len)
 {
     const FlatRange *fr = address_space_lookup(as, addr);
 
     if (!fr || fr->mr->kind == MR_IO ||
-        (for_write && fr->mr->kind != MR_RAM)) {
-        return NULL;
-    }
-    if (len > fr->size - (addr - fr->base)) {
+        len > fr->size - (addr - fr->base)) {
         return NULL;
     }
     return fr->mr->host + fr->offset + (addr - fr->base);
 }
 
-int address_space_write_rom(AddressSpace *as, uint64_t addr, const void *buf,
-                            uint64_t len)
+/* True if every byte of [addr, addr+len) is backed (RAM, or ROM too). */
+static bool as_range_backed(const AddressSpace *as, uint64_t addr,
+                            uint64_t len, bool rom_ok)
 {
-    const uint8_t *p = buf;
-
+    if (addr + len < addr) {
+        return false;
+    }
     while (len) {
         const FlatRange *fr = address_space_lookup(as, addr);
         uint64_t n;
-        if (!fr || fr->mr->kind == MR_IO) {
-            return -1;
+
+        if (!fr || fr->mr->kind == MR_IO ||
+            (!rom_ok && fr->mr->kind != MR_RAM)) {
+            return false;
         }
         n = MIN(len, fr->size - (addr - fr->base));
-        memcpy(fr->mr->host + fr->offset + (addr - fr->base), p, n);
-        p += n, addr += n, len -= n;
+        addr += n, len -= n;
     }
+    return true;
+}
+
+/* Copies buf (or fills with c when buf is NULL) into checked backing. */
+static void as_store_backed(AddressSpace *as, uint64_t addr,
+                            const uint8_t *buf, int c, uint64_t len)
+{
+    while (len) {
+        const FlatRange *fr = address_space_lookup(as, addr);
+        uint64_t off = fr->offset + (addr - fr->base);
+        uint64_t n = MIN(len, fr->size - (addr - fr->base));
+
+        if (buf) {
+            memcpy(fr->mr->host + off, buf, n);
+            buf += n;
+        } else {
+            memset(fr->mr->host + off, c, n);
+        }
+        as_note_write(as, fr->mr, off, n);
+        addr += n, len -= n;
+    }
+}
+
+int address_space_write_rom(AddressSpace *as, uint64_t addr, const void *buf,
+                            uint64_t len)
+{
+    if (!as_range_backed(as, addr, len, true)) {
+        return -1;
+    }
+    as_store_backed(as, addr, buf, 0, len);
     return 0;
+}
+
+int address_space_fill(AddressSpace *as, uint64_t addr, int c, uint64_t len)
+{
+    if (!as_range_backed(as, addr, len, false)) {
+        return -1;
+    }
+    as_store_backed(as, addr, NULL, c, len);
+    return 0;
+}
+
+/* ---- DMA mapping ---- */
+
+void *address_space_map(AddressSpace *as, uint64_t addr, uint64_t *len,
+                        bool is_write)
+{
+    const FlatRange *fr = address_space_lookup(as, addr);
+
+    if (!fr || fr->mr->kind == MR_IO ||
+        (is_write && fr->mr->kind != MR_RAM)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = MIN(*len, fr->size - (addr - fr->base));
+    return fr->mr->host + fr->offset + (addr - fr->base);
+}
+
+void address_space_unmap(AddressSpace *as, uint64_t addr, uint64_t access_len,
+                         bool is_write)
+{
+    while (is_write && access_len) {
+        const FlatRange *fr = address_space_lookup(as, addr);
+        uint64_t n;
+
+        if (!fr || fr->mr->kind != MR_RAM) {
+            return;     /* not what address_space_map handed out */
+        }
+        n = MIN(access_len, fr->size - (addr - fr->base));
+        as_note_write(as, fr->mr, fr->offset + (addr - fr->base), n);
+        addr += n, access_len -= n;
+    }
 }

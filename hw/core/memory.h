@@ -13,10 +13,31 @@
  * listener is told, so KVM can update its memory slots and TCG can flush
  * its soft TLB.
  *
+ * Two rules hold here for the whole of Kite:
+ *
+ *   One way to write guest memory from outside the CPU. Loaders, device
+ *   DMA, the debugger, migration and snapshot load write guest RAM (and
+ *   ROM contents) only through address_space_write/write_rom/fill and
+ *   the address_space_map/unmap pair below. Every such write is bounds-
+ *   checked against the flat view, marks the pages it touched dirty in
+ *   the region's bitmap (migration) and tells each listener's `written`
+ *   hook, through which the TCG drops translated code on those pages
+ *   (KVM needs nothing). The only direct host pointers handed out are
+ *   read-only (address_space_get_ptr) or bracketed by map/unmap.
+ *
+ *   An access reaches one region, whole. A CPU access (address_space_ld/
+ *   st/access: port I/O, MMIO from the TCG slow path and from KVM exits)
+ *   goes to the region holding its first byte with its full size; that
+ *   region's ops decide what a wide, narrow or unaligned access means.
+ *   An access whose first byte is unmapped reads as all-ones and its
+ *   write is dropped, whatever lies after it.
+ *
  * Invariants: every access is bounds-checked against the flat view; an
  * access to an unmapped address reads as all-ones and its write is
  * dropped; I/O callbacks see offsets relative to their region, sizes of 1,
- * 2, 4 or 8, and never an access that crosses the region's end.
+ * 2, 4 or 8, and never an access that crosses the region's end (the part
+ * of an access beyond its region's end reads as all-ones and its write is
+ * dropped).
  */
 #ifndef KITE_MEMORY_H
 #define KITE_MEMORY_H
@@ -36,11 +57,15 @@ typedef enum MemoryRegionKind {
     MR_IO,
 } MemoryRegionKind;
 
+#define MEMORY_PAGE_BITS 12
+#define MEMORY_PAGE_SIZE (1ull << MEMORY_PAGE_BITS)
+
 typedef struct MemoryRegion {
     const char *name;
     MemoryRegionKind kind;
     uint64_t size;
     uint8_t *host;               /* RAM and ROM backing store */
+    unsigned long *dirty;        /* RAM and ROM: one bit per page */
     const MemoryRegionOps *ops;  /* I/O regions */
     void *opaque;
 } MemoryRegion;
@@ -56,6 +81,12 @@ typedef struct AddressSpace AddressSpace;
 typedef struct MemoryListener {
     void (*changed)(void *opaque, AddressSpace *as);
     void *opaque;
+    /*
+     * Optional: guest bytes [addr, addr + len) of RAM or ROM were written
+     * from outside the CPU (called once per mapping of the bytes).
+     */
+    void (*written)(void *opaque, AddressSpace *as, uint64_t addr,
+                    uint64_t len);
 } MemoryListener;
 
 typedef struct MemoryMapping {
@@ -95,15 +126,15 @@ void address_space_unmap_region(AddressSpace *as, MemoryRegion *mr);
 void address_space_add_listener(AddressSpace *as, MemoryListener l);
 
 /*
- * Finds the flat range holding addr, or NULL if unmapped. *avail is set to
- * the number of bytes from addr to the end of that range.
+ * Finds the flat range holding addr, or NULL if unmapped.
  */
 const FlatRange *address_space_lookup(const AddressSpace *as, uint64_t addr);
 
 /*
- * Copies len bytes between buf and the space. Unmapped bytes read as 0xff
- * and their writes are dropped; ROM ignores writes; I/O is split into
- * naturally sized accesses. Returns 0 if every byte was mapped, else -1.
+ * Copies len bytes between buf and the space (DMA). Unmapped bytes read as
+ * 0xff and their writes are dropped; ROM ignores writes; I/O is split into
+ * naturally sized accesses. Writes to RAM mark pages dirty and notify the
+ * listeners. Returns 0 if every byte was mapped, else -1.
  */
 int address_space_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
                      bool is_write);
@@ -118,20 +149,56 @@ static inline int address_space_write(AddressSpace *as, uint64_t addr,
     return address_space_rw(as, addr, (void *)buf, len, true);
 }
 
-/* Single little-endian access of 1, 2, 4 or 8 bytes. */
+/*
+ * One CPU access of 1, 2, 4 or 8 bytes, little-endian: it reaches the
+ * region holding addr whole (see the rule above). RAM and ROM behave as
+ * memory (an access running past their end continues in what follows).
+ */
 uint64_t address_space_ld(AddressSpace *as, uint64_t addr, unsigned size);
 void address_space_st(AddressSpace *as, uint64_t addr, uint64_t val,
                       unsigned size);
+/* The same access with its data in buf (KVM's I/O and MMIO exits). */
+void address_space_access(AddressSpace *as, uint64_t addr, void *buf,
+                          unsigned size, bool is_write);
 
 /*
- * Returns a host pointer to [addr, addr+len) if the whole range is RAM (or
- * ROM when !for_write) in one region, else NULL. Used by loaders and DMA.
+ * Read-only host pointer to [addr, addr+len) if the whole range is RAM or
+ * ROM in one flat range, else NULL (page walks, code fetch).
  */
-void *address_space_get_ptr(AddressSpace *as, uint64_t addr, uint64_t len,
-                            bool for_write);
+const void *address_space_get_ptr(AddressSpace *as, uint64_t addr,
+                                  uint64_t len);
 
-/* Writes len bytes into RAM or ROM backing (loaders writing firmware). */
+/*
+ * Loaders: writes len bytes into RAM or ROM backing (firmware images).
+ * Checks the whole range first: returns -1, writing nothing, if any byte
+ * is unmapped or I/O.
+ */
 int address_space_write_rom(AddressSpace *as, uint64_t addr, const void *buf,
                             uint64_t len);
+/* Fills len bytes of RAM with c; -1, writing nothing, unless all is RAM. */
+int address_space_fill(AddressSpace *as, uint64_t addr, int c, uint64_t len);
+
+/*
+ * DMA mapping. Returns a host pointer to guest memory at addr and sets
+ * *len to how many bytes (at most the requested *len) it covers: RAM for
+ * a write, RAM or ROM for a read. NULL (and *len 0) when addr is not such
+ * memory; the caller then falls back to address_space_rw. A mapping for
+ * writing must be closed by address_space_unmap with the number of bytes
+ * actually written, which marks them dirty and notifies the listeners.
+ */
+void *address_space_map(AddressSpace *as, uint64_t addr, uint64_t *len,
+                        bool is_write);
+void address_space_unmap(AddressSpace *as, uint64_t addr, uint64_t access_len,
+                         bool is_write);
+
+/*
+ * Dirty tracking for migration: whether a page of mr in [offset,
+ * offset+len) was written through this API since the last clear, and
+ * clearing it.
+ */
+bool memory_region_test_dirty(const MemoryRegion *mr, uint64_t offset,
+                              uint64_t len);
+void memory_region_clear_dirty(MemoryRegion *mr, uint64_t offset,
+                               uint64_t len);
 
 #endif

@@ -30,7 +30,7 @@ int bios_load(Machine *m, const uint8_t *img, size_t size, X86CPUState *cpu,
     }
     if (m->bios.host && m->bios.size == size) {
         /* Reloaded at reset: same mappings, fresh contents. */
-        memcpy(m->bios.host, img, size);
+        address_space_write_rom(&m->mem, 4 * GiB - size, img, size);
         x86_cpu_state_reset(cpu);
         return 0;
     }
@@ -40,11 +40,11 @@ int bios_load(Machine *m, const uint8_t *img, size_t size, X86CPUState *cpu,
         memory_region_destroy(&m->bios);
     }
     memory_region_init_rom(&m->bios, "pc.bios", size);
-    memcpy(m->bios.host, img, size);
     if (address_space_map_region(&m->mem, 4 * GiB - size, &m->bios, 0, size,
                                  PRIO_ROM) < 0 ||
         address_space_map_region(&m->mem, 1 * MiB - low, &m->bios,
-                                 size - low, low, PRIO_ROM) < 0) {
+                                 size - low, low, PRIO_ROM) < 0 ||
+        address_space_write_rom(&m->mem, 4 * GiB - size, img, size) < 0) {
         address_space_unmap_region(&m->mem, &m->bios);
         memory_region_destroy(&m->bios);
         return error_setg(err, "cannot map the firmware image");

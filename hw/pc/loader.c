@@ -37,41 +37,21 @@ bool loader_ram_ok(Machine *m, uint64_t addr, uint64_t len)
     return true;
 }
 
-/* Copies (buf != NULL) or zero-fills one checked range, chunk by chunk. */
-static int loader_fill(Machine *m, uint64_t addr, const uint8_t *buf,
-                       uint64_t len)
+/*
+ * Guest RAM is written only through the memory core's API (memory.h:
+ * bounds-checked, marks pages dirty, drops translated code there).
+ */
+int loader_write(Machine *m, uint64_t addr, const void *buf, uint64_t len)
 {
     if (!loader_ram_ok(m, addr, len)) {
         return -1;
     }
-    while (len) {
-        const FlatRange *fr = address_space_lookup(&m->mem, addr);
-        uint64_t n = MIN(len, fr->size - (addr - fr->base));
-        uint8_t *host = address_space_get_ptr(&m->mem, addr, n, true);
-
-        if (!host) {
-            return -1;
-        }
-        if (buf) {
-            memcpy(host, buf, n);
-            buf += n;
-        } else {
-            memset(host, 0, n);
-        }
-        addr += n;
-        len -= n;
-    }
-    return 0;
-}
-
-int loader_write(Machine *m, uint64_t addr, const void *buf, uint64_t len)
-{
-    return loader_fill(m, addr, buf, len);
+    return address_space_write_rom(&m->mem, addr, buf, len);
 }
 
 int loader_zero(Machine *m, uint64_t addr, uint64_t len)
 {
-    return loader_fill(m, addr, NULL, len);
+    return address_space_fill(&m->mem, addr, 0, len);
 }
 
 void loader_build_gdt(uint8_t gdt[BOOT_GDT_SIZE], bool long_mode)

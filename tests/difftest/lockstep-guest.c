@@ -320,7 +320,7 @@ static bool ls_read_phys(Machine *m, uint64_t pa, void *buf, size_t n)
     if (!m->a20_enabled) {
         pa &= ~(1ull << 20);
     }
-    p = address_space_get_ptr(&m->mem, pa, n, false);
+    p = address_space_get_ptr(&m->mem, pa, n);
     if (!p) {
         return false;
     }

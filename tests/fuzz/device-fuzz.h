@@ -431,22 +431,22 @@ static bool devfuzz_pio(DevFuzz *f, bool write)
 {
     uint16_t port = devfuzz_port(f);
     unsigned size = devfuzz_size(f, 2);
-    bool kvm_path = devfuzz_u8(f) & 1;    /* address_space_rw vs ld/st */
+    bool kvm_path = devfuzz_u8(f) & 1;    /* address_space_access vs ld/st */
     uint64_t val = write ? devfuzz_value(f, size) : 0;
     uint64_t got[2] = { 0, 0 };
     Machine *ms[2] = { f->a.m, f->b.m };
 
     DEVFUZZ_TRACE(f, "%u: %s%u port 0x%x val 0x%llx%s\n", f->ops,
                   write ? "out" : "in", size, port, (unsigned long long)val,
-                  kvm_path ? " (rw)" : "");
+                  kvm_path ? " (kvm)" : "");
     for (int i = 0; i < 2; i++) {
         AddressSpace *io = &ms[i]->io;
         if (write && kvm_path) {
-            address_space_rw(io, port, &val, size, true);
+            address_space_access(io, port, &val, size, true);
         } else if (write) {
             address_space_st(io, port, val, size);
         } else if (kvm_path) {
-            address_space_rw(io, port, &got[i], size, false);
+            address_space_access(io, port, &got[i], size, false);
         } else {
             got[i] = address_space_ld(io, port, size);
         }

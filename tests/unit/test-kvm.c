@@ -138,7 +138,7 @@ static void watchdog_stop(KvmTest *t)
 
 static void guest_write(KvmTest *t, uint64_t addr, const void *p, size_t n)
 {
-    memcpy(t->m.ram.host + addr, p, n);
+    assert_int_equal(address_space_write_rom(&t->m.mem, addr, p, n), 0);
 }
 
 static void guest_build_tables(KvmTest *t)

@@ -31,9 +31,9 @@ static bool ram_is_zero(const Machine *m)
     return true;
 }
 
-static uint8_t *guest(Machine *m, uint64_t addr, uint64_t len)
+static const uint8_t *guest(Machine *m, uint64_t addr, uint64_t len)
 {
-    uint8_t *p = address_space_get_ptr(&m->mem, addr, len, false);
+    const uint8_t *p = address_space_get_ptr(&m->mem, addr, len);
     assert_non_null(p);
     return p;
 }
@@ -84,7 +84,7 @@ static void test_linux_64bit_entry(void **state)
     X86CPUState cpu;
     Error err = { "" };
     uint64_t iaddr = ALIGN_DOWN(64 * MiB - isize, 4096);
-    uint8_t *bp, *e;
+    const uint8_t *bp, *e;
 
     memset(initrd, 0x5a, isize);
     assert_int_equal(linux_load(m, k.img, k.size, initrd, isize,
@@ -149,7 +149,7 @@ static void test_linux_32bit_entry(void **state)
     uint8_t *initrd = calloc(1, isize);
     X86CPUState cpu;
     Error err = { "" };
-    uint8_t *bp;
+    const uint8_t *bp;
 
     st32le(k.img + 0x22c, 32 * MiB - 1);
     assert_int_equal(linux_load(m, k.img, k.size, initrd, isize, NULL, &cpu,

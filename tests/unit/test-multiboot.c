@@ -31,9 +31,9 @@ static bool ram_is_zero(const Machine *m)
     return true;
 }
 
-static uint8_t *guest(Machine *m, uint64_t addr, uint64_t len)
+static const uint8_t *guest(Machine *m, uint64_t addr, uint64_t len)
 {
-    uint8_t *p = address_space_get_ptr(&m->mem, addr, len, false);
+    const uint8_t *p = address_space_get_ptr(&m->mem, addr, len);
     assert_non_null(p);
     return p;
 }
@@ -123,13 +123,13 @@ static void test_multiboot_elf(void **state)
     char *mod1 = write_temp("first module", 12);
     char *mod2 = write_temp("2", 1);
     char *mods = NULL;
-    uint8_t *info, *mmap, *ml;
+    const uint8_t *info, *mmap, *ml;
     X86CPUState cpu;
     Error err = { "" };
 
     assert_true(multiboot_detect(img, ELF_SIZE));
     assert_true(asprintf(&mods, "%s arg1 a,,b,%s", mod1, mod2) > 0);
-    memset(guest(m, 0x100800, 0x1800), 0xaa, 0x1800);
+    assert_int_equal(address_space_fill(&m->mem, 0x100800, 0xaa, 0x1800), 0);
     assert_int_equal(multiboot_load(m, img, ELF_SIZE, "kernel.elf x=1", mods,
                                     &cpu, &err), 0);
     check_flat32(&cpu, 0x100010);
@@ -205,7 +205,7 @@ static void test_multiboot_aout(void **state)
     X86CPUState cpu;
     Error err = { "" };
 
-    memset(guest(m, 0x100200, 16), 0xcc, 16);
+    assert_int_equal(address_space_fill(&m->mem, 0x100200, 0xcc, 16), 0);
     assert_int_equal(multiboot_load(m, img, 0x200, NULL, NULL, &cpu, &err),
                      0);
     check_flat32(&cpu, 0x100080);
@@ -219,7 +219,7 @@ static void test_multiboot_aout(void **state)
 
     /* an explicit load_end_addr loads only that much */
     img = fake_aout(0x200, 0x100100, 0, 0x100080);
-    memset(guest(m, 0x100000, 0x200), 0, 0x200);
+    assert_int_equal(address_space_fill(&m->mem, 0x100000, 0, 0x200), 0);
     assert_int_equal(multiboot_load(m, img, 0x200, "k", NULL, &cpu, &err), 0);
     assert_memory_equal(guest(m, 0x100000, 0x100), img, 0x100);
     assert_int_equal(*guest(m, 0x100100, 1), 0);

@@ -24,7 +24,7 @@
 typedef struct Fix {
     Machine *m;
     VCPU *cpu;
-    TCGMachine tm;
+    TCGMachine *tm;             /* the tcg accelerator's, with its listener */
     TCGVcpu v;
     CPUX86TCG *env;
     uint8_t *ram;
@@ -55,10 +55,12 @@ static int fix_setup(void **state)
     f->env->a20_mask = ~0ull;
     f->env->exception_index = -1;
     f->env->st.cr0 = CR0_PE;
-    tb_machine_init(&f->tm, m);
+    m->accel = &accel_tcg_ops;
+    assert_int_equal(accel_tcg_ops.init(m, NULL), 0);
+    f->tm = m->accel_state;
     f->v.cpu = f->cpu;
     f->v.env = f->env;
-    tb_vcpu_init(&f->v, &f->tm, 64);
+    tb_vcpu_init(&f->v, f->tm, 64);
     tcg_tlb_flush(&f->env->tlb);
     f->v.s = tcg_context_new(&cfg, NULL);
     assert_non_null(f->v.s);
@@ -72,7 +74,7 @@ static int fix_teardown(void **state)
 
     tb_vcpu_destroy(&f->v);
     tcg_context_free(f->v.s);
-    tb_machine_destroy(&f->tm);
+    accel_tcg_ops.destroy(f->m);
     memory_region_destroy(&f->m->ram);
     address_space_destroy(&f->m->mem);
     free(f->env);
@@ -136,28 +138,64 @@ static void test_invalidate_overlap_only(void **state)
     bool hit;
 
     /* data in the same page, between the TBs: nothing goes */
-    assert_int_equal(tb_invalidate_phys_range(&f->tm, 0x5800, 8, NULL, NULL),
+    assert_int_equal(tb_invalidate_phys_range(f->tm, 0x5800, 8, NULL, NULL),
                      0);
-    assert_int_equal(tb_invalidate_phys_range(&f->tm, 0x5010, 0xf0, NULL,
+    assert_int_equal(tb_invalidate_phys_range(f->tm, 0x5010, 0xf0, NULL,
                                               NULL), 0);
     assert_true(tb_is_valid(a) && tb_is_valid(b) && tb_is_valid(c));
     /* one byte inside b */
-    assert_int_equal(tb_invalidate_phys_range(&f->tm, 0x511f, 1, b, &hit), 1);
+    assert_int_equal(tb_invalidate_phys_range(f->tm, 0x511f, 1, b, &hit), 1);
     assert_true(hit);
     assert_false(tb_is_valid(b));
     assert_true(tb_is_valid(a) && tb_is_valid(c));
     assert_null(tb_htable_lookup(&f->v, 0x5100, 0x5100, 0, 0));
     /* the second page of c */
-    assert_int_equal(tb_invalidate_phys_range(&f->tm, 0x6008, 4, a, &hit), 1);
+    assert_int_equal(tb_invalidate_phys_range(f->tm, 0x6008, 4, a, &hit), 1);
     assert_false(hit);
     assert_false(tb_is_valid(c));
-    pthread_mutex_lock(&f->tm.lock);
-    assert_true(tb_page_has_code_locked(&f->tm, 0x5000));
-    assert_false(tb_page_has_code_locked(&f->tm, 0x6000));
-    pthread_mutex_unlock(&f->tm.lock);
-    /* DMA hook with no TCG machine attached is harmless */
-    tcg_invalidate_phys_range(f->m, 0x5000, 0x1000);
-    assert_true(tb_is_valid(a));
+    pthread_mutex_lock(&f->tm->lock);
+    assert_true(tb_page_has_code_locked(f->tm, 0x5000));
+    assert_false(tb_page_has_code_locked(f->tm, 0x6000));
+    pthread_mutex_unlock(&f->tm->lock);
+}
+
+/*
+ * Finding: RAM written from outside the CPU (a loader at reset, fw_cfg
+ * DMA) kept the TBs translated from the old bytes. Every write through
+ * the memory core's API drops exactly the TBs it overlaps.
+ */
+static void test_external_write_drops_stale_tb(void **state)
+{
+    Fix *f = *state;
+    TranslationBlock *a = make_tb(f, 0x5100, 0x20, 0);
+    TranslationBlock *b = make_tb(f, 0x57f0, 0x10, 0);
+    TranslationBlock *c = make_tb(f, 0x6100, 0x10, 0);
+    uint8_t byte = 0x90, buf[4];
+    uint64_t len = 4;
+    uint8_t *p;
+
+    /* reads and writes next to the code leave it */
+    address_space_read(&f->m->mem, 0x5100, buf, 4);
+    address_space_write(&f->m->mem, 0x5120, &byte, 1);
+    assert_true(tb_is_valid(a) && tb_is_valid(b) && tb_is_valid(c));
+    /* DMA (address_space_write) */
+    address_space_write(&f->m->mem, 0x511f, &byte, 1);
+    assert_false(tb_is_valid(a));
+    assert_true(tb_is_valid(b));
+    assert_null(tb_htable_lookup(&f->v, 0x5100, 0x5100, 0, 0));
+    /* a loader zero-filling */
+    assert_int_equal(address_space_fill(&f->m->mem, 0x57f8, 0, 0x100), 0);
+    assert_false(tb_is_valid(b));
+    /* a DMA mapping: only at unmap, for the bytes written */
+    p = address_space_map(&f->m->mem, 0x6108, &len, true);
+    assert_non_null(p);
+    *p = 0xcc;
+    assert_true(tb_is_valid(c));
+    address_space_unmap(&f->m->mem, 0x6108, 1, true);
+    assert_false(tb_is_valid(c));
+    pthread_mutex_lock(&f->tm->lock);
+    assert_false(tb_page_has_code_locked(f->tm, 0x5000));
+    pthread_mutex_unlock(&f->tm->lock);
 }
 
 static void test_notdirty_store(void **state)
@@ -197,7 +235,7 @@ static void test_jmp_cache(void **state)
     unsigned j = tb_jmp_cache_hash(tb->pc);
 
     atomic_store(&f->v.jmp_cache[j], tb);
-    tb_invalidate_phys_range(&f->tm, 0x9004, 1, NULL, NULL);
+    tb_invalidate_phys_range(f->tm, 0x9004, 1, NULL, NULL);
     assert_null(atomic_load(&f->v.jmp_cache[j]));
     tb = make_tb(f, 0x9000, 8, 1);
     atomic_store(&f->v.jmp_cache[j], tb);
@@ -213,9 +251,9 @@ static void test_flush(void **state)
     tb_flush(&f->v);
     assert_int_equal(f->v.nb_tbs, 0);
     assert_null(tb_htable_lookup(&f->v, 0xa000, 0xa000, 0, 0));
-    pthread_mutex_lock(&f->tm.lock);
-    assert_false(tb_page_has_code_locked(&f->tm, 0xa000));
-    pthread_mutex_unlock(&f->tm.lock);
+    pthread_mutex_lock(&f->tm->lock);
+    assert_false(tb_page_has_code_locked(f->tm, 0xa000));
+    pthread_mutex_unlock(&f->tm->lock);
     (void)tb;
     /* the store is full: reserve fails once max_tbs are used */
     for (unsigned i = 0; i < f->v.max_tbs; i++) {
@@ -276,7 +314,7 @@ static void test_chain_unchain(void **state)
     /* invalidating the target unchains the jump into it */
     tb_add_jump(&f->v, a, 0, b);
     assert_ptr_equal(a->jmp_dest[0], b);
-    tb_invalidate_phys_range(&f->tm, 0xc010, 1, NULL, NULL);
+    tb_invalidate_phys_range(f->tm, 0xc010, 1, NULL, NULL);
     assert_null(a->jmp_dest[0]);
     assert_int_equal(tcg_exec_tb(f->v.s, f->env, a->code.code), (uintptr_t)a);
     /* and an invalid target is never chained */
@@ -431,6 +469,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fix_setup, fix_teardown)
         T(test_hash_lookup),
         T(test_invalidate_overlap_only),
+        T(test_external_write_drops_stale_tb),
         T(test_notdirty_store),
         T(test_jmp_cache),
         T(test_flush),
