@@ -10,8 +10,17 @@
  * siglongjmp(env->jmp_env) (accel/tcg/excp.c); everything the loop needs
  * after that lives in TCGVcpu, never in locals.
  *
- * Chaining rule: the previous TB's slot is patched to the next TB when
- * both start in the same virtual page, so a change of mapping (which
+ * Chaining rule: the previous TB's slot is patched to the next TB only
+ * when the loop went straight from one to the other: the previous TB left
+ * through that slot, the next TB starts exactly where the slot leads
+ * (CS:RIP, cs_base, hflags as they were when it left) and nothing changed
+ * the flow in between. Every event that moves the CPU elsewhere between
+ * blocks (an interrupt, NMI, INIT, SIPI or exception delivered, a helper
+ * leaving through siglongjmp, a halt, a single step, re-entry from the
+ * vCPU thread) forgets the previous TB (exec_forget_last), and so does a
+ * TLB flush (map_gen); otherwise the slot would be patched to, say, an
+ * interrupt handler and later enter it with no interrupt. Both TBs must
+ * also start in the same virtual page, so a change of mapping (which
  * flushes the TLB and the jump cache) can never be bypassed by a stale
  * direct jump (a TB that runs on into a second page is the exception: a
  * TLB flush unchains every jump when one leads to such a TB, see
@@ -228,6 +237,12 @@ void *helper_lookup_tb_ptr(CPUX86TCG *env)
 
 /* ---- events ---- */
 
+/* Control went somewhere the previous TB's slot does not lead: no chain. */
+static void exec_forget_last(TCGVcpu *v)
+{
+    v->last_tb = NULL;
+}
+
 static VcpuExit exec_deliver_exception(TCGVcpu *v)
 {
     CPUX86TCG *env = v->env;
@@ -237,6 +252,7 @@ static VcpuExit exec_deliver_exception(TCGVcpu *v)
         return EXEC_CONTINUE;
     }
     env->exception_index = -1;
+    exec_forget_last(v);
     if (vec == EXCP_TRIPLE) {
         return VCPU_EXIT_SHUTDOWN;
     }
@@ -317,11 +333,13 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
 
     if (req & CPU_INTERRUPT_INIT) {
         atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_INIT);
+        exec_forget_last(v);
         exec_do_init(v);
     }
     if (req & CPU_INTERRUPT_SIPI) {
         atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_SIPI);
         if (v->wait_sipi) {
+            exec_forget_last(v);
             exec_do_sipi(v);
         }
     }
@@ -338,6 +356,7 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
         env->st.nmi_masked = true;
         env->st.halted = false;
         log_mask(&cpu->machine->log, LOG_INT, "vCPU %d: NMI\n", cpu->index);
+        exec_forget_last(v);
         x86_do_interrupt(env, EXCP_NMI, false, true, 0, 0);
         return EXEC_CONTINUE;
     }
@@ -347,6 +366,7 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
             env->st.halted = false;
             log_mask(&cpu->machine->log, LOG_INT,
                      "vCPU %d: hardware interrupt %#x\n", cpu->index, vec);
+            exec_forget_last(v);
             x86_do_interrupt(env, vec, false, true, 0, 0);
         }
     }
@@ -382,8 +402,13 @@ static bool exec_should_stop(TCGVcpu *v)
 
 /* ---- the loop ---- */
 
+/*
+ * Runs tb; remembers the TB that left through a direct-jump slot and
+ * where that slot leads, unless the mapping changed while it ran.
+ */
 static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
 {
+    unsigned map_gen = v->map_gen;
     uintptr_t ret;
     TranslationBlock *last;
 
@@ -392,24 +417,34 @@ static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
     }
     ret = tcg_exec_tb(v->s, v->env, tb->code.code);
     last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
-    if (last && (ret & TB_EXIT_MASK) < 2) {
+    exec_forget_last(v);
+    if (last && (ret & TB_EXIT_MASK) < 2 && v->map_gen == map_gen) {
         v->last_tb = last;
         v->last_exit = (int)(ret & TB_EXIT_MASK);
-    } else {
-        v->last_tb = NULL;
+        v->last_pc = exec_tb_pc(v->env, &v->last_cs_base);
+        v->last_flags = v->env->hflags;
+        v->last_map_gen = map_gen;
     }
+}
+
+/* Whether the loop went straight from the previous TB's slot to tb. */
+static bool exec_can_chain(const TCGVcpu *v, const TranslationBlock *last,
+                           const TranslationBlock *tb)
+{
+    return last && !((last->cflags | tb->cflags) & CF_ONESHOT) &&
+           !((last->pc ^ tb->pc) & TCG_PAGE_MASK) &&
+           tb->pc == v->last_pc && tb->cs_base == v->last_cs_base &&
+           tb->flags == v->last_flags && v->map_gen == v->last_map_gen;
 }
 
 static void exec_chain(TCGVcpu *v, TranslationBlock *tb)
 {
     TranslationBlock *last = v->last_tb;
 
-    v->last_tb = NULL;
-    if (!last || (last->cflags | tb->cflags) & CF_ONESHOT ||
-        ((last->pc ^ tb->pc) & TCG_PAGE_MASK)) {
-        return;
+    exec_forget_last(v);
+    if (exec_can_chain(v, last, tb)) {
+        tb_add_jump(v, last, v->last_exit, tb);
     }
-    tb_add_jump(v, last, v->last_exit, tb);
 }
 
 static VcpuExit exec_step(TCGVcpu *v)
@@ -422,7 +457,7 @@ static VcpuExit exec_step(TCGVcpu *v)
 
     pc = exec_tb_pc(env, &cs_base);
     if (oneshot) {
-        v->last_tb = NULL;
+        exec_forget_last(v);
         tb = tb_gen_code(v, pc, cs_base, env->hflags, true);
         v->oneshot_next = false;
     } else {
@@ -443,9 +478,11 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
     VcpuExit r;
 
     v->log_tbs = log_enabled(&cpu->machine->log, LOG_EXEC | LOG_CPU);
+    /* between two calls the state may have been set from outside */
+    exec_forget_last(v);
     if (sigsetjmp(env->jmp_env, 0)) {
         v->gen.active = false;
-        v->last_tb = NULL;
+        exec_forget_last(v);
     }
     for (;;) {
         exec_sync_machine(v);
@@ -461,6 +498,7 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
             return VCPU_EXIT_NONE;
         }
         if (env->st.halted) {
+            exec_forget_last(v);
             return VCPU_EXIT_HALT;
         }
         r = exec_step(v);

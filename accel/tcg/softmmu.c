@@ -158,6 +158,7 @@ void tlb_flush_all(TCGVcpu *v)
  */
 static void tlb_flush_jumps(TCGVcpu *v)
 {
+    v->map_gen++;       /* the exec loop never chains across this */
     tb_jmp_cache_clear(v);
     if (atomic_load(&v->chained_two_pages)) {
         tb_unchain_all(v);

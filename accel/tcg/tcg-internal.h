@@ -132,9 +132,15 @@ struct TCGVcpu {
         uint8_t bytes[TB_GEN_BYTES];
     } gen;
 
-    /* exec loop */
-    TranslationBlock *last_tb;  /* for chaining; NULL after a longjmp */
+    /* exec loop: the TB that just left through a direct-jump slot, and
+       where that jump leads (CS:RIP, cs_base, hflags, mapping generation
+       when it left); NULL once anything else changed the flow */
+    TranslationBlock *last_tb;
     int last_exit;
+    uint64_t last_pc, last_cs_base;
+    uint32_t last_flags;
+    unsigned last_map_gen;
+    unsigned map_gen;           /* bumped by every TLB flush (softmmu.c) */
     bool oneshot_next;          /* next TB: one instruction, uncached */
     bool wait_sipi;
     bool log_tbs;               /* LOG_EXEC/LOG_CPU: every TB via the loop */
