@@ -24,5 +24,8 @@ const DeviceType *const kite_device_types[] = {
     &ioapic_type,
     &apic_type,
     &pit_type,
+    &hpet_type,
+    &piix4_pm_type,
+    &acpi_tables_type,
     NULL,
 };

@@ -20,5 +20,8 @@ extern const DeviceType pic_type;
 extern const DeviceType ioapic_type;
 extern const DeviceType apic_type;
 extern const DeviceType pit_type;
+extern const DeviceType hpet_type;
+extern const DeviceType piix4_pm_type;
+extern const DeviceType acpi_tables_type;
 
 #endif

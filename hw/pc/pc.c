@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "hw/acpi/acpi-pc.h"
 #include "hw/core/devtypes.h"
 #include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
@@ -146,6 +147,12 @@ static int pc_create_devices(Machine *m, Error *err)
             m->gsi[i] = (IrqLine){ pc_intc_set_gsi, m, i };
         }
     }
+    /* After the IRQ lines: the HPET takes over ISA IRQ 0 and 8. */
+    if (!device_create(m, "hpet", m->root, "", err) ||
+        !device_create(m, "piix4-pm", m->root, "", err)) {
+        return -1;
+    }
+    acpi_pc_reserve(m);
     if (!fw_cfg_init(m, err)) {
         return -1;
     }
@@ -170,7 +177,8 @@ static int pc_create_devices(Machine *m, Error *err)
             return -1;
         }
     }
-    return 0;
+    /* Last: the tables describe every device above. */
+    return device_create(m, "acpi-tables", m->root, "", err) ? 0 : -1;
 }
 
 static int pc_create_cpus(Machine *m, Error *err)

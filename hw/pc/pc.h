@@ -109,6 +109,9 @@ struct Machine {
     VCPU *cpus[PC_MAX_CPUS];
     int ncpus;
     X86CPUState boot_state;      /* what the loader set up for vCPU 0 */
+    /* ACPI tables placed by Kite for -kernel boots (hw/acpi/acpi-pc.c) */
+    uint64_t acpi_tables_addr;   /* E820_ACPI region, 0 if none */
+    uint64_t acpi_rsdp_addr;     /* RSDP, for PVH's start info; 0 if none */
     bool have_boot_state;
 
     /* timers and main loop */
