@@ -6,6 +6,9 @@
  * unrecoverable error. While parked it counts in m->paused_cpus, so
  * cpus_pause() knows when no vCPU is inside vcpu_run. A halted vCPU waits
  * on the same condition variable for an interrupt, a request or a kick.
+ * Before entering the guest a vCPU runs any deferred device work in
+ * bounded steps (machine_run_work), so a long device job never holds the
+ * machine lock for long and a request interrupts it.
  */
 #include "system/cpus.h"
 
@@ -69,6 +72,10 @@ static void *vcpu_thread(void *opaque)
             break;
         }
         pthread_mutex_unlock(&m->lock);
+        /* a device's long job (fw_cfg DMA) ends before the guest runs on */
+        if (!machine_run_work(m)) {
+            continue;
+        }
 
         atomic_store(&cpu->exit_request, false);
         atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_EXIT);

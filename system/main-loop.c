@@ -1,6 +1,8 @@
 /*
  * The main loop (see main-loop.h): poll() over registered descriptors and
  * an eventfd for wake-ups, with a timeout set by the next timer deadline.
+ * It takes the machine lock through machine_lock(), so deferred device
+ * work running in bounded steps yields the lock to it between steps.
  */
 #include "system/main-loop.h"
 
@@ -63,7 +65,7 @@ void main_loop_wait(Machine *m, int max_wait_ms)
     int n, timeout = max_wait_ms;
     int64_t deadline;
 
-    pthread_mutex_lock(&m->lock);
+    machine_lock(m);
     deadline = timerlist_deadline(&m->timers);
     n = ml->nfds;
     memcpy(fds, ml->fds, sizeof(fds[0]) * n);
@@ -88,7 +90,7 @@ void main_loop_wait(Machine *m, int max_wait_ms)
         ssize_t r = read(ml->wake_fd, &v, sizeof(v));
         (void)r;
     }
-    pthread_mutex_lock(&m->lock);
+    machine_lock(m);
     for (int i = 0; i < n; i++) {
         if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
             fds[i].cb(fds[i].opaque);

@@ -9,6 +9,14 @@
  * item's length; DMA touches guest memory only through address_space_read
  * and address_space_write on m->mem, in bounded chunks, so no guest
  * address or length can reach outside guest RAM or allocate host memory.
+ *
+ * Rule: bounded work under the machine lock. A DMA read may ask for 4 GiB;
+ * the port write does at most FW_CFG_DMA_STEP bytes and leaves the rest to
+ * machine_defer_work(), whose steps (as bounded) the vCPU runs with the
+ * lock given up between them before it returns to the guest. The guest
+ * thus sees the transfer complete with its OUT, as with QEMU, while a stop
+ * request gets through within one step. A transfer in progress is part of
+ * the saved state (version 2), and a reset cancels it.
  */
 #include "hw/pc/fw_cfg.h"
 
@@ -19,13 +27,24 @@
 
 #define FW_CFG_DIR_ENTRY_SIZE 64     /* be32 size, be16 select, be16, name */
 #define FW_CFG_DMA_CHUNK      4096
+#define FW_CFG_DMA_STEP       (256u * 1024)  /* bytes per step under the lock */
 #define FW_CFG_KEY_MASK       0x3fff  /* key without the channel bits */
-#define FW_CFG_SAVE_VERSION   1
+#define FW_CFG_SAVE_VERSION   2
 
 typedef struct FwCfgItem {
     uint8_t *data;
     uint32_t len;
 } FwCfgItem;
+
+/* A DMA read in progress: what is left of it. */
+typedef struct FwCfgDma {
+    bool active;
+    uint64_t desc_addr;          /* where the result goes */
+    uint32_t control;            /* as the guest wrote it, for the log */
+    uint32_t length;             /* as asked */
+    uint32_t left;
+    uint64_t daddr;              /* next guest address to write */
+} FwCfgDma;
 
 struct FwCfgState {
     Device dev;
@@ -42,6 +61,7 @@ struct FwCfgState {
     uint16_t cur_key;
     uint32_t cur_offset;
     uint64_t dma_addr;               /* high half latched at 0x514 */
+    FwCfgDma dma;
 };
 
 static Log *fw_cfg_log(FwCfgState *s)
@@ -131,80 +151,156 @@ static const MemoryRegionOps fw_cfg_ctl_ops = {
 
 /* ---- guest interface: DMA ---- */
 
-/* Reads or skips length bytes of the current item; returns 0 or -1. */
-static int fw_cfg_dma_read(FwCfgState *s, uint32_t length, uint64_t daddr,
-                           bool skip)
+/* Skips up to length bytes of the current item. */
+static void fw_cfg_dma_skip(FwCfgState *s, uint32_t length)
+{
+    FwCfgItem *it = fw_cfg_item(s, s->cur_key);
+    uint32_t avail = it && s->cur_offset < it->len ?
+                     it->len - s->cur_offset : 0;
+
+    s->cur_offset += MIN(length, avail);
+}
+
+/*
+ * Copies one chunk of the current item (zeros past its end) to the next
+ * guest address of the DMA in progress; returns 0 or -1.
+ */
+static int fw_cfg_dma_chunk(FwCfgState *s)
 {
     AddressSpace *as = &s->dev.machine->mem;
+    FwCfgDma *d = &s->dma;
+    FwCfgItem *it = fw_cfg_item(s, s->cur_key);
+    uint32_t avail = it && s->cur_offset < it->len ?
+                     it->len - s->cur_offset : 0;
+    uint32_t n = MIN(d->left, (uint32_t)FW_CFG_DMA_CHUNK);
+    uint32_t from_item = MIN(n, avail);
     uint8_t buf[FW_CFG_DMA_CHUNK];
 
-    while (length) {
-        FwCfgItem *it = fw_cfg_item(s, s->cur_key);
-        uint32_t avail = it && s->cur_offset < it->len ?
-                         it->len - s->cur_offset : 0;
-        uint32_t n = MIN(length, (uint32_t)FW_CFG_DMA_CHUNK);
-        uint32_t from_item = MIN(n, avail);
-
-        if (skip) {
-            s->cur_offset += MIN(length, avail);
-            return 0;
-        }
-        if (daddr > UINT64_MAX - n) {
-            return -1;
-        }
-        if (from_item) {
-            memcpy(buf, it->data + s->cur_offset, from_item);
-        }
-        memset(buf + from_item, 0, n - from_item);  /* past the end: zeros */
-        if (address_space_write(as, daddr, buf, n) < 0) {
-            return -1;
-        }
-        s->cur_offset += from_item;
-        daddr += n;
-        length -= n;
+    if (d->daddr > UINT64_MAX - n) {
+        return -1;
     }
+    if (from_item) {
+        memcpy(buf, it->data + s->cur_offset, from_item);
+    }
+    memset(buf + from_item, 0, n - from_item);  /* past the end: zeros */
+    if (address_space_write(as, d->daddr, buf, n) < 0) {
+        return -1;
+    }
+    s->cur_offset += from_item;
+    d->daddr += n;
+    d->left -= n;
     return 0;
+}
+
+/* Writes the result of a transfer into the guest's control field. */
+static void fw_cfg_dma_finish(FwCfgState *s, uint64_t desc_addr, int ret)
+{
+    uint8_t result[4];
+
+    st32be(result, ret < 0 ? FW_CFG_DMA_CTL_ERROR : 0);
+    if (desc_addr <= UINT64_MAX - sizeof(result)) {
+        address_space_write(&s->dev.machine->mem, desc_addr, result,
+                            sizeof(result));
+    }
+}
+
+static void fw_cfg_dma_log_failure(FwCfgState *s, uint32_t control,
+                                   uint32_t length, uint64_t daddr)
+{
+    log_mask(fw_cfg_log(s), LOG_GUEST_ERROR,
+             "fw_cfg: DMA control 0x%x length %u address 0x%llx failed\n",
+             control, length, (unsigned long long)daddr);
+}
+
+/*
+ * One step of the DMA read in progress: at most FW_CFG_DMA_STEP bytes.
+ * Returns true when it is over (result written, or cancelled).
+ */
+static bool fw_cfg_dma_step(void *opaque)
+{
+    FwCfgState *s = opaque;
+    FwCfgDma *d = &s->dma;
+    uint32_t budget = FW_CFG_DMA_STEP;
+    uint64_t start = d->daddr - (d->length - d->left);
+
+    if (!d->active) {
+        return true;
+    }
+    while (d->left && budget) {
+        uint32_t before = d->left;
+        if (fw_cfg_dma_chunk(s) < 0) {
+            d->active = false;
+            fw_cfg_dma_log_failure(s, d->control, d->length, start);
+            fw_cfg_dma_finish(s, d->desc_addr, -1);
+            return true;
+        }
+        budget -= MIN(budget, before - d->left);
+    }
+    if (d->left) {
+        return false;
+    }
+    d->active = false;
+    fw_cfg_dma_finish(s, d->desc_addr, 0);
+    return true;
+}
+
+/* Starts a DMA read: a first step now, the rest deferred. */
+static void fw_cfg_dma_start_read(FwCfgState *s, uint64_t desc_addr,
+                                  uint32_t control, uint32_t length,
+                                  uint64_t daddr)
+{
+    s->dma = (FwCfgDma){
+        .active = true, .desc_addr = desc_addr, .control = control,
+        .length = length, .left = length, .daddr = daddr,
+    };
+    if (!fw_cfg_dma_step(s)) {
+        machine_defer_work(s->dev.machine, fw_cfg_dma_step, s);
+    }
 }
 
 static void fw_cfg_dma_transfer(FwCfgState *s, uint64_t desc_addr)
 {
     AddressSpace *as = &s->dev.machine->mem;
-    uint8_t desc[16], result[4];
+    uint8_t desc[16];
     uint32_t control, length;
     uint64_t daddr;
     int ret = -1;
 
+    if (s->dma.active) {
+        log_mask(fw_cfg_log(s), LOG_GUEST_ERROR,
+                 "fw_cfg: DMA started while one is in progress; ignored\n");
+        return;
+    }
     if (desc_addr > UINT64_MAX - sizeof(desc) ||
         address_space_read(as, desc_addr, desc, sizeof(desc)) < 0) {
         log_mask(fw_cfg_log(s), LOG_GUEST_ERROR,
                  "fw_cfg: DMA descriptor at 0x%llx is not in memory\n",
                  (unsigned long long)desc_addr);
+        fw_cfg_dma_finish(s, desc_addr, -1);
+        return;
+    }
+    control = ld32be(desc);
+    length = ld32be(desc + 4);
+    daddr = ((uint64_t)ld32be(desc + 8) << 32) | ld32be(desc + 12);
+    if (control & FW_CFG_DMA_CTL_SELECT) {
+        fw_cfg_select(s, (uint16_t)(control >> 16));
+    }
+    if (control & FW_CFG_DMA_CTL_READ) {
+        fw_cfg_dma_start_read(s, desc_addr, control, length, daddr);
+        return;
+    }
+    if (control & FW_CFG_DMA_CTL_WRITE) {
+        ret = -1;                         /* every item is read-only */
+    } else if (control & FW_CFG_DMA_CTL_SKIP) {
+        fw_cfg_dma_skip(s, length);
+        ret = 0;
     } else {
-        control = ld32be(desc);
-        length = ld32be(desc + 4);
-        daddr = ((uint64_t)ld32be(desc + 8) << 32) | ld32be(desc + 12);
-        if (control & FW_CFG_DMA_CTL_SELECT) {
-            fw_cfg_select(s, (uint16_t)(control >> 16));
-        }
-        if (control & FW_CFG_DMA_CTL_READ) {
-            ret = fw_cfg_dma_read(s, length, daddr, false);
-        } else if (control & FW_CFG_DMA_CTL_WRITE) {
-            ret = -1;                         /* every item is read-only */
-        } else if (control & FW_CFG_DMA_CTL_SKIP) {
-            ret = fw_cfg_dma_read(s, length, daddr, true);
-        } else {
-            ret = 0;
-        }
-        if (ret < 0) {
-            log_mask(fw_cfg_log(s), LOG_GUEST_ERROR,
-                     "fw_cfg: DMA control 0x%x length %u address 0x%llx "
-                     "failed\n", control, length, (unsigned long long)daddr);
-        }
+        ret = 0;
     }
-    st32be(result, ret < 0 ? FW_CFG_DMA_CTL_ERROR : 0);
-    if (desc_addr <= UINT64_MAX - sizeof(result)) {
-        address_space_write(as, desc_addr, result, sizeof(result));
+    if (ret < 0) {
+        fw_cfg_dma_log_failure(s, control, length, daddr);
     }
+    fw_cfg_dma_finish(s, desc_addr, ret);
 }
 
 static uint64_t fw_cfg_dma_port_read(void *opaque, uint64_t offset,
@@ -445,6 +541,8 @@ static void fw_cfg_unrealize(Device *dev)
     if (s->dma_enabled) {
         address_space_unmap_region(&m->io, &s->dma_mr);
     }
+    s->dma.active = false;
+    machine_cancel_work(m, s);
     fw_cfg_free_items(s->fixed, ARRAY_SIZE(s->fixed));
     fw_cfg_free_items(s->files, ARRAY_SIZE(s->files));
     fw_cfg_free_items(s->arch, ARRAY_SIZE(s->arch));
@@ -460,6 +558,8 @@ static void fw_cfg_reset(Device *dev)
 
     fw_cfg_select(s, FW_CFG_SIGNATURE);
     s->dma_addr = 0;
+    s->dma.active = false;
+    machine_cancel_work(dev->machine, s);
 }
 
 static void fw_cfg_save(Device *dev, SaveBuf *b)
@@ -470,6 +570,29 @@ static void fw_cfg_save(Device *dev, SaveBuf *b)
     save_u16(b, s->cur_key);
     save_u32(b, s->cur_offset);
     save_u64(b, s->dma_addr);
+    /* version 2: a DMA read in progress */
+    save_u8(b, s->dma.active);
+    save_u64(b, s->dma.desc_addr);
+    save_u32(b, s->dma.control);
+    save_u32(b, s->dma.length);
+    save_u32(b, s->dma.left);
+    save_u64(b, s->dma.daddr);
+}
+
+/* The DMA part of a version 2 stream; checked before anything is set. */
+static int fw_cfg_load_dma(SaveBuf *b, FwCfgDma *d, Error *err)
+{
+    d->active = load_u8(b);
+    d->desc_addr = load_u64(b);
+    d->control = load_u32(b);
+    d->length = load_u32(b);
+    d->left = load_u32(b);
+    d->daddr = load_u64(b);
+    if (!b->error && d->left > d->length) {
+        return error_setg(err, "fw_cfg: DMA has %u of %u bytes left", d->left,
+                          d->length);
+    }
+    return 0;
 }
 
 static int fw_cfg_load(Device *dev, SaveBuf *b, Error *err)
@@ -480,8 +603,12 @@ static int fw_cfg_load(Device *dev, SaveBuf *b, Error *err)
     uint32_t offset = load_u32(b);
     uint64_t dma_addr = load_u64(b);
     FwCfgItem *it = fw_cfg_item(s, key);
+    FwCfgDma dma = { 0 };
 
-    if (b->error || version != FW_CFG_SAVE_VERSION) {
+    if (version == 2 && fw_cfg_load_dma(b, &dma, err) < 0) {
+        return -1;
+    }
+    if (b->error || version < 1 || version > FW_CFG_SAVE_VERSION) {
         return error_setg(err, "fw_cfg: bad state (version %u)", version);
     }
     if (offset > (it ? it->len : 0)) {
@@ -491,6 +618,11 @@ static int fw_cfg_load(Device *dev, SaveBuf *b, Error *err)
     s->cur_key = key;
     s->cur_offset = offset;
     s->dma_addr = dma_addr;
+    s->dma = dma;
+    machine_cancel_work(dev->machine, s);
+    if (s->dma.active) {
+        machine_defer_work(dev->machine, fw_cfg_dma_step, s);
+    }
     return 0;
 }
 

@@ -1,10 +1,18 @@
 /*
  * Machine basics shared by the full machine and the unit tests: guest RAM
- * and the PC memory layout (see pc.h), the port space, and the requests
- * (reset, exit) that devices make of the machine.
+ * and the PC memory layout (see pc.h), the port space, the requests
+ * (reset, exit) that devices make of the machine, and deferred device
+ * work.
+ *
+ * Rule enforced here: no long work under the machine lock. A device's
+ * long job runs as bounded steps (machine_run_work), each under the lock,
+ * with the lock given up between steps and handed to a waiting main loop
+ * first (machine_lock), and it stops at once for a request, a pause or a
+ * stop, so a stop request takes effect within one step.
  */
 #include "hw/pc/pc.h"
 
+#include <sched.h>
 #include <string.h>
 
 int machine_init_memory(Machine *m, uint64_t ram_size, Error *err)
@@ -77,6 +85,64 @@ void machine_kick_cpus(Machine *m)
     if (m->loop.wake_fd > 0) {
         main_loop_wake(&m->loop);
     }
+}
+
+/* ---- deferred device work ---- */
+
+void machine_defer_work(Machine *m, MachineWorkStep step, void *opaque)
+{
+    m->work_step = step;
+    m->work_opaque = opaque;
+    machine_kick_cpus(m);       /* the vCPU returns to its loop to run it */
+}
+
+void machine_cancel_work(Machine *m, void *opaque)
+{
+    if (m->work_step && m->work_opaque == opaque) {
+        m->work_step = NULL;
+        m->work_opaque = NULL;
+    }
+}
+
+static bool machine_work_interrupted(Machine *m)
+{
+    return m->stopping || m->pause_requested || atomic_load(&m->requests);
+}
+
+/* Lets a main-loop thread waiting for the lock have it first. */
+static void machine_yield_lock(Machine *m)
+{
+    for (int i = 0; i < 10000 && atomic_load(&m->lock_waiters); i++) {
+        sched_yield();
+    }
+}
+
+bool machine_run_work(Machine *m)
+{
+    for (;;) {
+        bool pending, stop;
+
+        pthread_mutex_lock(&m->lock);
+        pending = m->work_step != NULL;
+        stop = machine_work_interrupted(m);
+        if (pending && !stop && m->work_step(m->work_opaque)) {
+            m->work_step = NULL;
+            m->work_opaque = NULL;
+            pending = false;
+        }
+        pthread_mutex_unlock(&m->lock);
+        if (!pending || stop) {
+            return !pending;
+        }
+        machine_yield_lock(m);
+    }
+}
+
+void machine_lock(Machine *m)
+{
+    atomic_fetch_add(&m->lock_waiters, 1);
+    pthread_mutex_lock(&m->lock);
+    atomic_fetch_sub(&m->lock_waiters, 1);
 }
 
 void machine_request_reset(Machine *m)

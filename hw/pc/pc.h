@@ -81,6 +81,9 @@ typedef struct PICState PICState;
 typedef struct IOAPICState IOAPICState;
 typedef struct APICState APICState;
 
+/* One bounded step of deferred device work, under the lock; true when done. */
+typedef bool (*MachineWorkStep)(void *opaque);
+
 struct Machine {
     MachineConfig cfg;
     Log log;
@@ -118,6 +121,11 @@ struct Machine {
     TimerList timers;
     MainLoop loop;
 
+    /* deferred device work (machine_defer_work), with lock */
+    MachineWorkStep work_step;
+    void *work_opaque;
+    atomic_uint lock_waiters;    /* main-loop threads waiting for lock */
+
     /* run state */
     atomic_uint requests;
     int exit_status;
@@ -143,6 +151,27 @@ void machine_request_reset(Machine *m);
 void machine_request_exit(Machine *m, int status);
 /* Interrupts every vCPU so it returns to its loop. */
 void machine_kick_cpus(Machine *m);
+
+/*
+ * Deferred device work. No long work under the machine lock: a device
+ * with a long job (a fw_cfg DMA of up to 4 GiB) does a bounded first part
+ * in its register handler and registers the rest as a step function
+ * (lock held; one job at a time). vCPU threads run the steps before they
+ * enter the guest again, taking the lock for each step and giving it up
+ * between steps (to the main loop first, see machine_lock), so the guest
+ * sees the access complete while signals, timers and stop requests get
+ * through within one step.
+ */
+void machine_defer_work(Machine *m, MachineWorkStep step, void *opaque);
+/* Drops the job of opaque, if it is the pending one (lock held). */
+void machine_cancel_work(Machine *m, void *opaque);
+/*
+ * Runs pending steps (lock not held) until none is left, or a request,
+ * pause or stop arrives; returns true when no work remains.
+ */
+bool machine_run_work(Machine *m);
+/* Takes the lock as the main loop does: deferred work yields to it. */
+void machine_lock(Machine *m);
 
 /* Port I/O helpers for devices: map a region into the port space. */
 int machine_map_ports(Machine *m, uint16_t base, MemoryRegion *mr);

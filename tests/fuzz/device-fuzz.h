@@ -253,6 +253,8 @@ static void devfuzz_handle_requests(Machine *m)
                          ~(unsigned)CPU_INTERRUPT_EXIT);
         atomic_store(&m->cpus[i]->exit_request, false);
     }
+    /* as a vCPU would: finish deferred device work (fw_cfg DMA) first */
+    machine_run_work(m);
 }
 
 static bool devfuzz_same(DevFuzz *f, const char *what, uint64_t va,

@@ -52,6 +52,14 @@ check-guest: $(BUILD)/kite $(GUEST_ELFS)
 
 CHECK_TARGETS += check-guest
 
+# A stop request takes effect within 100 ms whatever the guest does: the
+# dma-loop-stop guest loops on the largest fw_cfg DMA, then gets SIGTERM.
+.PHONY: check-stop-latency
+check-stop-latency: $(BUILD)/kite $(GUEST_DIR)/dma-loop-stop.elf
+	$(Q)tests/guest/stop-latency.sh --kite $(BUILD)/kite --dir $(GUEST_DIR)
+
+CHECK_TARGETS += check-stop-latency
+
 # 32-bit guests: tests/guest/m32-*.c are built -m32 with crt32.S and
 # runtime32.c and start in 32-bit protected mode (paging off); their more
 # specific pattern rules win over the generic ones above.

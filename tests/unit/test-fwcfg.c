@@ -1,8 +1,9 @@
 /*
  * Unit tests for fw_cfg: fixed keys through the data port, the sorted
  * file directory, files read through the data port and through DMA, DMA
- * with bad addresses, huge lengths and unsupported operations, unknown
- * keys, save/load, and garbage written to every port.
+ * with bad addresses, huge lengths and unsupported operations, long DMA
+ * in bounded steps (stop, reset, save/load in the middle), unknown keys,
+ * save/load, and garbage written to every port.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,6 +93,8 @@ static uint32_t dma_at(TestMachine *t, uint64_t desc, uint32_t control,
                      __builtin_bswap32((uint32_t)(desc >> 32)), 4);
     address_space_st(&t->m.io, FW_CFG_DMA_IO_BASE + 4,
                      __builtin_bswap32((uint32_t)desc), 4);
+    /* the vCPU runs the rest of a long transfer before it goes on */
+    assert_true(machine_run_work(&t->m));
     address_space_read(&t->m.mem, desc, d, 4);
     return ld32be(d);
 }
@@ -281,6 +284,108 @@ static void test_dma_read(void **state)
     assert_int_equal(dma(t, 0, 100, BUF_ADDR), 0);
 }
 
+/* Starts a DMA without running its deferred part; returns control. */
+static uint32_t dma_start(TestMachine *t, uint32_t control, uint32_t len,
+                          uint64_t addr)
+{
+    uint8_t d[16];
+
+    st32be(d, control);
+    st32be(d + 4, len);
+    st64be(d + 8, addr);
+    address_space_write(&t->m.mem, DESC_ADDR, d, sizeof(d));
+    address_space_st(&t->m.io, FW_CFG_DMA_IO_BASE, 0, 4);
+    address_space_st(&t->m.io, FW_CFG_DMA_IO_BASE + 4,
+                     __builtin_bswap32(DESC_ADDR), 4);
+    address_space_read(&t->m.mem, DESC_ADDR, d, 4);
+    return ld32be(d);
+}
+
+static bool ram_is(TestMachine *t, uint64_t addr, uint8_t v)
+{
+    return t->m.ram.host[addr] == v;
+}
+
+/*
+ * Finding: a guest held the machine for seconds. A DMA read of 4 GiB was
+ * copied in one go under the machine lock. Now the port write does one
+ * bounded step and the rest runs in bounded steps that a request (stop,
+ * reset, pause) interrupts at once and that resume afterwards.
+ */
+static void test_dma_4gib_bounded_under_lock(void **state)
+{
+    TestMachine *t = *state;
+    Machine *m = &t->m;
+    uint32_t sel = (FW_CFG_SIGNATURE << 16) | FW_CFG_DMA_CTL_SELECT |
+                   FW_CFG_DMA_CTL_READ;
+    uint32_t ctl;
+    int steps = 1;
+
+    memset(m->ram.host + 0x100000, 0xaa, (64 << 20) - 0x100000);
+    ctl = dma_start(t, sel, 0xffffffff, 0x100000);
+    /* one step done, the rest pending: the control field still says so */
+    assert_int_equal(ctl, sel);
+    assert_non_null(m->work_step);
+    assert_true(ram_is(t, 0x100004, 0));
+    assert_true(ram_is(t, 0x100000 + (1 << 20), 0xaa));
+    /* a stop request interrupts it between steps */
+    atomic_fetch_or(&m->requests, MACHINE_REQ_EXIT);
+    assert_false(machine_run_work(m));
+    assert_non_null(m->work_step);
+    atomic_fetch_and(&m->requests, ~(unsigned)MACHINE_REQ_EXIT);
+    /* step by step: each bounded, many of them for 63 MiB */
+    pthread_mutex_lock(&m->lock);
+    while (!m->work_step(m->work_opaque)) {
+        steps++;
+    }
+    m->work_step = NULL;
+    pthread_mutex_unlock(&m->lock);
+    assert_true(steps >= (63 << 20) / (1 << 20));
+    /* it ran to the end of RAM, then failed at the first unmapped byte */
+    assert_true(ram_is(t, (64 << 20) - 1, 0));
+    address_space_read(&m->mem, DESC_ADDR, &ctl, 4);
+    assert_int_equal(ld32be((uint8_t *)&ctl), FW_CFG_DMA_CTL_ERROR);
+    /* and the device serves the next transfer */
+    assert_int_equal(dma(t, sel, 4, BUF_ADDR), 0);
+}
+
+/* A reset cancels a transfer in progress; save/load carries it over. */
+static void test_dma_in_progress_reset_save_load(void **state)
+{
+    TestMachine *t = *state;
+    Machine *m = &t->m;
+    Device *d = fw_cfg_device(t->fw);
+    uint32_t sel = (FW_CFG_SIGNATURE << 16) | FW_CFG_DMA_CTL_SELECT |
+                   FW_CFG_DMA_CTL_READ;
+    uint32_t len = 4 << 20;
+    Error err = { { 0 } };
+    SaveBuf sb, rb;
+    uint8_t res[4];
+
+    memset(m->ram.host + 0x200000, 0xaa, len);
+    assert_int_equal(dma_start(t, sel, len, 0x200000), sel);
+    savebuf_init(&sb);
+    d->type->save(d, &sb);
+    device_reset_tree(d);
+    assert_null(m->work_step);
+    assert_true(machine_run_work(m));
+    assert_true(ram_is(t, 0x200000 + len - 1, 0xaa));
+    /* the saved transfer resumes where it was */
+    savebuf_init_read(&rb, sb.data, sb.len);
+    assert_int_equal(d->type->load(d, &rb, &err), 0);
+    assert_non_null(m->work_step);
+    assert_true(machine_run_work(m));
+    assert_true(ram_is(t, 0x200000 + len - 1, 0));
+    assert_memory_equal(m->ram.host + 0x200000, "QEMU", 4);
+    address_space_read(&m->mem, DESC_ADDR, res, 4);
+    assert_int_equal(ld32be(res), 0);
+    /* a stream whose DMA claims more left than asked is refused */
+    sb.data[sb.len - 9] = 0xff;        /* left, high byte */
+    savebuf_init_read(&rb, sb.data, sb.len);
+    assert_int_equal(d->type->load(d, &rb, &err), -1);
+    savebuf_free(&sb);
+}
+
 static void test_dma_errors(void **state)
 {
     TestMachine *t = *state;
@@ -445,6 +550,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dma_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dma_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dma_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dma_4gib_bounded_under_lock,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dma_in_progress_reset_save_load,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_instance, setup, teardown),
