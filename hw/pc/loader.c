@@ -3,9 +3,11 @@
  * the helpers the loaders share.
  *
  * -bios wins: the firmware starts at the reset vector and finds any
- * -kernel through fw_cfg. Otherwise -kernel is a multiboot v1 image if it
- * carries a multiboot header in its first 8 KiB (then -initrd is the
- * module list), else a Linux bzImage. Every write to the guest goes
+ * -kernel through fw_cfg. Otherwise the contents of -kernel decide: an
+ * ELF with a PVH entry note boots through PVH (-initrd is module 0); an
+ * image with a multiboot header in its first 8 KiB boots as multiboot
+ * v1 (-initrd is the module list); any other ELF is refused (neither
+ * multiboot nor PVH); the rest must be a Linux bzImage. Every write to the guest goes
  * through loader_write/loader_zero, which refuse anything but RAM.
  *
  * fw_cfg (when the machine has one) gets the kernel, initrd and command
@@ -191,8 +193,9 @@ static int loader_boot_bios(Machine *m, Error *err)
     return loader_publish_kernel(m, err);
 }
 
+/* bzImage (pvh false) or PVH ELF: both take -initrd as one file. */
 static int loader_boot_linux(Machine *m, const uint8_t *img, size_t size,
-                             Error *err)
+                             bool pvh, Error *err)
 {
     const char *cmdline = m->cfg.append ? m->cfg.append : "";
     uint8_t *initrd = NULL;
@@ -202,12 +205,45 @@ static int loader_boot_linux(Machine *m, const uint8_t *img, size_t size,
     if (loader_read_initrd(m, &initrd, &isize, err) < 0) {
         return -1;
     }
-    ret = linux_load(m, img, size, initrd, isize, cmdline, &m->boot_state,
-                     err);
+    if (pvh) {
+        ret = pvh_load(m, img, size, initrd, isize, cmdline, &m->boot_state,
+                       err);
+    } else {
+        ret = linux_load(m, img, size, initrd, isize, cmdline,
+                         &m->boot_state, err);
+    }
     if (ret == 0) {
         loader_publish_fw_cfg(m, img, size, initrd, isize, cmdline, false);
     }
     free(initrd);
+    return ret;
+}
+
+KernelKind pc_kernel_kind(const uint8_t *img, size_t size)
+{
+    if (pvh_detect(img, size)) {
+        return KERNEL_PVH;
+    }
+    if (multiboot_detect(img, size)) {
+        return KERNEL_MULTIBOOT;
+    }
+    if (size >= 4 && memcmp(img, "\x7f" "ELF", 4) == 0) {
+        return KERNEL_ELF_OTHER;
+    }
+    return KERNEL_BZIMAGE;
+}
+
+static int loader_boot_multiboot(Machine *m, const uint8_t *img, size_t size,
+                                 Error *err)
+{
+    char *cmdline = loader_multiboot_cmdline(m->cfg.kernel, m->cfg.append);
+    int ret = multiboot_load(m, img, size, cmdline, m->cfg.initrd,
+                             &m->boot_state, err);
+
+    if (ret == 0) {
+        loader_publish_fw_cfg(m, img, size, NULL, 0, cmdline, false);
+    }
+    free(cmdline);
     return ret;
 }
 
@@ -222,17 +258,17 @@ static int loader_boot_kernel(Machine *m, Error *err)
         error_prepend(err, "-kernel");
         return -1;
     }
-    if (multiboot_detect(img, size)) {
-        char *cmdline = loader_multiboot_cmdline(m->cfg.kernel,
-                                                 m->cfg.append);
-        ret = multiboot_load(m, img, size, cmdline, m->cfg.initrd,
-                             &m->boot_state, err);
-        if (ret == 0) {
-            loader_publish_fw_cfg(m, img, size, NULL, 0, cmdline, false);
-        }
-        free(cmdline);
-    } else {
-        ret = loader_boot_linux(m, img, size, err);
+    switch (pc_kernel_kind(img, size)) {
+    case KERNEL_MULTIBOOT:
+        ret = loader_boot_multiboot(m, img, size, err);
+        break;
+    case KERNEL_PVH:
+    case KERNEL_ELF_OTHER:      /* pvh_load names the missing note */
+        ret = loader_boot_linux(m, img, size, true, err);
+        break;
+    default:
+        ret = loader_boot_linux(m, img, size, false, err);
+        break;
     }
     free(img);
     if (ret < 0) {

@@ -64,6 +64,21 @@ make_truncated_bzimage() {
         status=none
 }
 
+# le16 VALUE: two little-endian bytes.
+le16() {
+    printf "$(printf '\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)))"
+}
+
+# An ELF32 executable with one PT_LOAD at 1 MiB and no notes: neither a
+# multiboot nor a PVH kernel.
+make_plain_elf() {
+    { printf '\177ELF\001\001\001'; dd if=/dev/zero bs=1 count=9 status=none
+      le16 2; le16 3; le32 1; le32 0x100000; le32 52; le32 0; le32 0
+      le16 52; le16 32; le16 1; le16 40; le16 0; le16 0
+      le32 1; le32 0; le32 0x100000; le32 0x100000; le32 84; le32 84
+      le32 5; le32 4096; } >"$1"
+}
+
 # 64 KiB of fixed pseudo-random bytes (the same every run).
 make_noise() {
     LC_ALL=C awk 'BEGIN {
@@ -79,6 +94,7 @@ make_bad_multiboot "$work/bad-checksum.mb"
 make_good_multiboot "$work/good.mb"
 make_truncated_bzimage "$work/truncated.bzImage"
 make_noise "$work/noise.bin"
+make_plain_elf "$work/plain.elf"
 dd if=/dev/zero bs=1000 count=1 status=none >"$work/bad-size.rom"
 dd if=/dev/zero bs=65536 count=1 status=none >"$work/zero.rom"
 mkdir "$work/a-directory"
@@ -189,6 +205,8 @@ bad_machine "-kernel truncated bzImage" "truncated" -m 64 \
     -kernel truncated.bzImage
 bad_machine "-kernel random bytes" "not a|unknown|unrecognized|magic" -m 64 \
     -kernel noise.bin
+bad_machine "-kernel ELF neither multiboot nor PVH" \
+    "neither a multiboot header nor a PVH entry note" -m 64 -kernel plain.elf
 bad_machine "-kernel multiboot bad checksum" "checksum" -m 64 \
     -kernel bad-checksum.mb
 bad_machine "-initrd missing file" "no-such-initrd" -m 64 \

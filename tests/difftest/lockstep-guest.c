@@ -49,6 +49,7 @@
 #include "cpu/x86/disas.h"
 #include "hw/pc/loader.h"
 #include "hw/pc/pc.h"
+#include "tests/difftest/cpu-diff.h"
 #include "tests/difftest/dt.h"
 #include "tests/difftest/lockstep-guest.h"
 
@@ -460,111 +461,10 @@ static void ls_print_history(LsRun *r)
     }
 }
 
-/* ---- comparison ---- */
-
-typedef struct LsDiff {
-    char text[2048];
-    size_t len;
-    int n;
-} LsDiff;
-
-static void ls_diff_add(LsDiff *d, const char *name, uint64_t x, uint64_t y)
-{
-    if (x == y) {
-        return;
-    }
-    d->n++;
-    if (d->len < sizeof(d->text) - 64) {
-        d->len += snprintf(d->text + d->len, sizeof(d->text) - d->len,
-                           " %s %#" PRIx64 "/%#" PRIx64, name, x, y);
-    }
-}
-
-static void ls_diff_seg(LsDiff *d, const char *name, const SegmentCache *x,
-                        const SegmentCache *y)
-{
-    char n[32];
-
-    snprintf(n, sizeof(n), "%s.sel", name);
-    ls_diff_add(d, n, x->selector, y->selector);
-    snprintf(n, sizeof(n), "%s.base", name);
-    ls_diff_add(d, n, x->base, y->base);
-    snprintf(n, sizeof(n), "%s.limit", name);
-    ls_diff_add(d, n, x->limit, y->limit);
-    snprintf(n, sizeof(n), "%s.flags", name);
-    ls_diff_add(d, n, x->flags, y->flags);
-}
-
-static void ls_diff_fpu(LsDiff *d, const X86CPUState *x, const X86CPUState *y)
-{
-    char n[32];
-
-    ls_diff_add(d, "fcw", x->fcw, y->fcw);
-    ls_diff_add(d, "fsw", x->fsw, y->fsw);
-    ls_diff_add(d, "ftw", x->ftw, y->ftw);
-    ls_diff_add(d, "mxcsr", x->mxcsr, y->mxcsr);
-    for (int i = 0; i < 8; i++) {
-        snprintf(n, sizeof(n), "fpr%d.mant", i);
-        ls_diff_add(d, n, x->fpregs[i].mant, y->fpregs[i].mant);
-        snprintf(n, sizeof(n), "fpr%d.exp", i);
-        ls_diff_add(d, n, x->fpregs[i].exp, y->fpregs[i].exp);
-    }
-    for (int i = 0; i < 16; i++) {
-        snprintf(n, sizeof(n), "xmm%d.lo", i);
-        ls_diff_add(d, n, x->xmm[i].q[0], y->xmm[i].q[0]);
-        snprintf(n, sizeof(n), "xmm%d.hi", i);
-        ls_diff_add(d, n, x->xmm[i].q[1], y->xmm[i].q[1]);
-    }
-}
-
-static void ls_diff_state(LsDiff *d, const X86CPUState *x,
-                          const X86CPUState *y, uint64_t flag_mask)
-{
-    static const char *const gpr[16] = {
-        "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-    };
-    static const char *const seg[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
-
-    for (int i = 0; i < 16; i++) {
-        ls_diff_add(d, gpr[i], x->regs[i], y->regs[i]);
-    }
-    ls_diff_add(d, "rip", x->rip, y->rip);
-    ls_diff_add(d, "rflags", x->rflags & flag_mask, y->rflags & flag_mask);
-    for (int i = 0; i < 6; i++) {
-        ls_diff_seg(d, seg[i], &x->segs[i], &y->segs[i]);
-    }
-    ls_diff_seg(d, "ldt", &x->ldt, &y->ldt);
-    ls_diff_seg(d, "tr", &x->tr, &y->tr);
-    ls_diff_add(d, "gdt.base", x->gdt.base, y->gdt.base);
-    ls_diff_add(d, "gdt.limit", x->gdt.limit, y->gdt.limit);
-    ls_diff_add(d, "idt.base", x->idt.base, y->idt.base);
-    ls_diff_add(d, "idt.limit", x->idt.limit, y->idt.limit);
-    ls_diff_add(d, "cr0", x->cr0, y->cr0);
-    ls_diff_add(d, "cr2", x->cr2, y->cr2);
-    ls_diff_add(d, "cr3", x->cr3, y->cr3);
-    ls_diff_add(d, "cr4", x->cr4, y->cr4);
-    ls_diff_add(d, "cr8", x->cr8, y->cr8);
-    ls_diff_add(d, "dr7", x->dr[7], y->dr[7]);
-    ls_diff_add(d, "efer", x->efer, y->efer);
-    ls_diff_add(d, "xcr0", x->xcr0, y->xcr0);
-    ls_diff_add(d, "star", x->star, y->star);
-    ls_diff_add(d, "lstar", x->lstar, y->lstar);
-    ls_diff_add(d, "cstar", x->cstar, y->cstar);
-    ls_diff_add(d, "fmask", x->fmask, y->fmask);
-    ls_diff_add(d, "kernel_gs_base", x->kernel_gs_base, y->kernel_gs_base);
-    ls_diff_add(d, "sysenter_cs", x->sysenter_cs, y->sysenter_cs);
-    ls_diff_add(d, "sysenter_esp", x->sysenter_esp, y->sysenter_esp);
-    ls_diff_add(d, "sysenter_eip", x->sysenter_eip, y->sysenter_eip);
-    ls_diff_add(d, "apic_base", x->apic_base, y->apic_base);
-    ls_diff_add(d, "pat", x->pat, y->pat);
-    ls_diff_add(d, "halted", x->halted, y->halted);
-    ls_diff_add(d, "nmi_masked", x->nmi_masked, y->nmi_masked);
-    ls_diff_fpu(d, x, y);
-}
+/* ---- comparison (CPU state: tests/difftest/cpu-diff.h) ---- */
 
 /* First differing RAM byte of the two machines, or false. */
-static bool ls_diff_ram(LsRun *r, LsDiff *d)
+static bool ls_diff_ram(LsRun *r, CpuDiff *d)
 {
     const uint8_t *x = r->a.m->ram.host, *y = r->b.m->ram.host;
     uint64_t size = r->a.m->ram_size;
@@ -586,7 +486,7 @@ static bool ls_diff_ram(LsRun *r, LsDiff *d)
 }
 
 /* Walks two device-state streams (qdev.c layout); names the first change. */
-static bool ls_diff_devices(LsRun *r, LsDiff *d)
+static bool ls_diff_devices(LsRun *r, CpuDiff *d)
 {
     SaveBuf sa, sb;
     bool differ = false;
@@ -722,7 +622,7 @@ static void ls_track_flags(LsRun *r, const X86CPUState *before)
     r->undef = (r->undef & ~defs) | undefs;
 }
 
-static void ls_report(LsRun *r, const char *what, const LsDiff *d)
+static void ls_report(LsRun *r, const char *what, const CpuDiff *d)
 {
     fflush(stdout);
     printf("\nDIVERGENCE at instruction %" PRIu64 ": %s\n", r->steps, what);
@@ -742,7 +642,7 @@ static void ls_report(LsRun *r, const char *what, const LsDiff *d)
 /* Full comparison (RAM and devices); LS_OK or LS_DIVERGED. */
 static int ls_check_all(LsRun *r)
 {
-    LsDiff d = { .n = 0 };
+    CpuDiff d = { .n = 0 };
 
     ls_diff_ram(r, &d);
     ls_diff_devices(r, &d);
@@ -758,15 +658,15 @@ static int ls_requests(LsRun *r)
 {
     unsigned qa = atomic_load(&r->a.m->requests);
     unsigned qb = atomic_load(&r->b.m->requests);
-    LsDiff d = { .n = 0 };
+    CpuDiff d = { .n = 0 };
 
     if (qa != qb) {
-        ls_diff_add(&d, "requests", qa, qb);
+        cpu_diff_add(&d, "requests", qa, qb);
         ls_report(r, "the machines asked for different things", &d);
         return LS_DIVERGED;
     }
     if (qa & MACHINE_REQ_EXIT) {
-        ls_diff_add(&d, "exit_status", (uint64_t)r->a.m->exit_status,
+        cpu_diff_add(&d, "exit_status", (uint64_t)r->a.m->exit_status,
                     (uint64_t)r->b.m->exit_status);
         if (d.n) {
             ls_report(r, "the guests exited with different statuses", &d);
@@ -792,7 +692,7 @@ static int ls_round(LsRun *r, unsigned *idle)
 {
     X86CPUState before = r->a.cpu->env;
     VcpuExit wa, wb;
-    LsDiff d = { .n = 0 };
+    CpuDiff d = { .n = 0 };
     uint64_t mask = ~(uint64_t)0;
     int q;
 
@@ -810,7 +710,7 @@ static int ls_round(LsRun *r, unsigned *idle)
     if (r->mask_undef) {
         mask = ~(uint64_t)(r->undef | RF_RF | RF_TF);
     }
-    ls_diff_state(&d, &r->a.cpu->env, &r->b.cpu->env, mask);
+    cpu_diff_state(&d, &r->a.cpu->env, &r->b.cpu->env, mask);
     if (wa != wb || d.n) {
         ls_report(r, wa != wb ? "different exits" : "states differ", &d);
         return LS_DIVERGED;

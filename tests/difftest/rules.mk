@@ -33,7 +33,8 @@ $(DT_DIR)/difftest: tests/difftest/dt-main.c $(DT_SRCS) $(DT_HDRS) $(BUILD)/libk
 		$(BUILD)/libkite.a $(KITE_LDFLAGS) $(KITE_LIBS)
 
 $(DT_DIR)/lockstep: tests/difftest/lockstep.c tests/difftest/lockstep-guest.c \
-                   tests/difftest/lockstep-guest.h $(DT_SRCS) $(DT_HDRS) \
+                   tests/difftest/lockstep-guest.h tests/difftest/cpu-diff.h \
+                   $(DT_SRCS) $(DT_HDRS) \
                    $(BUILD)/libkite.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
