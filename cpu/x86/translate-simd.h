@@ -38,6 +38,8 @@
     X(PMOVZXBW) X(PMOVZXBD) X(PMOVZXBQ) X(PMOVZXWD) X(PMOVZXWQ)             \
     X(PMOVZXDQ) X(PHMINPOSUW) X(MPSADBW) X(INSERTPS)                        \
     X(PAND) X(PANDN) X(POR) X(PXOR) X(ANDPS) X(ANDPD) X(ANDNPS) X(ANDNPD)   \
-    X(ORPS) X(ORPD) X(XORPS) X(XORPD)
+    X(ORPS) X(ORPD) X(XORPS) X(XORPD)                                       \
+    /* SSE4.2 strings and CRC32 (translate-simd-str.c) */                   \
+    X(PCMPESTRI) X(PCMPESTRM) X(PCMPISTRI) X(PCMPISTRM) X(CRC32)
 
 #endif

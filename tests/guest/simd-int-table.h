@@ -7,7 +7,8 @@ static void t0(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t1(const void *a, const void *b, void *r)
@@ -16,7 +17,8 @@ static void t1(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t2(const void *a, const void *b, void *r)
@@ -25,7 +27,8 @@ static void t2(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t3(const void *a, const void *b, void *r)
@@ -34,7 +37,8 @@ static void t3(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t4(const void *a, const void *b, void *r)
@@ -43,7 +47,8 @@ static void t4(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t5(const void *a, const void *b, void *r)
@@ -52,7 +57,8 @@ static void t5(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t6(const void *a, const void *b, void *r)
@@ -61,7 +67,8 @@ static void t6(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t7(const void *a, const void *b, void *r)
@@ -70,7 +77,8 @@ static void t7(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t8(const void *a, const void *b, void *r)
@@ -79,7 +87,8 @@ static void t8(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t9(const void *a, const void *b, void *r)
@@ -88,7 +97,8 @@ static void t9(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t10(const void *a, const void *b, void *r)
@@ -97,7 +107,8 @@ static void t10(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t11(const void *a, const void *b, void *r)
@@ -106,7 +117,8 @@ static void t11(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t12(const void *a, const void *b, void *r)
@@ -115,7 +127,8 @@ static void t12(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t13(const void *a, const void *b, void *r)
@@ -124,7 +137,8 @@ static void t13(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t14(const void *a, const void *b, void *r)
@@ -133,7 +147,8 @@ static void t14(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t15(const void *a, const void *b, void *r)
@@ -142,7 +157,8 @@ static void t15(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t16(const void *a, const void *b, void *r)
@@ -151,7 +167,8 @@ static void t16(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddsb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t17(const void *a, const void *b, void *r)
@@ -160,7 +177,8 @@ static void t17(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddsb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t18(const void *a, const void *b, void *r)
@@ -169,7 +187,8 @@ static void t18(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t19(const void *a, const void *b, void *r)
@@ -178,7 +197,8 @@ static void t19(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t20(const void *a, const void *b, void *r)
@@ -187,7 +207,8 @@ static void t20(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddusb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t21(const void *a, const void *b, void *r)
@@ -196,7 +217,8 @@ static void t21(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddusb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t22(const void *a, const void *b, void *r)
@@ -205,7 +227,8 @@ static void t22(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddusw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t23(const void *a, const void *b, void *r)
@@ -214,7 +237,8 @@ static void t23(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "paddusw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t24(const void *a, const void *b, void *r)
@@ -223,7 +247,8 @@ static void t24(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubsb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t25(const void *a, const void *b, void *r)
@@ -232,7 +257,8 @@ static void t25(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubsb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t26(const void *a, const void *b, void *r)
@@ -241,7 +267,8 @@ static void t26(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t27(const void *a, const void *b, void *r)
@@ -250,7 +277,8 @@ static void t27(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t28(const void *a, const void *b, void *r)
@@ -259,7 +287,8 @@ static void t28(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubusb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t29(const void *a, const void *b, void *r)
@@ -268,7 +297,8 @@ static void t29(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubusb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t30(const void *a, const void *b, void *r)
@@ -277,7 +307,8 @@ static void t30(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubusw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t31(const void *a, const void *b, void *r)
@@ -286,7 +317,8 @@ static void t31(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psubusw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t32(const void *a, const void *b, void *r)
@@ -295,7 +327,8 @@ static void t32(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmullw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t33(const void *a, const void *b, void *r)
@@ -304,7 +337,8 @@ static void t33(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmullw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t34(const void *a, const void *b, void *r)
@@ -313,7 +347,8 @@ static void t34(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulhw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t35(const void *a, const void *b, void *r)
@@ -322,7 +357,8 @@ static void t35(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulhw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t36(const void *a, const void *b, void *r)
@@ -331,7 +367,8 @@ static void t36(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulhuw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t37(const void *a, const void *b, void *r)
@@ -340,7 +377,8 @@ static void t37(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulhuw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t38(const void *a, const void *b, void *r)
@@ -349,7 +387,8 @@ static void t38(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmuludq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t39(const void *a, const void *b, void *r)
@@ -358,7 +397,8 @@ static void t39(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmuludq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t40(const void *a, const void *b, void *r)
@@ -367,7 +407,8 @@ static void t40(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaddwd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t41(const void *a, const void *b, void *r)
@@ -376,7 +417,8 @@ static void t41(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaddwd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t42(const void *a, const void *b, void *r)
@@ -385,7 +427,8 @@ static void t42(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psadbw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t43(const void *a, const void *b, void *r)
@@ -394,7 +437,8 @@ static void t43(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psadbw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t44(const void *a, const void *b, void *r)
@@ -403,7 +447,8 @@ static void t44(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pavgb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t45(const void *a, const void *b, void *r)
@@ -412,7 +457,8 @@ static void t45(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pavgb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t46(const void *a, const void *b, void *r)
@@ -421,7 +467,8 @@ static void t46(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pavgw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t47(const void *a, const void *b, void *r)
@@ -430,7 +477,8 @@ static void t47(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pavgw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t48(const void *a, const void *b, void *r)
@@ -439,7 +487,8 @@ static void t48(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminub %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t49(const void *a, const void *b, void *r)
@@ -448,7 +497,8 @@ static void t49(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminub (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t50(const void *a, const void *b, void *r)
@@ -457,7 +507,8 @@ static void t50(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxub %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t51(const void *a, const void *b, void *r)
@@ -466,7 +517,8 @@ static void t51(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxub (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t52(const void *a, const void *b, void *r)
@@ -475,7 +527,8 @@ static void t52(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t53(const void *a, const void *b, void *r)
@@ -484,7 +537,8 @@ static void t53(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t54(const void *a, const void *b, void *r)
@@ -493,7 +547,8 @@ static void t54(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t55(const void *a, const void *b, void *r)
@@ -502,7 +557,8 @@ static void t55(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t56(const void *a, const void *b, void *r)
@@ -511,7 +567,8 @@ static void t56(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t57(const void *a, const void *b, void *r)
@@ -520,7 +577,8 @@ static void t57(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t58(const void *a, const void *b, void *r)
@@ -529,7 +587,8 @@ static void t58(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t59(const void *a, const void *b, void *r)
@@ -538,7 +597,8 @@ static void t59(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t60(const void *a, const void *b, void *r)
@@ -547,7 +607,8 @@ static void t60(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t61(const void *a, const void *b, void *r)
@@ -556,7 +617,8 @@ static void t61(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t62(const void *a, const void *b, void *r)
@@ -565,7 +627,8 @@ static void t62(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t63(const void *a, const void *b, void *r)
@@ -574,7 +637,8 @@ static void t63(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t64(const void *a, const void *b, void *r)
@@ -583,7 +647,8 @@ static void t64(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t65(const void *a, const void *b, void *r)
@@ -592,7 +657,8 @@ static void t65(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t66(const void *a, const void *b, void *r)
@@ -601,7 +667,8 @@ static void t66(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t67(const void *a, const void *b, void *r)
@@ -610,7 +677,8 @@ static void t67(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t68(const void *a, const void *b, void *r)
@@ -619,7 +687,8 @@ static void t68(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t69(const void *a, const void *b, void *r)
@@ -628,7 +697,8 @@ static void t69(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t70(const void *a, const void *b, void *r)
@@ -637,7 +707,8 @@ static void t70(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t71(const void *a, const void *b, void *r)
@@ -646,7 +717,8 @@ static void t71(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t72(const void *a, const void *b, void *r)
@@ -655,7 +727,8 @@ static void t72(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t73(const void *a, const void *b, void *r)
@@ -664,7 +737,8 @@ static void t73(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t74(const void *a, const void *b, void *r)
@@ -673,7 +747,8 @@ static void t74(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t75(const void *a, const void *b, void *r)
@@ -682,7 +757,8 @@ static void t75(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t76(const void *a, const void *b, void *r)
@@ -691,7 +767,8 @@ static void t76(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t77(const void *a, const void *b, void *r)
@@ -700,7 +777,8 @@ static void t77(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t78(const void *a, const void *b, void *r)
@@ -709,7 +787,8 @@ static void t78(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t79(const void *a, const void *b, void *r)
@@ -718,7 +797,8 @@ static void t79(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t80(const void *a, const void *b, void *r)
@@ -727,7 +807,8 @@ static void t80(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t81(const void *a, const void *b, void *r)
@@ -736,7 +817,8 @@ static void t81(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t82(const void *a, const void *b, void *r)
@@ -745,7 +827,8 @@ static void t82(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t83(const void *a, const void *b, void *r)
@@ -754,7 +837,8 @@ static void t83(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t84(const void *a, const void *b, void *r)
@@ -763,7 +847,8 @@ static void t84(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packsswb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t85(const void *a, const void *b, void *r)
@@ -772,7 +857,8 @@ static void t85(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packsswb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t86(const void *a, const void *b, void *r)
@@ -781,7 +867,8 @@ static void t86(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packssdw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t87(const void *a, const void *b, void *r)
@@ -790,7 +877,8 @@ static void t87(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packssdw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t88(const void *a, const void *b, void *r)
@@ -799,7 +887,8 @@ static void t88(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packuswb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t89(const void *a, const void *b, void *r)
@@ -808,7 +897,8 @@ static void t89(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packuswb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t90(const void *a, const void *b, void *r)
@@ -817,7 +907,8 @@ static void t90(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpcklbw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t91(const void *a, const void *b, void *r)
@@ -826,7 +917,8 @@ static void t91(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpcklbw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t92(const void *a, const void *b, void *r)
@@ -835,7 +927,8 @@ static void t92(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpcklwd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t93(const void *a, const void *b, void *r)
@@ -844,7 +937,8 @@ static void t93(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpcklwd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t94(const void *a, const void *b, void *r)
@@ -853,7 +947,8 @@ static void t94(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckldq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t95(const void *a, const void *b, void *r)
@@ -862,7 +957,8 @@ static void t95(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckldq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t96(const void *a, const void *b, void *r)
@@ -871,7 +967,8 @@ static void t96(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpcklqdq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t97(const void *a, const void *b, void *r)
@@ -880,7 +977,8 @@ static void t97(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpcklqdq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t98(const void *a, const void *b, void *r)
@@ -889,7 +987,8 @@ static void t98(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhbw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t99(const void *a, const void *b, void *r)
@@ -898,7 +997,8 @@ static void t99(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhbw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t100(const void *a, const void *b, void *r)
@@ -907,7 +1007,8 @@ static void t100(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhwd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t101(const void *a, const void *b, void *r)
@@ -916,7 +1017,8 @@ static void t101(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhwd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t102(const void *a, const void *b, void *r)
@@ -925,7 +1027,8 @@ static void t102(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhdq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t103(const void *a, const void *b, void *r)
@@ -934,7 +1037,8 @@ static void t103(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhdq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t104(const void *a, const void *b, void *r)
@@ -943,7 +1047,8 @@ static void t104(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhqdq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t105(const void *a, const void *b, void *r)
@@ -952,7 +1057,8 @@ static void t105(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "punpckhqdq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t106(const void *a, const void *b, void *r)
@@ -961,7 +1067,8 @@ static void t106(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pand %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t107(const void *a, const void *b, void *r)
@@ -970,7 +1077,8 @@ static void t107(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pand (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t108(const void *a, const void *b, void *r)
@@ -979,7 +1087,8 @@ static void t108(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pandn %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t109(const void *a, const void *b, void *r)
@@ -988,7 +1097,8 @@ static void t109(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pandn (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t110(const void *a, const void *b, void *r)
@@ -997,7 +1107,8 @@ static void t110(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "por %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t111(const void *a, const void *b, void *r)
@@ -1006,7 +1117,8 @@ static void t111(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "por (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t112(const void *a, const void *b, void *r)
@@ -1015,7 +1127,8 @@ static void t112(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pxor %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t113(const void *a, const void *b, void *r)
@@ -1024,7 +1137,8 @@ static void t113(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pxor (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t114(const void *a, const void *b, void *r)
@@ -1033,7 +1147,8 @@ static void t114(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andps %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t115(const void *a, const void *b, void *r)
@@ -1042,7 +1157,8 @@ static void t115(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andps (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t116(const void *a, const void *b, void *r)
@@ -1051,7 +1167,8 @@ static void t116(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andpd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t117(const void *a, const void *b, void *r)
@@ -1060,7 +1177,8 @@ static void t117(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andpd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t118(const void *a, const void *b, void *r)
@@ -1069,7 +1187,8 @@ static void t118(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andnps %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t119(const void *a, const void *b, void *r)
@@ -1078,7 +1197,8 @@ static void t119(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andnps (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t120(const void *a, const void *b, void *r)
@@ -1087,7 +1207,8 @@ static void t120(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andnpd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t121(const void *a, const void *b, void *r)
@@ -1096,7 +1217,8 @@ static void t121(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "andnpd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t122(const void *a, const void *b, void *r)
@@ -1105,7 +1227,8 @@ static void t122(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "orps %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t123(const void *a, const void *b, void *r)
@@ -1114,7 +1237,8 @@ static void t123(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "orps (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t124(const void *a, const void *b, void *r)
@@ -1123,7 +1247,8 @@ static void t124(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "orpd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t125(const void *a, const void *b, void *r)
@@ -1132,7 +1257,8 @@ static void t125(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "orpd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t126(const void *a, const void *b, void *r)
@@ -1141,7 +1267,8 @@ static void t126(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "xorps %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t127(const void *a, const void *b, void *r)
@@ -1150,7 +1277,8 @@ static void t127(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "xorps (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t128(const void *a, const void *b, void *r)
@@ -1159,7 +1287,8 @@ static void t128(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "xorpd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t129(const void *a, const void *b, void *r)
@@ -1168,7 +1297,8 @@ static void t129(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "xorpd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t130(const void *a, const void *b, void *r)
@@ -1177,7 +1307,8 @@ static void t130(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpcklps %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t131(const void *a, const void *b, void *r)
@@ -1186,7 +1317,8 @@ static void t131(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpcklps (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t132(const void *a, const void *b, void *r)
@@ -1195,7 +1327,8 @@ static void t132(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpckhps %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t133(const void *a, const void *b, void *r)
@@ -1204,7 +1337,8 @@ static void t133(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpckhps (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t134(const void *a, const void *b, void *r)
@@ -1213,7 +1347,8 @@ static void t134(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpcklpd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t135(const void *a, const void *b, void *r)
@@ -1222,7 +1357,8 @@ static void t135(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpcklpd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t136(const void *a, const void *b, void *r)
@@ -1231,7 +1367,8 @@ static void t136(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpckhpd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t137(const void *a, const void *b, void *r)
@@ -1240,7 +1377,8 @@ static void t137(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "unpckhpd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t138(const void *a, const void *b, void *r)
@@ -1249,7 +1387,8 @@ static void t138(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t139(const void *a, const void *b, void *r)
@@ -1258,7 +1397,8 @@ static void t139(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t140(const void *a, const void *b, void *r)
@@ -1267,7 +1407,8 @@ static void t140(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phaddw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t141(const void *a, const void *b, void *r)
@@ -1276,7 +1417,8 @@ static void t141(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phaddw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t142(const void *a, const void *b, void *r)
@@ -1285,7 +1427,8 @@ static void t142(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phaddd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t143(const void *a, const void *b, void *r)
@@ -1294,7 +1437,8 @@ static void t143(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phaddd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t144(const void *a, const void *b, void *r)
@@ -1303,7 +1447,8 @@ static void t144(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phaddsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t145(const void *a, const void *b, void *r)
@@ -1312,7 +1457,8 @@ static void t145(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phaddsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t146(const void *a, const void *b, void *r)
@@ -1321,7 +1467,8 @@ static void t146(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phsubw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t147(const void *a, const void *b, void *r)
@@ -1330,7 +1477,8 @@ static void t147(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phsubw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t148(const void *a, const void *b, void *r)
@@ -1339,7 +1487,8 @@ static void t148(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phsubd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t149(const void *a, const void *b, void *r)
@@ -1348,7 +1497,8 @@ static void t149(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phsubd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t150(const void *a, const void *b, void *r)
@@ -1357,7 +1507,8 @@ static void t150(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phsubsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t151(const void *a, const void *b, void *r)
@@ -1366,7 +1517,8 @@ static void t151(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phsubsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t152(const void *a, const void *b, void *r)
@@ -1375,7 +1527,8 @@ static void t152(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaddubsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t153(const void *a, const void *b, void *r)
@@ -1384,7 +1537,8 @@ static void t153(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaddubsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t154(const void *a, const void *b, void *r)
@@ -1393,7 +1547,8 @@ static void t154(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulhrsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t155(const void *a, const void *b, void *r)
@@ -1402,7 +1557,8 @@ static void t155(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulhrsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t156(const void *a, const void *b, void *r)
@@ -1411,7 +1567,8 @@ static void t156(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psignb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t157(const void *a, const void *b, void *r)
@@ -1420,7 +1577,8 @@ static void t157(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psignb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t158(const void *a, const void *b, void *r)
@@ -1429,7 +1587,8 @@ static void t158(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psignw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t159(const void *a, const void *b, void *r)
@@ -1438,7 +1597,8 @@ static void t159(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psignw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t160(const void *a, const void *b, void *r)
@@ -1447,7 +1607,8 @@ static void t160(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psignd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t161(const void *a, const void *b, void *r)
@@ -1456,7 +1617,8 @@ static void t161(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psignd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t162(const void *a, const void *b, void *r)
@@ -1465,7 +1627,8 @@ static void t162(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pabsb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t163(const void *a, const void *b, void *r)
@@ -1474,7 +1637,8 @@ static void t163(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pabsb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t164(const void *a, const void *b, void *r)
@@ -1483,7 +1647,8 @@ static void t164(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pabsw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t165(const void *a, const void *b, void *r)
@@ -1492,7 +1657,8 @@ static void t165(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pabsw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t166(const void *a, const void *b, void *r)
@@ -1501,7 +1667,8 @@ static void t166(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pabsd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t167(const void *a, const void *b, void *r)
@@ -1510,7 +1677,8 @@ static void t167(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pabsd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t168(const void *a, const void *b, void *r)
@@ -1519,7 +1687,8 @@ static void t168(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminsb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t169(const void *a, const void *b, void *r)
@@ -1528,7 +1697,8 @@ static void t169(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminsb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t170(const void *a, const void *b, void *r)
@@ -1537,7 +1707,8 @@ static void t170(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxsb %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t171(const void *a, const void *b, void *r)
@@ -1546,7 +1717,8 @@ static void t171(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxsb (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t172(const void *a, const void *b, void *r)
@@ -1555,7 +1727,8 @@ static void t172(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminuw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t173(const void *a, const void *b, void *r)
@@ -1564,7 +1737,8 @@ static void t173(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminuw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t174(const void *a, const void *b, void *r)
@@ -1573,7 +1747,8 @@ static void t174(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxuw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t175(const void *a, const void *b, void *r)
@@ -1582,7 +1757,8 @@ static void t175(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxuw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t176(const void *a, const void *b, void *r)
@@ -1591,7 +1767,8 @@ static void t176(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminsd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t177(const void *a, const void *b, void *r)
@@ -1600,7 +1777,8 @@ static void t177(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminsd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t178(const void *a, const void *b, void *r)
@@ -1609,7 +1787,8 @@ static void t178(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxsd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t179(const void *a, const void *b, void *r)
@@ -1618,7 +1797,8 @@ static void t179(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxsd (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t180(const void *a, const void *b, void *r)
@@ -1627,7 +1807,8 @@ static void t180(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminud %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t181(const void *a, const void *b, void *r)
@@ -1636,7 +1817,8 @@ static void t181(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pminud (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t182(const void *a, const void *b, void *r)
@@ -1645,7 +1827,8 @@ static void t182(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxud %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t183(const void *a, const void *b, void *r)
@@ -1654,7 +1837,8 @@ static void t183(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmaxud (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t184(const void *a, const void *b, void *r)
@@ -1663,7 +1847,8 @@ static void t184(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulld %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t185(const void *a, const void *b, void *r)
@@ -1672,7 +1857,8 @@ static void t185(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmulld (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t186(const void *a, const void *b, void *r)
@@ -1681,7 +1867,8 @@ static void t186(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmuldq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t187(const void *a, const void *b, void *r)
@@ -1690,7 +1877,8 @@ static void t187(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmuldq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t188(const void *a, const void *b, void *r)
@@ -1699,7 +1887,8 @@ static void t188(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t189(const void *a, const void *b, void *r)
@@ -1708,7 +1897,8 @@ static void t189(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpeqq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t190(const void *a, const void *b, void *r)
@@ -1717,7 +1907,8 @@ static void t190(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packusdw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t191(const void *a, const void *b, void *r)
@@ -1726,7 +1917,8 @@ static void t191(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "packusdw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t192(const void *a, const void *b, void *r)
@@ -1735,7 +1927,8 @@ static void t192(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxbw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t193(const void *a, const void *b, void *r)
@@ -1744,7 +1937,8 @@ static void t193(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxbw 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t194(const void *a, const void *b, void *r)
@@ -1753,7 +1947,8 @@ static void t194(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxbd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t195(const void *a, const void *b, void *r)
@@ -1762,7 +1957,8 @@ static void t195(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxbd 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t196(const void *a, const void *b, void *r)
@@ -1771,7 +1967,8 @@ static void t196(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxbq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t197(const void *a, const void *b, void *r)
@@ -1780,7 +1977,8 @@ static void t197(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxbq 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t198(const void *a, const void *b, void *r)
@@ -1789,7 +1987,8 @@ static void t198(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxwd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t199(const void *a, const void *b, void *r)
@@ -1798,7 +1997,8 @@ static void t199(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxwd 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t200(const void *a, const void *b, void *r)
@@ -1807,7 +2007,8 @@ static void t200(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxwq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t201(const void *a, const void *b, void *r)
@@ -1816,7 +2017,8 @@ static void t201(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxwq 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t202(const void *a, const void *b, void *r)
@@ -1825,7 +2027,8 @@ static void t202(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxdq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t203(const void *a, const void *b, void *r)
@@ -1834,7 +2037,8 @@ static void t203(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovsxdq 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t204(const void *a, const void *b, void *r)
@@ -1843,7 +2047,8 @@ static void t204(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxbw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t205(const void *a, const void *b, void *r)
@@ -1852,7 +2057,8 @@ static void t205(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxbw 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t206(const void *a, const void *b, void *r)
@@ -1861,7 +2067,8 @@ static void t206(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxbd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t207(const void *a, const void *b, void *r)
@@ -1870,7 +2077,8 @@ static void t207(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxbd 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t208(const void *a, const void *b, void *r)
@@ -1879,7 +2087,8 @@ static void t208(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxbq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t209(const void *a, const void *b, void *r)
@@ -1888,7 +2097,8 @@ static void t209(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxbq 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t210(const void *a, const void *b, void *r)
@@ -1897,7 +2107,8 @@ static void t210(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxwd %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t211(const void *a, const void *b, void *r)
@@ -1906,7 +2117,8 @@ static void t211(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxwd 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t212(const void *a, const void *b, void *r)
@@ -1915,7 +2127,8 @@ static void t212(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxwq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t213(const void *a, const void *b, void *r)
@@ -1924,7 +2137,8 @@ static void t213(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxwq 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t214(const void *a, const void *b, void *r)
@@ -1933,7 +2147,8 @@ static void t214(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxdq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t215(const void *a, const void *b, void *r)
@@ -1942,7 +2157,8 @@ static void t215(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pmovzxdq 8(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t216(const void *a, const void *b, void *r)
@@ -1951,7 +2167,8 @@ static void t216(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phminposuw %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t217(const void *a, const void *b, void *r)
@@ -1960,7 +2177,8 @@ static void t217(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "phminposuw (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t218(const void *a, const void *b, void *r)
@@ -1969,7 +2187,8 @@ static void t218(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtq %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t219(const void *a, const void *b, void *r)
@@ -1978,7 +2197,8 @@ static void t219(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pcmpgtq (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t220(const void *a, const void *b, void *r)
@@ -1988,7 +2208,8 @@ static void t220(const void *a, const void *b, void *r)
                      "paddb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t221(const void *a, const void *b, void *r)
@@ -1998,7 +2219,8 @@ static void t221(const void *a, const void *b, void *r)
                      "paddb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t222(const void *a, const void *b, void *r)
@@ -2008,7 +2230,8 @@ static void t222(const void *a, const void *b, void *r)
                      "paddw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t223(const void *a, const void *b, void *r)
@@ -2018,7 +2241,8 @@ static void t223(const void *a, const void *b, void *r)
                      "paddw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t224(const void *a, const void *b, void *r)
@@ -2028,7 +2252,8 @@ static void t224(const void *a, const void *b, void *r)
                      "paddd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t225(const void *a, const void *b, void *r)
@@ -2038,7 +2263,8 @@ static void t225(const void *a, const void *b, void *r)
                      "paddd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t226(const void *a, const void *b, void *r)
@@ -2048,7 +2274,8 @@ static void t226(const void *a, const void *b, void *r)
                      "paddq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t227(const void *a, const void *b, void *r)
@@ -2058,7 +2285,8 @@ static void t227(const void *a, const void *b, void *r)
                      "paddq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t228(const void *a, const void *b, void *r)
@@ -2068,7 +2296,8 @@ static void t228(const void *a, const void *b, void *r)
                      "psubb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t229(const void *a, const void *b, void *r)
@@ -2078,7 +2307,8 @@ static void t229(const void *a, const void *b, void *r)
                      "psubb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t230(const void *a, const void *b, void *r)
@@ -2088,7 +2318,8 @@ static void t230(const void *a, const void *b, void *r)
                      "psubw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t231(const void *a, const void *b, void *r)
@@ -2098,7 +2329,8 @@ static void t231(const void *a, const void *b, void *r)
                      "psubw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t232(const void *a, const void *b, void *r)
@@ -2108,7 +2340,8 @@ static void t232(const void *a, const void *b, void *r)
                      "psubd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t233(const void *a, const void *b, void *r)
@@ -2118,7 +2351,8 @@ static void t233(const void *a, const void *b, void *r)
                      "psubd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t234(const void *a, const void *b, void *r)
@@ -2128,7 +2362,8 @@ static void t234(const void *a, const void *b, void *r)
                      "psubq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t235(const void *a, const void *b, void *r)
@@ -2138,7 +2373,8 @@ static void t235(const void *a, const void *b, void *r)
                      "psubq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t236(const void *a, const void *b, void *r)
@@ -2148,7 +2384,8 @@ static void t236(const void *a, const void *b, void *r)
                      "paddsb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t237(const void *a, const void *b, void *r)
@@ -2158,7 +2395,8 @@ static void t237(const void *a, const void *b, void *r)
                      "paddsb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t238(const void *a, const void *b, void *r)
@@ -2168,7 +2406,8 @@ static void t238(const void *a, const void *b, void *r)
                      "paddsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t239(const void *a, const void *b, void *r)
@@ -2178,7 +2417,8 @@ static void t239(const void *a, const void *b, void *r)
                      "paddsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t240(const void *a, const void *b, void *r)
@@ -2188,7 +2428,8 @@ static void t240(const void *a, const void *b, void *r)
                      "paddusb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t241(const void *a, const void *b, void *r)
@@ -2198,7 +2439,8 @@ static void t241(const void *a, const void *b, void *r)
                      "paddusb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t242(const void *a, const void *b, void *r)
@@ -2208,7 +2450,8 @@ static void t242(const void *a, const void *b, void *r)
                      "paddusw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t243(const void *a, const void *b, void *r)
@@ -2218,7 +2461,8 @@ static void t243(const void *a, const void *b, void *r)
                      "paddusw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t244(const void *a, const void *b, void *r)
@@ -2228,7 +2472,8 @@ static void t244(const void *a, const void *b, void *r)
                      "psubsb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t245(const void *a, const void *b, void *r)
@@ -2238,7 +2483,8 @@ static void t245(const void *a, const void *b, void *r)
                      "psubsb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t246(const void *a, const void *b, void *r)
@@ -2248,7 +2494,8 @@ static void t246(const void *a, const void *b, void *r)
                      "psubsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t247(const void *a, const void *b, void *r)
@@ -2258,7 +2505,8 @@ static void t247(const void *a, const void *b, void *r)
                      "psubsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t248(const void *a, const void *b, void *r)
@@ -2268,7 +2516,8 @@ static void t248(const void *a, const void *b, void *r)
                      "psubusb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t249(const void *a, const void *b, void *r)
@@ -2278,7 +2527,8 @@ static void t249(const void *a, const void *b, void *r)
                      "psubusb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t250(const void *a, const void *b, void *r)
@@ -2288,7 +2538,8 @@ static void t250(const void *a, const void *b, void *r)
                      "psubusw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t251(const void *a, const void *b, void *r)
@@ -2298,7 +2549,8 @@ static void t251(const void *a, const void *b, void *r)
                      "psubusw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t252(const void *a, const void *b, void *r)
@@ -2308,7 +2560,8 @@ static void t252(const void *a, const void *b, void *r)
                      "pmullw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t253(const void *a, const void *b, void *r)
@@ -2318,7 +2571,8 @@ static void t253(const void *a, const void *b, void *r)
                      "pmullw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t254(const void *a, const void *b, void *r)
@@ -2328,7 +2582,8 @@ static void t254(const void *a, const void *b, void *r)
                      "pmulhw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t255(const void *a, const void *b, void *r)
@@ -2338,7 +2593,8 @@ static void t255(const void *a, const void *b, void *r)
                      "pmulhw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t256(const void *a, const void *b, void *r)
@@ -2348,7 +2604,8 @@ static void t256(const void *a, const void *b, void *r)
                      "pmulhuw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t257(const void *a, const void *b, void *r)
@@ -2358,7 +2615,8 @@ static void t257(const void *a, const void *b, void *r)
                      "pmulhuw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t258(const void *a, const void *b, void *r)
@@ -2368,7 +2626,8 @@ static void t258(const void *a, const void *b, void *r)
                      "pmuludq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t259(const void *a, const void *b, void *r)
@@ -2378,7 +2637,8 @@ static void t259(const void *a, const void *b, void *r)
                      "pmuludq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t260(const void *a, const void *b, void *r)
@@ -2388,7 +2648,8 @@ static void t260(const void *a, const void *b, void *r)
                      "pmaddwd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t261(const void *a, const void *b, void *r)
@@ -2398,7 +2659,8 @@ static void t261(const void *a, const void *b, void *r)
                      "pmaddwd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t262(const void *a, const void *b, void *r)
@@ -2408,7 +2670,8 @@ static void t262(const void *a, const void *b, void *r)
                      "psadbw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t263(const void *a, const void *b, void *r)
@@ -2418,7 +2681,8 @@ static void t263(const void *a, const void *b, void *r)
                      "psadbw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t264(const void *a, const void *b, void *r)
@@ -2428,7 +2692,8 @@ static void t264(const void *a, const void *b, void *r)
                      "pavgb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t265(const void *a, const void *b, void *r)
@@ -2438,7 +2703,8 @@ static void t265(const void *a, const void *b, void *r)
                      "pavgb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t266(const void *a, const void *b, void *r)
@@ -2448,7 +2714,8 @@ static void t266(const void *a, const void *b, void *r)
                      "pavgw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t267(const void *a, const void *b, void *r)
@@ -2458,7 +2725,8 @@ static void t267(const void *a, const void *b, void *r)
                      "pavgw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t268(const void *a, const void *b, void *r)
@@ -2468,7 +2736,8 @@ static void t268(const void *a, const void *b, void *r)
                      "pminub %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t269(const void *a, const void *b, void *r)
@@ -2478,7 +2747,8 @@ static void t269(const void *a, const void *b, void *r)
                      "pminub (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t270(const void *a, const void *b, void *r)
@@ -2488,7 +2758,8 @@ static void t270(const void *a, const void *b, void *r)
                      "pmaxub %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t271(const void *a, const void *b, void *r)
@@ -2498,7 +2769,8 @@ static void t271(const void *a, const void *b, void *r)
                      "pmaxub (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t272(const void *a, const void *b, void *r)
@@ -2508,7 +2780,8 @@ static void t272(const void *a, const void *b, void *r)
                      "pminsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t273(const void *a, const void *b, void *r)
@@ -2518,7 +2791,8 @@ static void t273(const void *a, const void *b, void *r)
                      "pminsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t274(const void *a, const void *b, void *r)
@@ -2528,7 +2802,8 @@ static void t274(const void *a, const void *b, void *r)
                      "pmaxsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t275(const void *a, const void *b, void *r)
@@ -2538,7 +2813,8 @@ static void t275(const void *a, const void *b, void *r)
                      "pmaxsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t276(const void *a, const void *b, void *r)
@@ -2548,7 +2824,8 @@ static void t276(const void *a, const void *b, void *r)
                      "pcmpeqb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t277(const void *a, const void *b, void *r)
@@ -2558,7 +2835,8 @@ static void t277(const void *a, const void *b, void *r)
                      "pcmpeqb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t278(const void *a, const void *b, void *r)
@@ -2568,7 +2846,8 @@ static void t278(const void *a, const void *b, void *r)
                      "pcmpeqw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t279(const void *a, const void *b, void *r)
@@ -2578,7 +2857,8 @@ static void t279(const void *a, const void *b, void *r)
                      "pcmpeqw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t280(const void *a, const void *b, void *r)
@@ -2588,7 +2868,8 @@ static void t280(const void *a, const void *b, void *r)
                      "pcmpeqd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t281(const void *a, const void *b, void *r)
@@ -2598,7 +2879,8 @@ static void t281(const void *a, const void *b, void *r)
                      "pcmpeqd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t282(const void *a, const void *b, void *r)
@@ -2608,7 +2890,8 @@ static void t282(const void *a, const void *b, void *r)
                      "pcmpgtb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t283(const void *a, const void *b, void *r)
@@ -2618,7 +2901,8 @@ static void t283(const void *a, const void *b, void *r)
                      "pcmpgtb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t284(const void *a, const void *b, void *r)
@@ -2628,7 +2912,8 @@ static void t284(const void *a, const void *b, void *r)
                      "pcmpgtw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t285(const void *a, const void *b, void *r)
@@ -2638,7 +2923,8 @@ static void t285(const void *a, const void *b, void *r)
                      "pcmpgtw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t286(const void *a, const void *b, void *r)
@@ -2648,7 +2934,8 @@ static void t286(const void *a, const void *b, void *r)
                      "pcmpgtd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t287(const void *a, const void *b, void *r)
@@ -2658,7 +2945,8 @@ static void t287(const void *a, const void *b, void *r)
                      "pcmpgtd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t288(const void *a, const void *b, void *r)
@@ -2668,7 +2956,8 @@ static void t288(const void *a, const void *b, void *r)
                      "psllw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t289(const void *a, const void *b, void *r)
@@ -2678,7 +2967,8 @@ static void t289(const void *a, const void *b, void *r)
                      "psllw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t290(const void *a, const void *b, void *r)
@@ -2688,7 +2978,8 @@ static void t290(const void *a, const void *b, void *r)
                      "pslld %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t291(const void *a, const void *b, void *r)
@@ -2698,7 +2989,8 @@ static void t291(const void *a, const void *b, void *r)
                      "pslld (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t292(const void *a, const void *b, void *r)
@@ -2708,7 +3000,8 @@ static void t292(const void *a, const void *b, void *r)
                      "psllq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t293(const void *a, const void *b, void *r)
@@ -2718,7 +3011,8 @@ static void t293(const void *a, const void *b, void *r)
                      "psllq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t294(const void *a, const void *b, void *r)
@@ -2728,7 +3022,8 @@ static void t294(const void *a, const void *b, void *r)
                      "psrlw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t295(const void *a, const void *b, void *r)
@@ -2738,7 +3033,8 @@ static void t295(const void *a, const void *b, void *r)
                      "psrlw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t296(const void *a, const void *b, void *r)
@@ -2748,7 +3044,8 @@ static void t296(const void *a, const void *b, void *r)
                      "psrld %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t297(const void *a, const void *b, void *r)
@@ -2758,7 +3055,8 @@ static void t297(const void *a, const void *b, void *r)
                      "psrld (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t298(const void *a, const void *b, void *r)
@@ -2768,7 +3066,8 @@ static void t298(const void *a, const void *b, void *r)
                      "psrlq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t299(const void *a, const void *b, void *r)
@@ -2778,7 +3077,8 @@ static void t299(const void *a, const void *b, void *r)
                      "psrlq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t300(const void *a, const void *b, void *r)
@@ -2788,7 +3088,8 @@ static void t300(const void *a, const void *b, void *r)
                      "psraw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t301(const void *a, const void *b, void *r)
@@ -2798,7 +3099,8 @@ static void t301(const void *a, const void *b, void *r)
                      "psraw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t302(const void *a, const void *b, void *r)
@@ -2808,7 +3110,8 @@ static void t302(const void *a, const void *b, void *r)
                      "psrad %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t303(const void *a, const void *b, void *r)
@@ -2818,7 +3121,8 @@ static void t303(const void *a, const void *b, void *r)
                      "psrad (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t304(const void *a, const void *b, void *r)
@@ -2828,7 +3132,8 @@ static void t304(const void *a, const void *b, void *r)
                      "packsswb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t305(const void *a, const void *b, void *r)
@@ -2838,7 +3143,8 @@ static void t305(const void *a, const void *b, void *r)
                      "packsswb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t306(const void *a, const void *b, void *r)
@@ -2848,7 +3154,8 @@ static void t306(const void *a, const void *b, void *r)
                      "packssdw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t307(const void *a, const void *b, void *r)
@@ -2858,7 +3165,8 @@ static void t307(const void *a, const void *b, void *r)
                      "packssdw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t308(const void *a, const void *b, void *r)
@@ -2868,7 +3176,8 @@ static void t308(const void *a, const void *b, void *r)
                      "packuswb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t309(const void *a, const void *b, void *r)
@@ -2878,7 +3187,8 @@ static void t309(const void *a, const void *b, void *r)
                      "packuswb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t310(const void *a, const void *b, void *r)
@@ -2888,7 +3198,8 @@ static void t310(const void *a, const void *b, void *r)
                      "punpcklbw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t311(const void *a, const void *b, void *r)
@@ -2898,7 +3209,8 @@ static void t311(const void *a, const void *b, void *r)
                      "punpcklbw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t312(const void *a, const void *b, void *r)
@@ -2908,7 +3220,8 @@ static void t312(const void *a, const void *b, void *r)
                      "punpcklwd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t313(const void *a, const void *b, void *r)
@@ -2918,7 +3231,8 @@ static void t313(const void *a, const void *b, void *r)
                      "punpcklwd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t314(const void *a, const void *b, void *r)
@@ -2928,7 +3242,8 @@ static void t314(const void *a, const void *b, void *r)
                      "punpckldq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t315(const void *a, const void *b, void *r)
@@ -2938,7 +3253,8 @@ static void t315(const void *a, const void *b, void *r)
                      "punpckldq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t316(const void *a, const void *b, void *r)
@@ -2948,7 +3264,8 @@ static void t316(const void *a, const void *b, void *r)
                      "punpckhbw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t317(const void *a, const void *b, void *r)
@@ -2958,7 +3275,8 @@ static void t317(const void *a, const void *b, void *r)
                      "punpckhbw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t318(const void *a, const void *b, void *r)
@@ -2968,7 +3286,8 @@ static void t318(const void *a, const void *b, void *r)
                      "punpckhwd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t319(const void *a, const void *b, void *r)
@@ -2978,7 +3297,8 @@ static void t319(const void *a, const void *b, void *r)
                      "punpckhwd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t320(const void *a, const void *b, void *r)
@@ -2988,7 +3308,8 @@ static void t320(const void *a, const void *b, void *r)
                      "punpckhdq %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t321(const void *a, const void *b, void *r)
@@ -2998,7 +3319,8 @@ static void t321(const void *a, const void *b, void *r)
                      "punpckhdq (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t322(const void *a, const void *b, void *r)
@@ -3008,7 +3330,8 @@ static void t322(const void *a, const void *b, void *r)
                      "pand %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t323(const void *a, const void *b, void *r)
@@ -3018,7 +3341,8 @@ static void t323(const void *a, const void *b, void *r)
                      "pand (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t324(const void *a, const void *b, void *r)
@@ -3028,7 +3352,8 @@ static void t324(const void *a, const void *b, void *r)
                      "pandn %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t325(const void *a, const void *b, void *r)
@@ -3038,7 +3363,8 @@ static void t325(const void *a, const void *b, void *r)
                      "pandn (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t326(const void *a, const void *b, void *r)
@@ -3048,7 +3374,8 @@ static void t326(const void *a, const void *b, void *r)
                      "por %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t327(const void *a, const void *b, void *r)
@@ -3058,7 +3385,8 @@ static void t327(const void *a, const void *b, void *r)
                      "por (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t328(const void *a, const void *b, void *r)
@@ -3068,7 +3396,8 @@ static void t328(const void *a, const void *b, void *r)
                      "pxor %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t329(const void *a, const void *b, void *r)
@@ -3078,7 +3407,8 @@ static void t329(const void *a, const void *b, void *r)
                      "pxor (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t330(const void *a, const void *b, void *r)
@@ -3088,7 +3418,8 @@ static void t330(const void *a, const void *b, void *r)
                      "pshufb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t331(const void *a, const void *b, void *r)
@@ -3098,7 +3429,8 @@ static void t331(const void *a, const void *b, void *r)
                      "pshufb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t332(const void *a, const void *b, void *r)
@@ -3108,7 +3440,8 @@ static void t332(const void *a, const void *b, void *r)
                      "phaddw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t333(const void *a, const void *b, void *r)
@@ -3118,7 +3451,8 @@ static void t333(const void *a, const void *b, void *r)
                      "phaddw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t334(const void *a, const void *b, void *r)
@@ -3128,7 +3462,8 @@ static void t334(const void *a, const void *b, void *r)
                      "phaddd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t335(const void *a, const void *b, void *r)
@@ -3138,7 +3473,8 @@ static void t335(const void *a, const void *b, void *r)
                      "phaddd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t336(const void *a, const void *b, void *r)
@@ -3148,7 +3484,8 @@ static void t336(const void *a, const void *b, void *r)
                      "phaddsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t337(const void *a, const void *b, void *r)
@@ -3158,7 +3495,8 @@ static void t337(const void *a, const void *b, void *r)
                      "phaddsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t338(const void *a, const void *b, void *r)
@@ -3168,7 +3506,8 @@ static void t338(const void *a, const void *b, void *r)
                      "phsubw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t339(const void *a, const void *b, void *r)
@@ -3178,7 +3517,8 @@ static void t339(const void *a, const void *b, void *r)
                      "phsubw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t340(const void *a, const void *b, void *r)
@@ -3188,7 +3528,8 @@ static void t340(const void *a, const void *b, void *r)
                      "phsubd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t341(const void *a, const void *b, void *r)
@@ -3198,7 +3539,8 @@ static void t341(const void *a, const void *b, void *r)
                      "phsubd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t342(const void *a, const void *b, void *r)
@@ -3208,7 +3550,8 @@ static void t342(const void *a, const void *b, void *r)
                      "phsubsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t343(const void *a, const void *b, void *r)
@@ -3218,7 +3561,8 @@ static void t343(const void *a, const void *b, void *r)
                      "phsubsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t344(const void *a, const void *b, void *r)
@@ -3228,7 +3572,8 @@ static void t344(const void *a, const void *b, void *r)
                      "pmaddubsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t345(const void *a, const void *b, void *r)
@@ -3238,7 +3583,8 @@ static void t345(const void *a, const void *b, void *r)
                      "pmaddubsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t346(const void *a, const void *b, void *r)
@@ -3248,7 +3594,8 @@ static void t346(const void *a, const void *b, void *r)
                      "pmulhrsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t347(const void *a, const void *b, void *r)
@@ -3258,7 +3605,8 @@ static void t347(const void *a, const void *b, void *r)
                      "pmulhrsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t348(const void *a, const void *b, void *r)
@@ -3268,7 +3616,8 @@ static void t348(const void *a, const void *b, void *r)
                      "psignb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t349(const void *a, const void *b, void *r)
@@ -3278,7 +3627,8 @@ static void t349(const void *a, const void *b, void *r)
                      "psignb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t350(const void *a, const void *b, void *r)
@@ -3288,7 +3638,8 @@ static void t350(const void *a, const void *b, void *r)
                      "psignw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t351(const void *a, const void *b, void *r)
@@ -3298,7 +3649,8 @@ static void t351(const void *a, const void *b, void *r)
                      "psignw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t352(const void *a, const void *b, void *r)
@@ -3308,7 +3660,8 @@ static void t352(const void *a, const void *b, void *r)
                      "psignd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t353(const void *a, const void *b, void *r)
@@ -3318,7 +3671,8 @@ static void t353(const void *a, const void *b, void *r)
                      "psignd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t354(const void *a, const void *b, void *r)
@@ -3328,7 +3682,8 @@ static void t354(const void *a, const void *b, void *r)
                      "pabsb %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t355(const void *a, const void *b, void *r)
@@ -3338,7 +3693,8 @@ static void t355(const void *a, const void *b, void *r)
                      "pabsb (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t356(const void *a, const void *b, void *r)
@@ -3348,7 +3704,8 @@ static void t356(const void *a, const void *b, void *r)
                      "pabsw %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t357(const void *a, const void *b, void *r)
@@ -3358,7 +3715,8 @@ static void t357(const void *a, const void *b, void *r)
                      "pabsw (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t358(const void *a, const void *b, void *r)
@@ -3368,7 +3726,8 @@ static void t358(const void *a, const void *b, void *r)
                      "pabsd %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t359(const void *a, const void *b, void *r)
@@ -3378,7 +3737,8 @@ static void t359(const void *a, const void *b, void *r)
                      "pabsd (%1), %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t360(const void *a, const void *b, void *r)
@@ -3387,7 +3747,8 @@ static void t360(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufd $27, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t361(const void *a, const void *b, void *r)
@@ -3396,7 +3757,8 @@ static void t361(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufd $228, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t362(const void *a, const void *b, void *r)
@@ -3405,7 +3767,8 @@ static void t362(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufd $78, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t363(const void *a, const void *b, void *r)
@@ -3414,7 +3777,8 @@ static void t363(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufd $78, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t364(const void *a, const void *b, void *r)
@@ -3423,7 +3787,8 @@ static void t364(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufhw $27, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t365(const void *a, const void *b, void *r)
@@ -3432,7 +3797,8 @@ static void t365(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufhw $147, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t366(const void *a, const void *b, void *r)
@@ -3441,7 +3807,8 @@ static void t366(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshufhw $147, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t367(const void *a, const void *b, void *r)
@@ -3450,7 +3817,8 @@ static void t367(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshuflw $27, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t368(const void *a, const void *b, void *r)
@@ -3459,7 +3827,8 @@ static void t368(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshuflw $57, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t369(const void *a, const void *b, void *r)
@@ -3468,7 +3837,8 @@ static void t369(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pshuflw $57, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t370(const void *a, const void *b, void *r)
@@ -3477,7 +3847,8 @@ static void t370(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufps $27, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t371(const void *a, const void *b, void *r)
@@ -3486,7 +3857,8 @@ static void t371(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufps $177, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t372(const void *a, const void *b, void *r)
@@ -3495,7 +3867,8 @@ static void t372(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufps $177, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t373(const void *a, const void *b, void *r)
@@ -3504,7 +3877,8 @@ static void t373(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufpd $0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t374(const void *a, const void *b, void *r)
@@ -3513,7 +3887,8 @@ static void t374(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufpd $1, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t375(const void *a, const void *b, void *r)
@@ -3522,7 +3897,8 @@ static void t375(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufpd $2, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t376(const void *a, const void *b, void *r)
@@ -3531,7 +3907,8 @@ static void t376(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufpd $3, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t377(const void *a, const void *b, void *r)
@@ -3540,7 +3917,8 @@ static void t377(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "shufpd $3, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t378(const void *a, const void *b, void *r)
@@ -3549,7 +3927,8 @@ static void t378(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t379(const void *a, const void *b, void *r)
@@ -3558,7 +3937,8 @@ static void t379(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $3, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t380(const void *a, const void *b, void *r)
@@ -3567,7 +3947,8 @@ static void t380(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $8, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t381(const void *a, const void *b, void *r)
@@ -3576,7 +3957,8 @@ static void t381(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $15, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t382(const void *a, const void *b, void *r)
@@ -3585,7 +3967,8 @@ static void t382(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $16, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t383(const void *a, const void *b, void *r)
@@ -3594,7 +3977,8 @@ static void t383(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $20, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t384(const void *a, const void *b, void *r)
@@ -3603,7 +3987,8 @@ static void t384(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $32, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t385(const void *a, const void *b, void *r)
@@ -3612,7 +3997,8 @@ static void t385(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "palignr $32, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t386(const void *a, const void *b, void *r)
@@ -3621,7 +4007,8 @@ static void t386(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pblendw $90, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t387(const void *a, const void *b, void *r)
@@ -3630,7 +4017,8 @@ static void t387(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pblendw $255, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t388(const void *a, const void *b, void *r)
@@ -3639,7 +4027,8 @@ static void t388(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pblendw $255, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t389(const void *a, const void *b, void *r)
@@ -3648,7 +4037,8 @@ static void t389(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "blendps $5, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t390(const void *a, const void *b, void *r)
@@ -3657,7 +4047,8 @@ static void t390(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "blendps $10, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t391(const void *a, const void *b, void *r)
@@ -3666,7 +4057,8 @@ static void t391(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "blendps $10, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t392(const void *a, const void *b, void *r)
@@ -3675,7 +4067,8 @@ static void t392(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "blendpd $1, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t393(const void *a, const void *b, void *r)
@@ -3684,7 +4077,8 @@ static void t393(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "blendpd $2, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t394(const void *a, const void *b, void *r)
@@ -3693,7 +4087,8 @@ static void t394(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "blendpd $2, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t395(const void *a, const void *b, void *r)
@@ -3702,7 +4097,8 @@ static void t395(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t396(const void *a, const void *b, void *r)
@@ -3711,7 +4107,8 @@ static void t396(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $1, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t397(const void *a, const void *b, void *r)
@@ -3720,7 +4117,8 @@ static void t397(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $2, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t398(const void *a, const void *b, void *r)
@@ -3729,7 +4127,8 @@ static void t398(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $3, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t399(const void *a, const void *b, void *r)
@@ -3738,7 +4137,8 @@ static void t399(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $4, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t400(const void *a, const void *b, void *r)
@@ -3747,7 +4147,8 @@ static void t400(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $5, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t401(const void *a, const void *b, void *r)
@@ -3756,7 +4157,8 @@ static void t401(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $6, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t402(const void *a, const void *b, void *r)
@@ -3765,7 +4167,8 @@ static void t402(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $7, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t403(const void *a, const void *b, void *r)
@@ -3774,7 +4177,8 @@ static void t403(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "mpsadbw $7, (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t404(const void *a, const void *b, void *r)
@@ -3783,7 +4187,8 @@ static void t404(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "insertps $0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t405(const void *a, const void *b, void *r)
@@ -3792,7 +4197,8 @@ static void t405(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "insertps $28, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t406(const void *a, const void *b, void *r)
@@ -3801,7 +4207,8 @@ static void t406(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "insertps $101, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t407(const void *a, const void *b, void *r)
@@ -3810,7 +4217,8 @@ static void t407(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "insertps $243, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t408(const void *a, const void *b, void *r)
@@ -3819,7 +4227,8 @@ static void t408(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "insertps $243, 4(%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t409(const void *a, const void *b, void *r)
@@ -3829,7 +4238,8 @@ static void t409(const void *a, const void *b, void *r)
                      "pshufw $27, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t410(const void *a, const void *b, void *r)
@@ -3839,7 +4249,8 @@ static void t410(const void *a, const void *b, void *r)
                      "pshufw $228, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t411(const void *a, const void *b, void *r)
@@ -3849,7 +4260,8 @@ static void t411(const void *a, const void *b, void *r)
                      "palignr $0, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t412(const void *a, const void *b, void *r)
@@ -3859,7 +4271,8 @@ static void t412(const void *a, const void *b, void *r)
                      "palignr $3, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t413(const void *a, const void *b, void *r)
@@ -3869,7 +4282,8 @@ static void t413(const void *a, const void *b, void *r)
                      "palignr $8, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t414(const void *a, const void *b, void *r)
@@ -3879,7 +4293,8 @@ static void t414(const void *a, const void *b, void *r)
                      "palignr $12, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t415(const void *a, const void *b, void *r)
@@ -3889,7 +4304,8 @@ static void t415(const void *a, const void *b, void *r)
                      "palignr $16, %%mm5, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t416(const void *a, const void *b, void *r)
@@ -3898,7 +4314,8 @@ static void t416(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t417(const void *a, const void *b, void *r)
@@ -3908,7 +4325,8 @@ static void t417(const void *a, const void *b, void *r)
                      "psllw $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t418(const void *a, const void *b, void *r)
@@ -3917,7 +4335,8 @@ static void t418(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t419(const void *a, const void *b, void *r)
@@ -3927,7 +4346,8 @@ static void t419(const void *a, const void *b, void *r)
                      "psllw $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t420(const void *a, const void *b, void *r)
@@ -3936,7 +4356,8 @@ static void t420(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t421(const void *a, const void *b, void *r)
@@ -3946,7 +4367,8 @@ static void t421(const void *a, const void *b, void *r)
                      "psllw $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t422(const void *a, const void *b, void *r)
@@ -3955,7 +4377,8 @@ static void t422(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t423(const void *a, const void *b, void *r)
@@ -3965,7 +4388,8 @@ static void t423(const void *a, const void *b, void *r)
                      "psllw $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t424(const void *a, const void *b, void *r)
@@ -3974,7 +4398,8 @@ static void t424(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t425(const void *a, const void *b, void *r)
@@ -3984,7 +4409,8 @@ static void t425(const void *a, const void *b, void *r)
                      "psllw $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t426(const void *a, const void *b, void *r)
@@ -3993,7 +4419,8 @@ static void t426(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t427(const void *a, const void *b, void *r)
@@ -4003,7 +4430,8 @@ static void t427(const void *a, const void *b, void *r)
                      "psllw $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t428(const void *a, const void *b, void *r)
@@ -4012,7 +4440,8 @@ static void t428(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t429(const void *a, const void *b, void *r)
@@ -4022,7 +4451,8 @@ static void t429(const void *a, const void *b, void *r)
                      "psllw $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t430(const void *a, const void *b, void *r)
@@ -4031,7 +4461,8 @@ static void t430(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t431(const void *a, const void *b, void *r)
@@ -4041,7 +4472,8 @@ static void t431(const void *a, const void *b, void *r)
                      "psllw $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t432(const void *a, const void *b, void *r)
@@ -4050,7 +4482,8 @@ static void t432(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t433(const void *a, const void *b, void *r)
@@ -4060,7 +4493,8 @@ static void t433(const void *a, const void *b, void *r)
                      "psllw $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t434(const void *a, const void *b, void *r)
@@ -4069,7 +4503,8 @@ static void t434(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllw $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t435(const void *a, const void *b, void *r)
@@ -4079,7 +4514,8 @@ static void t435(const void *a, const void *b, void *r)
                      "psllw $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t436(const void *a, const void *b, void *r)
@@ -4088,7 +4524,8 @@ static void t436(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t437(const void *a, const void *b, void *r)
@@ -4098,7 +4535,8 @@ static void t437(const void *a, const void *b, void *r)
                      "pslld $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t438(const void *a, const void *b, void *r)
@@ -4107,7 +4545,8 @@ static void t438(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t439(const void *a, const void *b, void *r)
@@ -4117,7 +4556,8 @@ static void t439(const void *a, const void *b, void *r)
                      "pslld $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t440(const void *a, const void *b, void *r)
@@ -4126,7 +4566,8 @@ static void t440(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t441(const void *a, const void *b, void *r)
@@ -4136,7 +4577,8 @@ static void t441(const void *a, const void *b, void *r)
                      "pslld $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t442(const void *a, const void *b, void *r)
@@ -4145,7 +4587,8 @@ static void t442(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t443(const void *a, const void *b, void *r)
@@ -4155,7 +4598,8 @@ static void t443(const void *a, const void *b, void *r)
                      "pslld $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t444(const void *a, const void *b, void *r)
@@ -4164,7 +4608,8 @@ static void t444(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t445(const void *a, const void *b, void *r)
@@ -4174,7 +4619,8 @@ static void t445(const void *a, const void *b, void *r)
                      "pslld $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t446(const void *a, const void *b, void *r)
@@ -4183,7 +4629,8 @@ static void t446(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t447(const void *a, const void *b, void *r)
@@ -4193,7 +4640,8 @@ static void t447(const void *a, const void *b, void *r)
                      "pslld $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t448(const void *a, const void *b, void *r)
@@ -4202,7 +4650,8 @@ static void t448(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t449(const void *a, const void *b, void *r)
@@ -4212,7 +4661,8 @@ static void t449(const void *a, const void *b, void *r)
                      "pslld $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t450(const void *a, const void *b, void *r)
@@ -4221,7 +4671,8 @@ static void t450(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t451(const void *a, const void *b, void *r)
@@ -4231,7 +4682,8 @@ static void t451(const void *a, const void *b, void *r)
                      "pslld $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t452(const void *a, const void *b, void *r)
@@ -4240,7 +4692,8 @@ static void t452(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t453(const void *a, const void *b, void *r)
@@ -4250,7 +4703,8 @@ static void t453(const void *a, const void *b, void *r)
                      "pslld $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t454(const void *a, const void *b, void *r)
@@ -4259,7 +4713,8 @@ static void t454(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslld $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t455(const void *a, const void *b, void *r)
@@ -4269,7 +4724,8 @@ static void t455(const void *a, const void *b, void *r)
                      "pslld $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t456(const void *a, const void *b, void *r)
@@ -4278,7 +4734,8 @@ static void t456(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t457(const void *a, const void *b, void *r)
@@ -4288,7 +4745,8 @@ static void t457(const void *a, const void *b, void *r)
                      "psllq $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t458(const void *a, const void *b, void *r)
@@ -4297,7 +4755,8 @@ static void t458(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t459(const void *a, const void *b, void *r)
@@ -4307,7 +4766,8 @@ static void t459(const void *a, const void *b, void *r)
                      "psllq $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t460(const void *a, const void *b, void *r)
@@ -4316,7 +4776,8 @@ static void t460(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t461(const void *a, const void *b, void *r)
@@ -4326,7 +4787,8 @@ static void t461(const void *a, const void *b, void *r)
                      "psllq $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t462(const void *a, const void *b, void *r)
@@ -4335,7 +4797,8 @@ static void t462(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t463(const void *a, const void *b, void *r)
@@ -4345,7 +4808,8 @@ static void t463(const void *a, const void *b, void *r)
                      "psllq $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t464(const void *a, const void *b, void *r)
@@ -4354,7 +4818,8 @@ static void t464(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t465(const void *a, const void *b, void *r)
@@ -4364,7 +4829,8 @@ static void t465(const void *a, const void *b, void *r)
                      "psllq $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t466(const void *a, const void *b, void *r)
@@ -4373,7 +4839,8 @@ static void t466(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t467(const void *a, const void *b, void *r)
@@ -4383,7 +4850,8 @@ static void t467(const void *a, const void *b, void *r)
                      "psllq $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t468(const void *a, const void *b, void *r)
@@ -4392,7 +4860,8 @@ static void t468(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t469(const void *a, const void *b, void *r)
@@ -4402,7 +4871,8 @@ static void t469(const void *a, const void *b, void *r)
                      "psllq $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t470(const void *a, const void *b, void *r)
@@ -4411,7 +4881,8 @@ static void t470(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t471(const void *a, const void *b, void *r)
@@ -4421,7 +4892,8 @@ static void t471(const void *a, const void *b, void *r)
                      "psllq $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t472(const void *a, const void *b, void *r)
@@ -4430,7 +4902,8 @@ static void t472(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t473(const void *a, const void *b, void *r)
@@ -4440,7 +4913,8 @@ static void t473(const void *a, const void *b, void *r)
                      "psllq $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t474(const void *a, const void *b, void *r)
@@ -4449,7 +4923,8 @@ static void t474(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psllq $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t475(const void *a, const void *b, void *r)
@@ -4459,7 +4934,8 @@ static void t475(const void *a, const void *b, void *r)
                      "psllq $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t476(const void *a, const void *b, void *r)
@@ -4468,7 +4944,8 @@ static void t476(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t477(const void *a, const void *b, void *r)
@@ -4478,7 +4955,8 @@ static void t477(const void *a, const void *b, void *r)
                      "psrlw $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t478(const void *a, const void *b, void *r)
@@ -4487,7 +4965,8 @@ static void t478(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t479(const void *a, const void *b, void *r)
@@ -4497,7 +4976,8 @@ static void t479(const void *a, const void *b, void *r)
                      "psrlw $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t480(const void *a, const void *b, void *r)
@@ -4506,7 +4986,8 @@ static void t480(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t481(const void *a, const void *b, void *r)
@@ -4516,7 +4997,8 @@ static void t481(const void *a, const void *b, void *r)
                      "psrlw $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t482(const void *a, const void *b, void *r)
@@ -4525,7 +5007,8 @@ static void t482(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t483(const void *a, const void *b, void *r)
@@ -4535,7 +5018,8 @@ static void t483(const void *a, const void *b, void *r)
                      "psrlw $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t484(const void *a, const void *b, void *r)
@@ -4544,7 +5028,8 @@ static void t484(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t485(const void *a, const void *b, void *r)
@@ -4554,7 +5039,8 @@ static void t485(const void *a, const void *b, void *r)
                      "psrlw $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t486(const void *a, const void *b, void *r)
@@ -4563,7 +5049,8 @@ static void t486(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t487(const void *a, const void *b, void *r)
@@ -4573,7 +5060,8 @@ static void t487(const void *a, const void *b, void *r)
                      "psrlw $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t488(const void *a, const void *b, void *r)
@@ -4582,7 +5070,8 @@ static void t488(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t489(const void *a, const void *b, void *r)
@@ -4592,7 +5081,8 @@ static void t489(const void *a, const void *b, void *r)
                      "psrlw $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t490(const void *a, const void *b, void *r)
@@ -4601,7 +5091,8 @@ static void t490(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t491(const void *a, const void *b, void *r)
@@ -4611,7 +5102,8 @@ static void t491(const void *a, const void *b, void *r)
                      "psrlw $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t492(const void *a, const void *b, void *r)
@@ -4620,7 +5112,8 @@ static void t492(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t493(const void *a, const void *b, void *r)
@@ -4630,7 +5123,8 @@ static void t493(const void *a, const void *b, void *r)
                      "psrlw $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t494(const void *a, const void *b, void *r)
@@ -4639,7 +5133,8 @@ static void t494(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlw $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t495(const void *a, const void *b, void *r)
@@ -4649,7 +5144,8 @@ static void t495(const void *a, const void *b, void *r)
                      "psrlw $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t496(const void *a, const void *b, void *r)
@@ -4658,7 +5154,8 @@ static void t496(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t497(const void *a, const void *b, void *r)
@@ -4668,7 +5165,8 @@ static void t497(const void *a, const void *b, void *r)
                      "psrld $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t498(const void *a, const void *b, void *r)
@@ -4677,7 +5175,8 @@ static void t498(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t499(const void *a, const void *b, void *r)
@@ -4687,7 +5186,8 @@ static void t499(const void *a, const void *b, void *r)
                      "psrld $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t500(const void *a, const void *b, void *r)
@@ -4696,7 +5196,8 @@ static void t500(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t501(const void *a, const void *b, void *r)
@@ -4706,7 +5207,8 @@ static void t501(const void *a, const void *b, void *r)
                      "psrld $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t502(const void *a, const void *b, void *r)
@@ -4715,7 +5217,8 @@ static void t502(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t503(const void *a, const void *b, void *r)
@@ -4725,7 +5228,8 @@ static void t503(const void *a, const void *b, void *r)
                      "psrld $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t504(const void *a, const void *b, void *r)
@@ -4734,7 +5238,8 @@ static void t504(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t505(const void *a, const void *b, void *r)
@@ -4744,7 +5249,8 @@ static void t505(const void *a, const void *b, void *r)
                      "psrld $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t506(const void *a, const void *b, void *r)
@@ -4753,7 +5259,8 @@ static void t506(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t507(const void *a, const void *b, void *r)
@@ -4763,7 +5270,8 @@ static void t507(const void *a, const void *b, void *r)
                      "psrld $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t508(const void *a, const void *b, void *r)
@@ -4772,7 +5280,8 @@ static void t508(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t509(const void *a, const void *b, void *r)
@@ -4782,7 +5291,8 @@ static void t509(const void *a, const void *b, void *r)
                      "psrld $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t510(const void *a, const void *b, void *r)
@@ -4791,7 +5301,8 @@ static void t510(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t511(const void *a, const void *b, void *r)
@@ -4801,7 +5312,8 @@ static void t511(const void *a, const void *b, void *r)
                      "psrld $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t512(const void *a, const void *b, void *r)
@@ -4810,7 +5322,8 @@ static void t512(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t513(const void *a, const void *b, void *r)
@@ -4820,7 +5333,8 @@ static void t513(const void *a, const void *b, void *r)
                      "psrld $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t514(const void *a, const void *b, void *r)
@@ -4829,7 +5343,8 @@ static void t514(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrld $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t515(const void *a, const void *b, void *r)
@@ -4839,7 +5354,8 @@ static void t515(const void *a, const void *b, void *r)
                      "psrld $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t516(const void *a, const void *b, void *r)
@@ -4848,7 +5364,8 @@ static void t516(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t517(const void *a, const void *b, void *r)
@@ -4858,7 +5375,8 @@ static void t517(const void *a, const void *b, void *r)
                      "psrlq $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t518(const void *a, const void *b, void *r)
@@ -4867,7 +5385,8 @@ static void t518(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t519(const void *a, const void *b, void *r)
@@ -4877,7 +5396,8 @@ static void t519(const void *a, const void *b, void *r)
                      "psrlq $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t520(const void *a, const void *b, void *r)
@@ -4886,7 +5406,8 @@ static void t520(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t521(const void *a, const void *b, void *r)
@@ -4896,7 +5417,8 @@ static void t521(const void *a, const void *b, void *r)
                      "psrlq $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t522(const void *a, const void *b, void *r)
@@ -4905,7 +5427,8 @@ static void t522(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t523(const void *a, const void *b, void *r)
@@ -4915,7 +5438,8 @@ static void t523(const void *a, const void *b, void *r)
                      "psrlq $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t524(const void *a, const void *b, void *r)
@@ -4924,7 +5448,8 @@ static void t524(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t525(const void *a, const void *b, void *r)
@@ -4934,7 +5459,8 @@ static void t525(const void *a, const void *b, void *r)
                      "psrlq $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t526(const void *a, const void *b, void *r)
@@ -4943,7 +5469,8 @@ static void t526(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t527(const void *a, const void *b, void *r)
@@ -4953,7 +5480,8 @@ static void t527(const void *a, const void *b, void *r)
                      "psrlq $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t528(const void *a, const void *b, void *r)
@@ -4962,7 +5490,8 @@ static void t528(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t529(const void *a, const void *b, void *r)
@@ -4972,7 +5501,8 @@ static void t529(const void *a, const void *b, void *r)
                      "psrlq $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t530(const void *a, const void *b, void *r)
@@ -4981,7 +5511,8 @@ static void t530(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t531(const void *a, const void *b, void *r)
@@ -4991,7 +5522,8 @@ static void t531(const void *a, const void *b, void *r)
                      "psrlq $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t532(const void *a, const void *b, void *r)
@@ -5000,7 +5532,8 @@ static void t532(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t533(const void *a, const void *b, void *r)
@@ -5010,7 +5543,8 @@ static void t533(const void *a, const void *b, void *r)
                      "psrlq $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t534(const void *a, const void *b, void *r)
@@ -5019,7 +5553,8 @@ static void t534(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrlq $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t535(const void *a, const void *b, void *r)
@@ -5029,7 +5564,8 @@ static void t535(const void *a, const void *b, void *r)
                      "psrlq $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t536(const void *a, const void *b, void *r)
@@ -5038,7 +5574,8 @@ static void t536(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t537(const void *a, const void *b, void *r)
@@ -5048,7 +5585,8 @@ static void t537(const void *a, const void *b, void *r)
                      "psraw $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t538(const void *a, const void *b, void *r)
@@ -5057,7 +5595,8 @@ static void t538(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t539(const void *a, const void *b, void *r)
@@ -5067,7 +5606,8 @@ static void t539(const void *a, const void *b, void *r)
                      "psraw $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t540(const void *a, const void *b, void *r)
@@ -5076,7 +5616,8 @@ static void t540(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t541(const void *a, const void *b, void *r)
@@ -5086,7 +5627,8 @@ static void t541(const void *a, const void *b, void *r)
                      "psraw $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t542(const void *a, const void *b, void *r)
@@ -5095,7 +5637,8 @@ static void t542(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t543(const void *a, const void *b, void *r)
@@ -5105,7 +5648,8 @@ static void t543(const void *a, const void *b, void *r)
                      "psraw $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t544(const void *a, const void *b, void *r)
@@ -5114,7 +5658,8 @@ static void t544(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t545(const void *a, const void *b, void *r)
@@ -5124,7 +5669,8 @@ static void t545(const void *a, const void *b, void *r)
                      "psraw $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t546(const void *a, const void *b, void *r)
@@ -5133,7 +5679,8 @@ static void t546(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t547(const void *a, const void *b, void *r)
@@ -5143,7 +5690,8 @@ static void t547(const void *a, const void *b, void *r)
                      "psraw $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t548(const void *a, const void *b, void *r)
@@ -5152,7 +5700,8 @@ static void t548(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t549(const void *a, const void *b, void *r)
@@ -5162,7 +5711,8 @@ static void t549(const void *a, const void *b, void *r)
                      "psraw $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t550(const void *a, const void *b, void *r)
@@ -5171,7 +5721,8 @@ static void t550(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t551(const void *a, const void *b, void *r)
@@ -5181,7 +5732,8 @@ static void t551(const void *a, const void *b, void *r)
                      "psraw $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t552(const void *a, const void *b, void *r)
@@ -5190,7 +5742,8 @@ static void t552(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t553(const void *a, const void *b, void *r)
@@ -5200,7 +5753,8 @@ static void t553(const void *a, const void *b, void *r)
                      "psraw $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t554(const void *a, const void *b, void *r)
@@ -5209,7 +5763,8 @@ static void t554(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psraw $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t555(const void *a, const void *b, void *r)
@@ -5219,7 +5774,8 @@ static void t555(const void *a, const void *b, void *r)
                      "psraw $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t556(const void *a, const void *b, void *r)
@@ -5228,7 +5784,8 @@ static void t556(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t557(const void *a, const void *b, void *r)
@@ -5238,7 +5795,8 @@ static void t557(const void *a, const void *b, void *r)
                      "psrad $0, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t558(const void *a, const void *b, void *r)
@@ -5247,7 +5805,8 @@ static void t558(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t559(const void *a, const void *b, void *r)
@@ -5257,7 +5816,8 @@ static void t559(const void *a, const void *b, void *r)
                      "psrad $1, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t560(const void *a, const void *b, void *r)
@@ -5266,7 +5826,8 @@ static void t560(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $7, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t561(const void *a, const void *b, void *r)
@@ -5276,7 +5837,8 @@ static void t561(const void *a, const void *b, void *r)
                      "psrad $7, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t562(const void *a, const void *b, void *r)
@@ -5285,7 +5847,8 @@ static void t562(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t563(const void *a, const void *b, void *r)
@@ -5295,7 +5858,8 @@ static void t563(const void *a, const void *b, void *r)
                      "psrad $15, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t564(const void *a, const void *b, void *r)
@@ -5304,7 +5868,8 @@ static void t564(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t565(const void *a, const void *b, void *r)
@@ -5314,7 +5879,8 @@ static void t565(const void *a, const void *b, void *r)
                      "psrad $16, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t566(const void *a, const void *b, void *r)
@@ -5323,7 +5889,8 @@ static void t566(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $31, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t567(const void *a, const void *b, void *r)
@@ -5333,7 +5900,8 @@ static void t567(const void *a, const void *b, void *r)
                      "psrad $31, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t568(const void *a, const void *b, void *r)
@@ -5342,7 +5910,8 @@ static void t568(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $33, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t569(const void *a, const void *b, void *r)
@@ -5352,7 +5921,8 @@ static void t569(const void *a, const void *b, void *r)
                      "psrad $33, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t570(const void *a, const void *b, void *r)
@@ -5361,7 +5931,8 @@ static void t570(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $63, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t571(const void *a, const void *b, void *r)
@@ -5371,7 +5942,8 @@ static void t571(const void *a, const void *b, void *r)
                      "psrad $63, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t572(const void *a, const void *b, void *r)
@@ -5380,7 +5952,8 @@ static void t572(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $64, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t573(const void *a, const void *b, void *r)
@@ -5390,7 +5963,8 @@ static void t573(const void *a, const void *b, void *r)
                      "psrad $64, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t574(const void *a, const void *b, void *r)
@@ -5399,7 +5973,8 @@ static void t574(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrad $200, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t575(const void *a, const void *b, void *r)
@@ -5409,7 +5984,8 @@ static void t575(const void *a, const void *b, void *r)
                      "psrad $200, %%mm2\n\t"
                      "movq %%mm2, (%2)\n\t"
                      "emms"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t576(const void *a, const void *b, void *r)
@@ -5418,7 +5994,8 @@ static void t576(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslldq $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t577(const void *a, const void *b, void *r)
@@ -5427,7 +6004,8 @@ static void t577(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrldq $0, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t578(const void *a, const void *b, void *r)
@@ -5436,7 +6014,8 @@ static void t578(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslldq $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t579(const void *a, const void *b, void *r)
@@ -5445,7 +6024,8 @@ static void t579(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrldq $1, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t580(const void *a, const void *b, void *r)
@@ -5454,7 +6034,8 @@ static void t580(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslldq $5, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t581(const void *a, const void *b, void *r)
@@ -5463,7 +6044,8 @@ static void t581(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrldq $5, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t582(const void *a, const void *b, void *r)
@@ -5472,7 +6054,8 @@ static void t582(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslldq $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t583(const void *a, const void *b, void *r)
@@ -5481,7 +6064,8 @@ static void t583(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrldq $15, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t584(const void *a, const void *b, void *r)
@@ -5490,7 +6074,8 @@ static void t584(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslldq $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t585(const void *a, const void *b, void *r)
@@ -5499,7 +6084,8 @@ static void t585(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrldq $16, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t586(const void *a, const void *b, void *r)
@@ -5508,7 +6094,8 @@ static void t586(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "pslldq $100, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t587(const void *a, const void *b, void *r)
@@ -5517,7 +6104,8 @@ static void t587(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "psrldq $100, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t588(const void *a, const void *b, void *r)
@@ -5527,7 +6115,8 @@ static void t588(const void *a, const void *b, void *r)
                      "movdqa 16(%0), %%xmm9\n\t"
                      "pblendvb %%xmm0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t589(const void *a, const void *b, void *r)
@@ -5537,7 +6126,8 @@ static void t589(const void *a, const void *b, void *r)
                      "movdqa 16(%0), %%xmm9\n\t"
                      "blendvps %%xmm0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t590(const void *a, const void *b, void *r)
@@ -5547,7 +6137,8 @@ static void t590(const void *a, const void *b, void *r)
                      "movdqa 16(%0), %%xmm9\n\t"
                      "blendvpd %%xmm0, %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t591(const void *a, const void *b, void *r)
@@ -5556,7 +6147,8 @@ static void t591(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "movsldup %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t592(const void *a, const void *b, void *r)
@@ -5565,7 +6157,8 @@ static void t592(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "movsldup (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t593(const void *a, const void *b, void *r)
@@ -5574,7 +6167,8 @@ static void t593(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "movshdup %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t594(const void *a, const void *b, void *r)
@@ -5583,7 +6177,8 @@ static void t594(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "movshdup (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t595(const void *a, const void *b, void *r)
@@ -5592,7 +6187,8 @@ static void t595(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "movddup %%xmm9, %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static void t596(const void *a, const void *b, void *r)
@@ -5601,7 +6197,10058 @@ static void t596(const void *a, const void *b, void *r)
                      "movdqa (%1), %%xmm9\n\t"
                      "movddup (%1), %%xmm2\n\t"
                      "movdqa %%xmm2, (%2)"
-                     : : "r"(a), "r"(b), "r"(r) : "memory");
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t597(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pmovmskb %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t598(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pmovmskb %%mm5, %%eax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t599(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movmskps %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t600(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movmskpd %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t601(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrw $0, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t602(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pextrw $0, %%mm5, %%eax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t603(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrw $0, %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t604(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrw $0, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t605(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrw $0, 6(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t606(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pinsrw $0, 2(%1), %%mm2\n\t"
+                     "movq %%mm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t607(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrw $3, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t608(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pextrw $3, %%mm5, %%eax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t609(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrw $3, %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t610(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrw $3, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t611(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrw $3, 6(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t612(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pinsrw $3, 2(%1), %%mm2\n\t"
+                     "movq %%mm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t613(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrw $7, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t614(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pextrw $7, %%mm5, %%eax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t615(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrw $7, %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t616(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrw $7, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t617(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrw $7, 6(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t618(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pinsrw $7, 2(%1), %%mm2\n\t"
+                     "movq %%mm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t619(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrw $9, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t620(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pextrw $9, %%mm5, %%eax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t621(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrw $9, %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t622(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrw $9, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t623(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrw $9, 6(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t624(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "pinsrw $9, 2(%1), %%mm2\n\t"
+                     "movq %%mm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t625(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrb $0, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t626(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrb $0, %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t627(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrb $0, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t628(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrb $0, 5(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t629(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrb $5, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t630(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrb $5, %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t631(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrb $5, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t632(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrb $5, 5(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t633(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrb $15, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t634(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrb $15, %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t635(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrb $15, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t636(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrb $15, 5(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t637(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrb $17, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t638(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrb $17, %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t639(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrb $17, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t640(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrb $17, 5(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t641(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrd $0, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t642(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrd $0, %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t643(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "extractps $0, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t644(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "extractps $0, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t645(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrd $0, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t646(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrd $0, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t647(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrd $1, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t648(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrd $1, %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t649(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "extractps $1, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t650(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "extractps $1, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t651(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrd $1, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t652(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrd $1, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t653(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrd $2, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t654(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrd $2, %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t655(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "extractps $2, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t656(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "extractps $2, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t657(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrd $2, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t658(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrd $2, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t659(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrd $3, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t660(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrd $3, %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t661(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "extractps $3, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t662(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "extractps $3, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t663(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrd $3, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t664(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrd $3, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t665(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "pextrd $6, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t666(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrd $6, %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t667(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "extractps $6, %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t668(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "extractps $6, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t669(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "pinsrd $6, %%eax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t670(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrd $6, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t671(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrq $0, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t672(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrq $0, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t673(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq 4(%1), %%rax\n\t"
+                     "pinsrq $0, %%rax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t674(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrq $0, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t675(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrq $1, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t676(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrq $1, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t677(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq 4(%1), %%rax\n\t"
+                     "pinsrq $1, %%rax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t678(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrq $1, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t679(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrq $3, %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t680(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pextrq $3, %%xmm9, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t681(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq 4(%1), %%rax\n\t"
+                     "pinsrq $3, %%rax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t682(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "pinsrq $3, 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t683(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "ptest %%xmm9, %%xmm2\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t684(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "ptest %%xmm2, %%xmm2\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t685(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "ptest (%1), %%xmm2\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t686(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movss %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t687(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movss 4(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t688(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movss %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t689(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsd %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t690(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsd 4(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t691(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsd %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t692(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movlps 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t693(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movlps %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t694(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movhps 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t695(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movhps %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t696(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movlpd 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t697(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movlpd %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t698(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movhpd 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t699(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movhpd %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t700(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movlhps %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t701(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movhlps %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t702(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movaps (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t703(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movapd (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t704(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movdqa (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t705(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movntdqa (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t706(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movups (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t707(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movupd (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t708(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movdqu (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t709(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "lddqu (%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t710(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movaps %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t711(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movapd %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t712(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movdqa %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t713(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movntps %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t714(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movntpd %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t715(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movntdq %%xmm9, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t716(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movups %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t717(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movups %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t718(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movupd %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t719(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movupd %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t720(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movdqu %%xmm9, 3(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t721(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movdqu %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t722(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq 8(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t723(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq %%xmm9, 2(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t724(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t725(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq 8(%1), %%rax\n\t"
+                     "movq %%rax, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t726(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq %%xmm9, %%rax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t727(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "movd %%xmm9, %%eax\n\t"
+                     "movq %%rax, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t728(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movd 4(%1), %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t729(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movd %%xmm9, 4(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t730(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movq2dq %%mm5, %%xmm2\n\t"
+                     "movdqa %%xmm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t731(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movdq2q %%xmm9, %%mm2\n\t"
+                     "movq %%mm2, 8(%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t732(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "movd %%eax, %%mm2\n\t"
+                     "movq %%mm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t733(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movq 4(%1), %%rax\n\t"
+                     "movq %%rax, %%mm2\n\t"
+                     "movq %%mm2, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t734(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movq $-1, %%rax\n\t"
+                     "movd %%mm5, %%eax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t735(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movq %%mm5, %%rax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t736(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "movntq %%mm5, 8(%2)\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t737(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%1), %%rax\n\t"
+                     "movnti %%rax, 4(%2)\n\t"
+                     "movnti %%eax, 12(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t738(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "lea (%2), %%rdi\n\t"
+                     "maskmovdqu %%xmm9, %%xmm2"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t739(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%mm2\n\t"
+                     "movq (%1), %%mm5\n\t"
+                     "lea 4(%2), %%rdi\n\t"
+                     "maskmovq %%mm5, %%mm2\n\t"
+                     "emms"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t740(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movl (%0), %%edx\n\t"
+                     "movb 4(%1), %%al\n\t"
+                     "crc32b %%al, %%edx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t741(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq $-1, %%rdx\n\t"
+                     "movl (%0), %%edx\n\t"
+                     "crc32b 4(%1), %%edx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t742(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movl (%0), %%edx\n\t"
+                     "movw 4(%1), %%ax\n\t"
+                     "crc32w %%ax, %%edx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t743(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq $-1, %%rdx\n\t"
+                     "movl (%0), %%edx\n\t"
+                     "crc32w 4(%1), %%edx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t744(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movl (%0), %%edx\n\t"
+                     "movl 4(%1), %%eax\n\t"
+                     "crc32l %%eax, %%edx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t745(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq $-1, %%rdx\n\t"
+                     "movl (%0), %%edx\n\t"
+                     "crc32l 4(%1), %%edx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t746(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%rdx\n\t"
+                     "crc32q 4(%1), %%rdx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t747(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movq (%0), %%rdx\n\t"
+                     "crc32b 4(%1), %%rdx\n\t"
+                     "movq %%rdx, (%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t748(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("popcntq 4(%1), %%rax\n\t"
+                     "movq %%rax, (%2)\n\t"
+                     "popcntw 2(%1), %%ax\n\t"
+                     "movw %%ax, 8(%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t749(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $0, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t750(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $0, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t751(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $0, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t752(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $0, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t753(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $1, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t754(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $1, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t755(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $1, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t756(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $1, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t757(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $2, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t758(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $2, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t759(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $2, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t760(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $2, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t761(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $3, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t762(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $3, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t763(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $3, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t764(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $3, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t765(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $4, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t766(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $4, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t767(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $4, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t768(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $4, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t769(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $5, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t770(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $5, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t771(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $5, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t772(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $5, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t773(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $6, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t774(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $6, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t775(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $6, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t776(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $6, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t777(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $7, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t778(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $7, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t779(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $7, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t780(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $7, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t781(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $8, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t782(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $8, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t783(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $8, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t784(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $8, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t785(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $9, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t786(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $9, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t787(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $9, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t788(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $9, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t789(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $10, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t790(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $10, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t791(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $10, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t792(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $10, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t793(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $11, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t794(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $11, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t795(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $11, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t796(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $11, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t797(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $12, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t798(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $12, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t799(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $12, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t800(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $12, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t801(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $13, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t802(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $13, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t803(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $13, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t804(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $13, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t805(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $14, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t806(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $14, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t807(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $14, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t808(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $14, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t809(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $15, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t810(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $15, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t811(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $15, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t812(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $15, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t813(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $16, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t814(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $16, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t815(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $16, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t816(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $16, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t817(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $17, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t818(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $17, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t819(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $17, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t820(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $17, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t821(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $18, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t822(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $18, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t823(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $18, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t824(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $18, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t825(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $19, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t826(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $19, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t827(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $19, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t828(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $19, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t829(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $20, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t830(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $20, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t831(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $20, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t832(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $20, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t833(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $21, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t834(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $21, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t835(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $21, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t836(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $21, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t837(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $22, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t838(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $22, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t839(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $22, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t840(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $22, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t841(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $23, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t842(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $23, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t843(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $23, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t844(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $23, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t845(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $24, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t846(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $24, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t847(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $24, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t848(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $24, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t849(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $25, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t850(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $25, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t851(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $25, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t852(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $25, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t853(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $26, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t854(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $26, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t855(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $26, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t856(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $26, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t857(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $27, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t858(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $27, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t859(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $27, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t860(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $27, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t861(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $28, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t862(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $28, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t863(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $28, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t864(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $28, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t865(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $29, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t866(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $29, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t867(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $29, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t868(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $29, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t869(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $30, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t870(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $30, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t871(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $30, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t872(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $30, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t873(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $31, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t874(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $31, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t875(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $31, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t876(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $31, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t877(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $32, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t878(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $32, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t879(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $32, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t880(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $32, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t881(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $33, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t882(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $33, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t883(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $33, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t884(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $33, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t885(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $34, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t886(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $34, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t887(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $34, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t888(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $34, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t889(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $35, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t890(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $35, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t891(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $35, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t892(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $35, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t893(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $36, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t894(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $36, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t895(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $36, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t896(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $36, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t897(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $37, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t898(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $37, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t899(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $37, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t900(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $37, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t901(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $38, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t902(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $38, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t903(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $38, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t904(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $38, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t905(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $39, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t906(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $39, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t907(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $39, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t908(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $39, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t909(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $40, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t910(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $40, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t911(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $40, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t912(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $40, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t913(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $41, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t914(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $41, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t915(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $41, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t916(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $41, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t917(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $42, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t918(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $42, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t919(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $42, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t920(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $42, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t921(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $43, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t922(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $43, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t923(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $43, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t924(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $43, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t925(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $44, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t926(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $44, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t927(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $44, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t928(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $44, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t929(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $45, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t930(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $45, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t931(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $45, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t932(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $45, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t933(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $46, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t934(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $46, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t935(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $46, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t936(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $46, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t937(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $47, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t938(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $47, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t939(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $47, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t940(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $47, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t941(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $48, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t942(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $48, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t943(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $48, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t944(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $48, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t945(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $49, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t946(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $49, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t947(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $49, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t948(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $49, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t949(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $50, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t950(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $50, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t951(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $50, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t952(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $50, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t953(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $51, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t954(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $51, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t955(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $51, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t956(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $51, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t957(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $52, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t958(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $52, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t959(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $52, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t960(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $52, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t961(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $53, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t962(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $53, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t963(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $53, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t964(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $53, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t965(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $54, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t966(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $54, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t967(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $54, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t968(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $54, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t969(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $55, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t970(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $55, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t971(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $55, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t972(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $55, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t973(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $56, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t974(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $56, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t975(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $56, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t976(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $56, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t977(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $57, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t978(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $57, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t979(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $57, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t980(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $57, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t981(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $58, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t982(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $58, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t983(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $58, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t984(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $58, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t985(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $59, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t986(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $59, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t987(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $59, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t988(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $59, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t989(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $60, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t990(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $60, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t991(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $60, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t992(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $60, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t993(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $61, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t994(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $61, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t995(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $61, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t996(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $61, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t997(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $62, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t998(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $62, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t999(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $62, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1000(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $62, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1001(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $63, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1002(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $63, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1003(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $63, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1004(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $63, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1005(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $64, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1006(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $64, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1007(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $64, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1008(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $64, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1009(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $65, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1010(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $65, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1011(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $65, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1012(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $65, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1013(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $66, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1014(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $66, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1015(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $66, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1016(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $66, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1017(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $67, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1018(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $67, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1019(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $67, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1020(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $67, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1021(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $68, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1022(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $68, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1023(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $68, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1024(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $68, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1025(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $69, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1026(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $69, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1027(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $69, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1028(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $69, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1029(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $70, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1030(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $70, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1031(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $70, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1032(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $70, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1033(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $71, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1034(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $71, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1035(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $71, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1036(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $71, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1037(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $72, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1038(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $72, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1039(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $72, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1040(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $72, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1041(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $73, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1042(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $73, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1043(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $73, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1044(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $73, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1045(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $74, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1046(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $74, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1047(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $74, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1048(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $74, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1049(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $75, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1050(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $75, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1051(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $75, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1052(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $75, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1053(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $76, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1054(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $76, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1055(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $76, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1056(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $76, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1057(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $77, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1058(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $77, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1059(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $77, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1060(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $77, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1061(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $78, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1062(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $78, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1063(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $78, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1064(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $78, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1065(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $79, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1066(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $79, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1067(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $79, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1068(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $79, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1069(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $80, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1070(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $80, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1071(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $80, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1072(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $80, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1073(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $81, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1074(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $81, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1075(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $81, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1076(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $81, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1077(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $82, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1078(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $82, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1079(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $82, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1080(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $82, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1081(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $83, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1082(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $83, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1083(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $83, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1084(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $83, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1085(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $84, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1086(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $84, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1087(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $84, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1088(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $84, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1089(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $85, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1090(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $85, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1091(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $85, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1092(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $85, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1093(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $86, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1094(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $86, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1095(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $86, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1096(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $86, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1097(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $87, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1098(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $87, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1099(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $87, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1100(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $87, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1101(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $88, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1102(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $88, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1103(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $88, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1104(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $88, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1105(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $89, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1106(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $89, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1107(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $89, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1108(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $89, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1109(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $90, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1110(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $90, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1111(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $90, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1112(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $90, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1113(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $91, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1114(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $91, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1115(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $91, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1116(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $91, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1117(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $92, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1118(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $92, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1119(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $92, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1120(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $92, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1121(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $93, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1122(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $93, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1123(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $93, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1124(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $93, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1125(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $94, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1126(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $94, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1127(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $94, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1128(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $94, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1129(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $95, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1130(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $95, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1131(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $95, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1132(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $95, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1133(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $96, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1134(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $96, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1135(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $96, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1136(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $96, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1137(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $97, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1138(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $97, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1139(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $97, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1140(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $97, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1141(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $98, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1142(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $98, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1143(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $98, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1144(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $98, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1145(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $99, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1146(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $99, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1147(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $99, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1148(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $99, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1149(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $100, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1150(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $100, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1151(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $100, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1152(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $100, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1153(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $101, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1154(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $101, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1155(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $101, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1156(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $101, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1157(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $102, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1158(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $102, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1159(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $102, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1160(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $102, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1161(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $103, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1162(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $103, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1163(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $103, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1164(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $103, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1165(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $104, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1166(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $104, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1167(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $104, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1168(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $104, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1169(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $105, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1170(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $105, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1171(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $105, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1172(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $105, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1173(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $106, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1174(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $106, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1175(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $106, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1176(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $106, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1177(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $107, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1178(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $107, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1179(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $107, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1180(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $107, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1181(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $108, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1182(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $108, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1183(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $108, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1184(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $108, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1185(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $109, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1186(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $109, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1187(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $109, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1188(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $109, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1189(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $110, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1190(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $110, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1191(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $110, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1192(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $110, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1193(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $111, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1194(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $111, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1195(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $111, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1196(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $111, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1197(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $112, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1198(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $112, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1199(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $112, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1200(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $112, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1201(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $113, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1202(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $113, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1203(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $113, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1204(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $113, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1205(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $114, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1206(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $114, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1207(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $114, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1208(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $114, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1209(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $115, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1210(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $115, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1211(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $115, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1212(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $115, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1213(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $116, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1214(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $116, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1215(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $116, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1216(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $116, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1217(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $117, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1218(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $117, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1219(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $117, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1220(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $117, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1221(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $118, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1222(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $118, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1223(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $118, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1224(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $118, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1225(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $119, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1226(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $119, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1227(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $119, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1228(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $119, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1229(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $120, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1230(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $120, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1231(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $120, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1232(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $120, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1233(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $121, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1234(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $121, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1235(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $121, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1236(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $121, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1237(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $122, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1238(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $122, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1239(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $122, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1240(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $122, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1241(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $123, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1242(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $123, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1243(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $123, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1244(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $123, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1245(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $124, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1246(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $124, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1247(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $124, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1248(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $124, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1249(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $125, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1250(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $125, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1251(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $125, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1252(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $125, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1253(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $126, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1254(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $126, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1255(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $126, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1256(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $126, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1257(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $127, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1258(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpestrm $127, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1259(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistri $127, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1260(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movsbq 16(%0), %%rax\n\t"
+                     "movsbq 17(%0), %%rdx\n\t"
+                     "pcmpistrm $127, %%xmm9, %%xmm2\n\t"
+                     "movdqa %%xmm0, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "xorq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1261(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $5, %%rax\n\t"
+                     "movq $-9, %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpestri $12, 3(%1), %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1262(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $5, %%rax\n\t"
+                     "movq $-9, %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "pcmpistrm $12, 3(%1), %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
+}
+
+static void t1263(const void *a, const void *b, void *r)
+{
+    __asm__ volatile("movdqa (%0), %%xmm2\n\t"
+                     "movdqa (%1), %%xmm9\n\t"
+                     "movq $0x100000003, %%rax\n\t"
+                     "movq $-0x1000000000, %%rdx\n\t"
+                     "movq $-1, %%rcx\n\t"
+                     "rex.w pcmpestri $0, %%xmm9, %%xmm2\n\t"
+                     "movq %%rcx, (%2)\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $0x8d5, %%rax\n\t"
+                     "movq %%rax, 8(%2)"
+                     : : "r"(a), "r"(b), "r"(r)
+                     : "memory", "cc", "rax", "rcx", "rdx", "rdi");
 }
 
 static const TestOp ops[] = {
@@ -6202,4 +16849,671 @@ static const TestOp ops[] = {
     { "movshdup m", t594 },
     { "movddup", t595 },
     { "movddup m", t596 },
+    { "pmovmskb xmm", t597 },
+    { "pmovmskb mm", t598 },
+    { "movmskps", t599 },
+    { "movmskpd", t600 },
+    { "pextrw $0", t601 },
+    { "pextrw $0 mm", t602 },
+    { "pextrw $0 m16", t603 },
+    { "pinsrw $0", t604 },
+    { "pinsrw $0 m16", t605 },
+    { "pinsrw $0 mm", t606 },
+    { "pextrw $3", t607 },
+    { "pextrw $3 mm", t608 },
+    { "pextrw $3 m16", t609 },
+    { "pinsrw $3", t610 },
+    { "pinsrw $3 m16", t611 },
+    { "pinsrw $3 mm", t612 },
+    { "pextrw $7", t613 },
+    { "pextrw $7 mm", t614 },
+    { "pextrw $7 m16", t615 },
+    { "pinsrw $7", t616 },
+    { "pinsrw $7 m16", t617 },
+    { "pinsrw $7 mm", t618 },
+    { "pextrw $9", t619 },
+    { "pextrw $9 mm", t620 },
+    { "pextrw $9 m16", t621 },
+    { "pinsrw $9", t622 },
+    { "pinsrw $9 m16", t623 },
+    { "pinsrw $9 mm", t624 },
+    { "pextrb $0", t625 },
+    { "pextrb $0 m8", t626 },
+    { "pinsrb $0", t627 },
+    { "pinsrb $0 m8", t628 },
+    { "pextrb $5", t629 },
+    { "pextrb $5 m8", t630 },
+    { "pinsrb $5", t631 },
+    { "pinsrb $5 m8", t632 },
+    { "pextrb $15", t633 },
+    { "pextrb $15 m8", t634 },
+    { "pinsrb $15", t635 },
+    { "pinsrb $15 m8", t636 },
+    { "pextrb $17", t637 },
+    { "pextrb $17 m8", t638 },
+    { "pinsrb $17", t639 },
+    { "pinsrb $17 m8", t640 },
+    { "pextrd $0", t641 },
+    { "pextrd $0 m32", t642 },
+    { "extractps $0", t643 },
+    { "extractps $0 m32", t644 },
+    { "pinsrd $0", t645 },
+    { "pinsrd $0 m32", t646 },
+    { "pextrd $1", t647 },
+    { "pextrd $1 m32", t648 },
+    { "extractps $1", t649 },
+    { "extractps $1 m32", t650 },
+    { "pinsrd $1", t651 },
+    { "pinsrd $1 m32", t652 },
+    { "pextrd $2", t653 },
+    { "pextrd $2 m32", t654 },
+    { "extractps $2", t655 },
+    { "extractps $2 m32", t656 },
+    { "pinsrd $2", t657 },
+    { "pinsrd $2 m32", t658 },
+    { "pextrd $3", t659 },
+    { "pextrd $3 m32", t660 },
+    { "extractps $3", t661 },
+    { "extractps $3 m32", t662 },
+    { "pinsrd $3", t663 },
+    { "pinsrd $3 m32", t664 },
+    { "pextrd $6", t665 },
+    { "pextrd $6 m32", t666 },
+    { "extractps $6", t667 },
+    { "extractps $6 m32", t668 },
+    { "pinsrd $6", t669 },
+    { "pinsrd $6 m32", t670 },
+    { "pextrq $0", t671 },
+    { "pextrq $0 m64", t672 },
+    { "pinsrq $0", t673 },
+    { "pinsrq $0 m64", t674 },
+    { "pextrq $1", t675 },
+    { "pextrq $1 m64", t676 },
+    { "pinsrq $1", t677 },
+    { "pinsrq $1 m64", t678 },
+    { "pextrq $3", t679 },
+    { "pextrq $3 m64", t680 },
+    { "pinsrq $3", t681 },
+    { "pinsrq $3 m64", t682 },
+    { "ptest", t683 },
+    { "ptest self", t684 },
+    { "ptest m128", t685 },
+    { "movss xmm", t686 },
+    { "movss load", t687 },
+    { "movss store", t688 },
+    { "movsd xmm", t689 },
+    { "movsd load", t690 },
+    { "movsd store", t691 },
+    { "movlps load", t692 },
+    { "movlps store", t693 },
+    { "movhps load", t694 },
+    { "movhps store", t695 },
+    { "movlpd load", t696 },
+    { "movlpd store", t697 },
+    { "movhpd load", t698 },
+    { "movhpd store", t699 },
+    { "movlhps", t700 },
+    { "movhlps", t701 },
+    { "movaps load", t702 },
+    { "movapd load", t703 },
+    { "movdqa load", t704 },
+    { "movntdqa load", t705 },
+    { "movups load", t706 },
+    { "movupd load", t707 },
+    { "movdqu load", t708 },
+    { "lddqu load", t709 },
+    { "movaps store", t710 },
+    { "movapd store", t711 },
+    { "movdqa store", t712 },
+    { "movntps store", t713 },
+    { "movntpd store", t714 },
+    { "movntdq store", t715 },
+    { "movups store", t716 },
+    { "movups xmm", t717 },
+    { "movupd store", t718 },
+    { "movupd xmm", t719 },
+    { "movdqu store", t720 },
+    { "movdqu xmm", t721 },
+    { "movq xmm,m64", t722 },
+    { "movq m64,xmm", t723 },
+    { "movq xmm,xmm", t724 },
+    { "movq xmm,r64", t725 },
+    { "movq r64,xmm", t726 },
+    { "movd xmm,r32", t727 },
+    { "movd xmm,m32", t728 },
+    { "movd m32,xmm", t729 },
+    { "movq2dq", t730 },
+    { "movdq2q", t731 },
+    { "movd mm,r32", t732 },
+    { "movq mm,r64", t733 },
+    { "movd r32,mm", t734 },
+    { "movq r64,mm", t735 },
+    { "movntq", t736 },
+    { "movnti", t737 },
+    { "maskmovdqu", t738 },
+    { "maskmovq", t739 },
+    { "crc32b", t740 },
+    { "crc32b m", t741 },
+    { "crc32w", t742 },
+    { "crc32w m", t743 },
+    { "crc32l", t744 },
+    { "crc32l m", t745 },
+    { "crc32q", t746 },
+    { "crc32b r64", t747 },
+    { "popcnt", t748 },
+    { "pcmpestri $0", t749 },
+    { "pcmpestrm $0", t750 },
+    { "pcmpistri $0", t751 },
+    { "pcmpistrm $0", t752 },
+    { "pcmpestri $1", t753 },
+    { "pcmpestrm $1", t754 },
+    { "pcmpistri $1", t755 },
+    { "pcmpistrm $1", t756 },
+    { "pcmpestri $2", t757 },
+    { "pcmpestrm $2", t758 },
+    { "pcmpistri $2", t759 },
+    { "pcmpistrm $2", t760 },
+    { "pcmpestri $3", t761 },
+    { "pcmpestrm $3", t762 },
+    { "pcmpistri $3", t763 },
+    { "pcmpistrm $3", t764 },
+    { "pcmpestri $4", t765 },
+    { "pcmpestrm $4", t766 },
+    { "pcmpistri $4", t767 },
+    { "pcmpistrm $4", t768 },
+    { "pcmpestri $5", t769 },
+    { "pcmpestrm $5", t770 },
+    { "pcmpistri $5", t771 },
+    { "pcmpistrm $5", t772 },
+    { "pcmpestri $6", t773 },
+    { "pcmpestrm $6", t774 },
+    { "pcmpistri $6", t775 },
+    { "pcmpistrm $6", t776 },
+    { "pcmpestri $7", t777 },
+    { "pcmpestrm $7", t778 },
+    { "pcmpistri $7", t779 },
+    { "pcmpistrm $7", t780 },
+    { "pcmpestri $8", t781 },
+    { "pcmpestrm $8", t782 },
+    { "pcmpistri $8", t783 },
+    { "pcmpistrm $8", t784 },
+    { "pcmpestri $9", t785 },
+    { "pcmpestrm $9", t786 },
+    { "pcmpistri $9", t787 },
+    { "pcmpistrm $9", t788 },
+    { "pcmpestri $10", t789 },
+    { "pcmpestrm $10", t790 },
+    { "pcmpistri $10", t791 },
+    { "pcmpistrm $10", t792 },
+    { "pcmpestri $11", t793 },
+    { "pcmpestrm $11", t794 },
+    { "pcmpistri $11", t795 },
+    { "pcmpistrm $11", t796 },
+    { "pcmpestri $12", t797 },
+    { "pcmpestrm $12", t798 },
+    { "pcmpistri $12", t799 },
+    { "pcmpistrm $12", t800 },
+    { "pcmpestri $13", t801 },
+    { "pcmpestrm $13", t802 },
+    { "pcmpistri $13", t803 },
+    { "pcmpistrm $13", t804 },
+    { "pcmpestri $14", t805 },
+    { "pcmpestrm $14", t806 },
+    { "pcmpistri $14", t807 },
+    { "pcmpistrm $14", t808 },
+    { "pcmpestri $15", t809 },
+    { "pcmpestrm $15", t810 },
+    { "pcmpistri $15", t811 },
+    { "pcmpistrm $15", t812 },
+    { "pcmpestri $16", t813 },
+    { "pcmpestrm $16", t814 },
+    { "pcmpistri $16", t815 },
+    { "pcmpistrm $16", t816 },
+    { "pcmpestri $17", t817 },
+    { "pcmpestrm $17", t818 },
+    { "pcmpistri $17", t819 },
+    { "pcmpistrm $17", t820 },
+    { "pcmpestri $18", t821 },
+    { "pcmpestrm $18", t822 },
+    { "pcmpistri $18", t823 },
+    { "pcmpistrm $18", t824 },
+    { "pcmpestri $19", t825 },
+    { "pcmpestrm $19", t826 },
+    { "pcmpistri $19", t827 },
+    { "pcmpistrm $19", t828 },
+    { "pcmpestri $20", t829 },
+    { "pcmpestrm $20", t830 },
+    { "pcmpistri $20", t831 },
+    { "pcmpistrm $20", t832 },
+    { "pcmpestri $21", t833 },
+    { "pcmpestrm $21", t834 },
+    { "pcmpistri $21", t835 },
+    { "pcmpistrm $21", t836 },
+    { "pcmpestri $22", t837 },
+    { "pcmpestrm $22", t838 },
+    { "pcmpistri $22", t839 },
+    { "pcmpistrm $22", t840 },
+    { "pcmpestri $23", t841 },
+    { "pcmpestrm $23", t842 },
+    { "pcmpistri $23", t843 },
+    { "pcmpistrm $23", t844 },
+    { "pcmpestri $24", t845 },
+    { "pcmpestrm $24", t846 },
+    { "pcmpistri $24", t847 },
+    { "pcmpistrm $24", t848 },
+    { "pcmpestri $25", t849 },
+    { "pcmpestrm $25", t850 },
+    { "pcmpistri $25", t851 },
+    { "pcmpistrm $25", t852 },
+    { "pcmpestri $26", t853 },
+    { "pcmpestrm $26", t854 },
+    { "pcmpistri $26", t855 },
+    { "pcmpistrm $26", t856 },
+    { "pcmpestri $27", t857 },
+    { "pcmpestrm $27", t858 },
+    { "pcmpistri $27", t859 },
+    { "pcmpistrm $27", t860 },
+    { "pcmpestri $28", t861 },
+    { "pcmpestrm $28", t862 },
+    { "pcmpistri $28", t863 },
+    { "pcmpistrm $28", t864 },
+    { "pcmpestri $29", t865 },
+    { "pcmpestrm $29", t866 },
+    { "pcmpistri $29", t867 },
+    { "pcmpistrm $29", t868 },
+    { "pcmpestri $30", t869 },
+    { "pcmpestrm $30", t870 },
+    { "pcmpistri $30", t871 },
+    { "pcmpistrm $30", t872 },
+    { "pcmpestri $31", t873 },
+    { "pcmpestrm $31", t874 },
+    { "pcmpistri $31", t875 },
+    { "pcmpistrm $31", t876 },
+    { "pcmpestri $32", t877 },
+    { "pcmpestrm $32", t878 },
+    { "pcmpistri $32", t879 },
+    { "pcmpistrm $32", t880 },
+    { "pcmpestri $33", t881 },
+    { "pcmpestrm $33", t882 },
+    { "pcmpistri $33", t883 },
+    { "pcmpistrm $33", t884 },
+    { "pcmpestri $34", t885 },
+    { "pcmpestrm $34", t886 },
+    { "pcmpistri $34", t887 },
+    { "pcmpistrm $34", t888 },
+    { "pcmpestri $35", t889 },
+    { "pcmpestrm $35", t890 },
+    { "pcmpistri $35", t891 },
+    { "pcmpistrm $35", t892 },
+    { "pcmpestri $36", t893 },
+    { "pcmpestrm $36", t894 },
+    { "pcmpistri $36", t895 },
+    { "pcmpistrm $36", t896 },
+    { "pcmpestri $37", t897 },
+    { "pcmpestrm $37", t898 },
+    { "pcmpistri $37", t899 },
+    { "pcmpistrm $37", t900 },
+    { "pcmpestri $38", t901 },
+    { "pcmpestrm $38", t902 },
+    { "pcmpistri $38", t903 },
+    { "pcmpistrm $38", t904 },
+    { "pcmpestri $39", t905 },
+    { "pcmpestrm $39", t906 },
+    { "pcmpistri $39", t907 },
+    { "pcmpistrm $39", t908 },
+    { "pcmpestri $40", t909 },
+    { "pcmpestrm $40", t910 },
+    { "pcmpistri $40", t911 },
+    { "pcmpistrm $40", t912 },
+    { "pcmpestri $41", t913 },
+    { "pcmpestrm $41", t914 },
+    { "pcmpistri $41", t915 },
+    { "pcmpistrm $41", t916 },
+    { "pcmpestri $42", t917 },
+    { "pcmpestrm $42", t918 },
+    { "pcmpistri $42", t919 },
+    { "pcmpistrm $42", t920 },
+    { "pcmpestri $43", t921 },
+    { "pcmpestrm $43", t922 },
+    { "pcmpistri $43", t923 },
+    { "pcmpistrm $43", t924 },
+    { "pcmpestri $44", t925 },
+    { "pcmpestrm $44", t926 },
+    { "pcmpistri $44", t927 },
+    { "pcmpistrm $44", t928 },
+    { "pcmpestri $45", t929 },
+    { "pcmpestrm $45", t930 },
+    { "pcmpistri $45", t931 },
+    { "pcmpistrm $45", t932 },
+    { "pcmpestri $46", t933 },
+    { "pcmpestrm $46", t934 },
+    { "pcmpistri $46", t935 },
+    { "pcmpistrm $46", t936 },
+    { "pcmpestri $47", t937 },
+    { "pcmpestrm $47", t938 },
+    { "pcmpistri $47", t939 },
+    { "pcmpistrm $47", t940 },
+    { "pcmpestri $48", t941 },
+    { "pcmpestrm $48", t942 },
+    { "pcmpistri $48", t943 },
+    { "pcmpistrm $48", t944 },
+    { "pcmpestri $49", t945 },
+    { "pcmpestrm $49", t946 },
+    { "pcmpistri $49", t947 },
+    { "pcmpistrm $49", t948 },
+    { "pcmpestri $50", t949 },
+    { "pcmpestrm $50", t950 },
+    { "pcmpistri $50", t951 },
+    { "pcmpistrm $50", t952 },
+    { "pcmpestri $51", t953 },
+    { "pcmpestrm $51", t954 },
+    { "pcmpistri $51", t955 },
+    { "pcmpistrm $51", t956 },
+    { "pcmpestri $52", t957 },
+    { "pcmpestrm $52", t958 },
+    { "pcmpistri $52", t959 },
+    { "pcmpistrm $52", t960 },
+    { "pcmpestri $53", t961 },
+    { "pcmpestrm $53", t962 },
+    { "pcmpistri $53", t963 },
+    { "pcmpistrm $53", t964 },
+    { "pcmpestri $54", t965 },
+    { "pcmpestrm $54", t966 },
+    { "pcmpistri $54", t967 },
+    { "pcmpistrm $54", t968 },
+    { "pcmpestri $55", t969 },
+    { "pcmpestrm $55", t970 },
+    { "pcmpistri $55", t971 },
+    { "pcmpistrm $55", t972 },
+    { "pcmpestri $56", t973 },
+    { "pcmpestrm $56", t974 },
+    { "pcmpistri $56", t975 },
+    { "pcmpistrm $56", t976 },
+    { "pcmpestri $57", t977 },
+    { "pcmpestrm $57", t978 },
+    { "pcmpistri $57", t979 },
+    { "pcmpistrm $57", t980 },
+    { "pcmpestri $58", t981 },
+    { "pcmpestrm $58", t982 },
+    { "pcmpistri $58", t983 },
+    { "pcmpistrm $58", t984 },
+    { "pcmpestri $59", t985 },
+    { "pcmpestrm $59", t986 },
+    { "pcmpistri $59", t987 },
+    { "pcmpistrm $59", t988 },
+    { "pcmpestri $60", t989 },
+    { "pcmpestrm $60", t990 },
+    { "pcmpistri $60", t991 },
+    { "pcmpistrm $60", t992 },
+    { "pcmpestri $61", t993 },
+    { "pcmpestrm $61", t994 },
+    { "pcmpistri $61", t995 },
+    { "pcmpistrm $61", t996 },
+    { "pcmpestri $62", t997 },
+    { "pcmpestrm $62", t998 },
+    { "pcmpistri $62", t999 },
+    { "pcmpistrm $62", t1000 },
+    { "pcmpestri $63", t1001 },
+    { "pcmpestrm $63", t1002 },
+    { "pcmpistri $63", t1003 },
+    { "pcmpistrm $63", t1004 },
+    { "pcmpestri $64", t1005 },
+    { "pcmpestrm $64", t1006 },
+    { "pcmpistri $64", t1007 },
+    { "pcmpistrm $64", t1008 },
+    { "pcmpestri $65", t1009 },
+    { "pcmpestrm $65", t1010 },
+    { "pcmpistri $65", t1011 },
+    { "pcmpistrm $65", t1012 },
+    { "pcmpestri $66", t1013 },
+    { "pcmpestrm $66", t1014 },
+    { "pcmpistri $66", t1015 },
+    { "pcmpistrm $66", t1016 },
+    { "pcmpestri $67", t1017 },
+    { "pcmpestrm $67", t1018 },
+    { "pcmpistri $67", t1019 },
+    { "pcmpistrm $67", t1020 },
+    { "pcmpestri $68", t1021 },
+    { "pcmpestrm $68", t1022 },
+    { "pcmpistri $68", t1023 },
+    { "pcmpistrm $68", t1024 },
+    { "pcmpestri $69", t1025 },
+    { "pcmpestrm $69", t1026 },
+    { "pcmpistri $69", t1027 },
+    { "pcmpistrm $69", t1028 },
+    { "pcmpestri $70", t1029 },
+    { "pcmpestrm $70", t1030 },
+    { "pcmpistri $70", t1031 },
+    { "pcmpistrm $70", t1032 },
+    { "pcmpestri $71", t1033 },
+    { "pcmpestrm $71", t1034 },
+    { "pcmpistri $71", t1035 },
+    { "pcmpistrm $71", t1036 },
+    { "pcmpestri $72", t1037 },
+    { "pcmpestrm $72", t1038 },
+    { "pcmpistri $72", t1039 },
+    { "pcmpistrm $72", t1040 },
+    { "pcmpestri $73", t1041 },
+    { "pcmpestrm $73", t1042 },
+    { "pcmpistri $73", t1043 },
+    { "pcmpistrm $73", t1044 },
+    { "pcmpestri $74", t1045 },
+    { "pcmpestrm $74", t1046 },
+    { "pcmpistri $74", t1047 },
+    { "pcmpistrm $74", t1048 },
+    { "pcmpestri $75", t1049 },
+    { "pcmpestrm $75", t1050 },
+    { "pcmpistri $75", t1051 },
+    { "pcmpistrm $75", t1052 },
+    { "pcmpestri $76", t1053 },
+    { "pcmpestrm $76", t1054 },
+    { "pcmpistri $76", t1055 },
+    { "pcmpistrm $76", t1056 },
+    { "pcmpestri $77", t1057 },
+    { "pcmpestrm $77", t1058 },
+    { "pcmpistri $77", t1059 },
+    { "pcmpistrm $77", t1060 },
+    { "pcmpestri $78", t1061 },
+    { "pcmpestrm $78", t1062 },
+    { "pcmpistri $78", t1063 },
+    { "pcmpistrm $78", t1064 },
+    { "pcmpestri $79", t1065 },
+    { "pcmpestrm $79", t1066 },
+    { "pcmpistri $79", t1067 },
+    { "pcmpistrm $79", t1068 },
+    { "pcmpestri $80", t1069 },
+    { "pcmpestrm $80", t1070 },
+    { "pcmpistri $80", t1071 },
+    { "pcmpistrm $80", t1072 },
+    { "pcmpestri $81", t1073 },
+    { "pcmpestrm $81", t1074 },
+    { "pcmpistri $81", t1075 },
+    { "pcmpistrm $81", t1076 },
+    { "pcmpestri $82", t1077 },
+    { "pcmpestrm $82", t1078 },
+    { "pcmpistri $82", t1079 },
+    { "pcmpistrm $82", t1080 },
+    { "pcmpestri $83", t1081 },
+    { "pcmpestrm $83", t1082 },
+    { "pcmpistri $83", t1083 },
+    { "pcmpistrm $83", t1084 },
+    { "pcmpestri $84", t1085 },
+    { "pcmpestrm $84", t1086 },
+    { "pcmpistri $84", t1087 },
+    { "pcmpistrm $84", t1088 },
+    { "pcmpestri $85", t1089 },
+    { "pcmpestrm $85", t1090 },
+    { "pcmpistri $85", t1091 },
+    { "pcmpistrm $85", t1092 },
+    { "pcmpestri $86", t1093 },
+    { "pcmpestrm $86", t1094 },
+    { "pcmpistri $86", t1095 },
+    { "pcmpistrm $86", t1096 },
+    { "pcmpestri $87", t1097 },
+    { "pcmpestrm $87", t1098 },
+    { "pcmpistri $87", t1099 },
+    { "pcmpistrm $87", t1100 },
+    { "pcmpestri $88", t1101 },
+    { "pcmpestrm $88", t1102 },
+    { "pcmpistri $88", t1103 },
+    { "pcmpistrm $88", t1104 },
+    { "pcmpestri $89", t1105 },
+    { "pcmpestrm $89", t1106 },
+    { "pcmpistri $89", t1107 },
+    { "pcmpistrm $89", t1108 },
+    { "pcmpestri $90", t1109 },
+    { "pcmpestrm $90", t1110 },
+    { "pcmpistri $90", t1111 },
+    { "pcmpistrm $90", t1112 },
+    { "pcmpestri $91", t1113 },
+    { "pcmpestrm $91", t1114 },
+    { "pcmpistri $91", t1115 },
+    { "pcmpistrm $91", t1116 },
+    { "pcmpestri $92", t1117 },
+    { "pcmpestrm $92", t1118 },
+    { "pcmpistri $92", t1119 },
+    { "pcmpistrm $92", t1120 },
+    { "pcmpestri $93", t1121 },
+    { "pcmpestrm $93", t1122 },
+    { "pcmpistri $93", t1123 },
+    { "pcmpistrm $93", t1124 },
+    { "pcmpestri $94", t1125 },
+    { "pcmpestrm $94", t1126 },
+    { "pcmpistri $94", t1127 },
+    { "pcmpistrm $94", t1128 },
+    { "pcmpestri $95", t1129 },
+    { "pcmpestrm $95", t1130 },
+    { "pcmpistri $95", t1131 },
+    { "pcmpistrm $95", t1132 },
+    { "pcmpestri $96", t1133 },
+    { "pcmpestrm $96", t1134 },
+    { "pcmpistri $96", t1135 },
+    { "pcmpistrm $96", t1136 },
+    { "pcmpestri $97", t1137 },
+    { "pcmpestrm $97", t1138 },
+    { "pcmpistri $97", t1139 },
+    { "pcmpistrm $97", t1140 },
+    { "pcmpestri $98", t1141 },
+    { "pcmpestrm $98", t1142 },
+    { "pcmpistri $98", t1143 },
+    { "pcmpistrm $98", t1144 },
+    { "pcmpestri $99", t1145 },
+    { "pcmpestrm $99", t1146 },
+    { "pcmpistri $99", t1147 },
+    { "pcmpistrm $99", t1148 },
+    { "pcmpestri $100", t1149 },
+    { "pcmpestrm $100", t1150 },
+    { "pcmpistri $100", t1151 },
+    { "pcmpistrm $100", t1152 },
+    { "pcmpestri $101", t1153 },
+    { "pcmpestrm $101", t1154 },
+    { "pcmpistri $101", t1155 },
+    { "pcmpistrm $101", t1156 },
+    { "pcmpestri $102", t1157 },
+    { "pcmpestrm $102", t1158 },
+    { "pcmpistri $102", t1159 },
+    { "pcmpistrm $102", t1160 },
+    { "pcmpestri $103", t1161 },
+    { "pcmpestrm $103", t1162 },
+    { "pcmpistri $103", t1163 },
+    { "pcmpistrm $103", t1164 },
+    { "pcmpestri $104", t1165 },
+    { "pcmpestrm $104", t1166 },
+    { "pcmpistri $104", t1167 },
+    { "pcmpistrm $104", t1168 },
+    { "pcmpestri $105", t1169 },
+    { "pcmpestrm $105", t1170 },
+    { "pcmpistri $105", t1171 },
+    { "pcmpistrm $105", t1172 },
+    { "pcmpestri $106", t1173 },
+    { "pcmpestrm $106", t1174 },
+    { "pcmpistri $106", t1175 },
+    { "pcmpistrm $106", t1176 },
+    { "pcmpestri $107", t1177 },
+    { "pcmpestrm $107", t1178 },
+    { "pcmpistri $107", t1179 },
+    { "pcmpistrm $107", t1180 },
+    { "pcmpestri $108", t1181 },
+    { "pcmpestrm $108", t1182 },
+    { "pcmpistri $108", t1183 },
+    { "pcmpistrm $108", t1184 },
+    { "pcmpestri $109", t1185 },
+    { "pcmpestrm $109", t1186 },
+    { "pcmpistri $109", t1187 },
+    { "pcmpistrm $109", t1188 },
+    { "pcmpestri $110", t1189 },
+    { "pcmpestrm $110", t1190 },
+    { "pcmpistri $110", t1191 },
+    { "pcmpistrm $110", t1192 },
+    { "pcmpestri $111", t1193 },
+    { "pcmpestrm $111", t1194 },
+    { "pcmpistri $111", t1195 },
+    { "pcmpistrm $111", t1196 },
+    { "pcmpestri $112", t1197 },
+    { "pcmpestrm $112", t1198 },
+    { "pcmpistri $112", t1199 },
+    { "pcmpistrm $112", t1200 },
+    { "pcmpestri $113", t1201 },
+    { "pcmpestrm $113", t1202 },
+    { "pcmpistri $113", t1203 },
+    { "pcmpistrm $113", t1204 },
+    { "pcmpestri $114", t1205 },
+    { "pcmpestrm $114", t1206 },
+    { "pcmpistri $114", t1207 },
+    { "pcmpistrm $114", t1208 },
+    { "pcmpestri $115", t1209 },
+    { "pcmpestrm $115", t1210 },
+    { "pcmpistri $115", t1211 },
+    { "pcmpistrm $115", t1212 },
+    { "pcmpestri $116", t1213 },
+    { "pcmpestrm $116", t1214 },
+    { "pcmpistri $116", t1215 },
+    { "pcmpistrm $116", t1216 },
+    { "pcmpestri $117", t1217 },
+    { "pcmpestrm $117", t1218 },
+    { "pcmpistri $117", t1219 },
+    { "pcmpistrm $117", t1220 },
+    { "pcmpestri $118", t1221 },
+    { "pcmpestrm $118", t1222 },
+    { "pcmpistri $118", t1223 },
+    { "pcmpistrm $118", t1224 },
+    { "pcmpestri $119", t1225 },
+    { "pcmpestrm $119", t1226 },
+    { "pcmpistri $119", t1227 },
+    { "pcmpistrm $119", t1228 },
+    { "pcmpestri $120", t1229 },
+    { "pcmpestrm $120", t1230 },
+    { "pcmpistri $120", t1231 },
+    { "pcmpistrm $120", t1232 },
+    { "pcmpestri $121", t1233 },
+    { "pcmpestrm $121", t1234 },
+    { "pcmpistri $121", t1235 },
+    { "pcmpistrm $121", t1236 },
+    { "pcmpestri $122", t1237 },
+    { "pcmpestrm $122", t1238 },
+    { "pcmpistri $122", t1239 },
+    { "pcmpistrm $122", t1240 },
+    { "pcmpestri $123", t1241 },
+    { "pcmpestrm $123", t1242 },
+    { "pcmpistri $123", t1243 },
+    { "pcmpistrm $123", t1244 },
+    { "pcmpestri $124", t1245 },
+    { "pcmpestrm $124", t1246 },
+    { "pcmpistri $124", t1247 },
+    { "pcmpistrm $124", t1248 },
+    { "pcmpestri $125", t1249 },
+    { "pcmpestrm $125", t1250 },
+    { "pcmpistri $125", t1251 },
+    { "pcmpistrm $125", t1252 },
+    { "pcmpestri $126", t1253 },
+    { "pcmpestrm $126", t1254 },
+    { "pcmpistri $126", t1255 },
+    { "pcmpistrm $126", t1256 },
+    { "pcmpestri $127", t1257 },
+    { "pcmpestrm $127", t1258 },
+    { "pcmpistri $127", t1259 },
+    { "pcmpistrm $127", t1260 },
+    { "pcmpestri $12 m", t1261 },
+    { "pcmpistrm $12 m", t1262 },
+    { "pcmpestri wide", t1263 },
 };
