@@ -40,6 +40,9 @@
     X(PAND) X(PANDN) X(POR) X(PXOR) X(ANDPS) X(ANDPD) X(ANDNPS) X(ANDNPD)   \
     X(ORPS) X(ORPD) X(XORPS) X(XORPD)                                       \
     /* SSE4.2 strings and CRC32 (translate-simd-str.c) */                   \
-    X(PCMPESTRI) X(PCMPESTRM) X(PCMPISTRI) X(PCMPISTRM) X(CRC32)
+    X(PCMPESTRI) X(PCMPESTRM) X(PCMPISTRI) X(PCMPISTRM) X(CRC32)           \
+    /* state save and XCR0 (translate-xsave.c) */                          \
+    X(LDMXCSR) X(STMXCSR) X(FXSAVE) X(FXRSTOR) X(XSAVE) X(XSAVEOPT)         \
+    X(XSAVEC) X(XRSTOR) X(XGETBV) X(XSETBV)
 
 #endif

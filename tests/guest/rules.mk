@@ -99,10 +99,11 @@ $(GUEST_DIR)/m32-a20.o: tests/guest/m32-realmode.c
 # SIMD guests whose instruction tables also run on the host CPU: the host
 # oracle must print exactly their .expected files (the hardware check of
 # what the guests print under every accelerator).
-SIMD_ORACLE_TESTS := simd-int
-$(GUEST_DIR)/simd-int.o: tests/guest/simd-int-ops.h tests/guest/simd-int-table.h
-$(GUEST_DIR)/host/simd-oracle: tests/guest/host/simd-oracle.c \
-                               tests/guest/simd-int-ops.h tests/guest/simd-int-table.h
+SIMD_ORACLE_TESTS := simd-int simd-state
+SIMD_ORACLE_HDRS := tests/guest/simd-int-ops.h tests/guest/simd-int-table.h \
+                    tests/guest/simd-state-ops.h
+$(GUEST_DIR)/simd-int.o $(GUEST_DIR)/simd-state.o: $(SIMD_ORACLE_HDRS)
+$(GUEST_DIR)/host/simd-oracle: tests/guest/host/simd-oracle.c $(SIMD_ORACLE_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) -O1 -Wall -Wextra -o $@ $<
