@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cpu/x86/decode.h"
 #include "hw/pc/pc.h"
 
 static void cpuid_put_str(uint32_t *regs, int n, const char *s, size_t off)
@@ -133,6 +134,29 @@ void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
     }
 }
 
+bool x86_tcg_has_feature(unsigned feat)
+{
+    const uint32_t d = KITE_CPUID_1D | KITE_TCG_EXTRA_1D;
+    const uint32_t c = KITE_CPUID_1C | KITE_TCG_EXTRA_1C;
+
+    switch (feat) {
+    case X86_FEAT_NONE: return true;
+    case X86_FEAT_X87: return d & CPUID_1D_FPU;
+    case X86_FEAT_MMX: return d & CPUID_1D_MMX;
+    case X86_FEAT_FXSR: return d & CPUID_1D_FXSR;
+    case X86_FEAT_SSE: return d & CPUID_1D_SSE;
+    case X86_FEAT_SSE2: return d & CPUID_1D_SSE2;
+    case X86_FEAT_SSE3: return c & CPUID_1C_SSE3;
+    case X86_FEAT_SSSE3: return c & CPUID_1C_SSSE3;
+    case X86_FEAT_SSE41: return c & CPUID_1C_SSE41;
+    case X86_FEAT_SSE42: return c & CPUID_1C_SSE42;
+    case X86_FEAT_POPCNT: return c & CPUID_1C_POPCNT;
+    case X86_FEAT_CX16: return c & CPUID_1C_CX16;
+    case X86_FEAT_XSAVE: return c & CPUID_1C_XSAVE;
+    default: return false;
+    }
+}
+
 uint64_t x86_cr4_valid_mask(void)
 {
     uint64_t m = CR4_PCE;
@@ -152,10 +176,10 @@ uint64_t x86_cr4_valid_mask(void)
     if (KITE_CPUID_1D & CPUID_1D_PGE) {
         m |= CR4_PGE;
     }
-    if (KITE_CPUID_1D & CPUID_1D_FXSR) {
+    if ((KITE_CPUID_1D | KITE_TCG_EXTRA_1D) & CPUID_1D_FXSR) {
         m |= CR4_OSFXSR;
     }
-    if (KITE_CPUID_1D & CPUID_1D_SSE) {
+    if ((KITE_CPUID_1D | KITE_TCG_EXTRA_1D) & CPUID_1D_SSE) {
         m |= CR4_OSXMMEXCPT;
     }
     if (KITE_CPUID_1C & CPUID_1C_XSAVE) {
