@@ -24,5 +24,10 @@ const DeviceType *const kite_device_types[] = {
     &ioapic_type,
     &apic_type,
     &pit_type,
+    &i440fx_type,
+    &piix3_type,
+    &pci_testdev_type,
+    &pc_testdev_type,
+    &port80_type,
     NULL,
 };
