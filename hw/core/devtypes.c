@@ -27,5 +27,10 @@ const DeviceType *const kite_device_types[] = {
     &hpet_type,
     &piix4_pm_type,
     &acpi_tables_type,
+    &i440fx_type,
+    &piix3_type,
+    &pci_testdev_type,
+    &pc_testdev_type,
+    &port80_type,
     NULL,
 };
