@@ -28,6 +28,9 @@
 #define PM1_STS_MASK (PM1_TMR | PM1_BM_STS | PM1_GBL | PM1_PWRBTN | \
                       PM1_SLPBTN | PM1_RTC | PM1_WAK_STS)
 #define PM1_EN_MASK  (PM1_TMR | PM1_GBL | PM1_PWRBTN | PM1_SLPBTN | PM1_RTC)
+#define PM1_CNT_BM_RLD (1u << 1)
+/* What PM1_CNT keeps: GBL_RLS and SLP_EN are write-only. */
+#define PM1_CNT_MASK (PM1_CNT_SCI_EN | PM1_CNT_BM_RLD | PM1_CNT_SLP_TYP)
 #define PM_TMR_HALF_NS 2345000000ll   /* > 2^23 ticks, for load checks */
 
 static int64_t pm_now(PMState *s)
@@ -116,7 +119,7 @@ static void pm_write_cnt(PMState *s, uint16_t val)
 {
     unsigned typ = (val & PM1_CNT_SLP_TYP) >> PM1_CNT_SLP_TYP_SHIFT;
 
-    s->pm1_cnt = val & ~PM1_CNT_SLP_EN;
+    s->pm1_cnt = val & PM1_CNT_MASK;
     if (val & PM1_CNT_SLP_EN) {
         if (typ == ACPI_S5_SLP_TYP) {
             log_mask(&s->dev.machine->log, LOG_INT, "acpi: S5 power off\n");
@@ -341,7 +344,7 @@ static int pm_load(Device *dev, SaveBuf *b, Error *err)
         return error_setg(err, "piix4-pm: bad state (version %u)", version);
     }
     if ((sts & ~PM1_STS_MASK) || (en & ~PM1_EN_MASK) ||
-        (cnt & PM1_CNT_SLP_EN) || left <= 0 || left > PM_TMR_HALF_NS) {
+        (cnt & ~PM1_CNT_MASK) || left <= 0 || left > PM_TMR_HALF_NS) {
         return error_setg(err, "piix4-pm: invalid state");
     }
     s->pm1_sts = sts;
