@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-#include "accel/tcg/tcg-accel.h"
 
 #define TESTDEV_IOMEM_BASE 0xff000000ull
 #define TESTDEV_IOMEM_LEN  0x10000
@@ -55,8 +54,12 @@ static void testdev_flush_write(void *opaque, uint64_t off, uint64_t val,
 {
     PCTestDevState *s = opaque;
 
-    if (size == 4) {
-        tcg_invalidate_phys_range(s->dev.machine, val & ~0xfffull, 0x1000);
+    uint64_t len = 0x1000, page = val & ~0xfffull;
+
+    /* Treat the page as rewritten: mapping it for writing and closing the
+       mapping tells every listener (the TCG drops its translations). */
+    if (size == 4 && address_space_map(&s->dev.machine->mem, page, &len, true)) {
+        address_space_unmap(&s->dev.machine->mem, page, len, true);
     }
 }
 

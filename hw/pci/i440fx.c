@@ -4,9 +4,12 @@
  * i440fx.h for the machine's view).
  *
  * 0xCF8 is the dword CONFIG_ADDRESS register (bit 31 enable, bus 23:16,
- * device/function 15:8, register 7:2). Only a dword access reaches it; a
- * byte or word access to 0xCF8-0xCFB goes to whatever lies behind (0xCF9
- * is the reset control register), as on the chipset. 0xCFC-0xCFF is
+ * device/function 15:8, register 7:2). Only a dword access at 0xCF8 sets
+ * or reads it. A narrower or unaligned access whose first byte is in
+ * 0xCF8-0xCFB reaches this region whole (the memory core's rule) and is
+ * ignored, reads giving all-ones, as in QEMU: it never reaches the reset
+ * control register at 0xCF9. That register is mapped over this one, so an
+ * access starting at 0xCF9 is its alone. 0xCFC-0xCFF is
  * CONFIG_DATA: any size at any offset, a config cycle on bus 0 while bit
  * 31 is set; otherwise reads give all-ones.
  *
@@ -121,11 +124,6 @@ static void behind_write(const AddressSpace *as, uint64_t addr, uint64_t val,
 
 /* ------------------------------------------------ configuration ports */
 
-static bool skip_self(const MemoryRegion *mr, const void *opaque)
-{
-    return mr == opaque;
-}
-
 static uint64_t conf_addr_read(void *opaque, uint64_t off, unsigned size)
 {
     I440FXState *s = opaque;
@@ -133,8 +131,7 @@ static uint64_t conf_addr_read(void *opaque, uint64_t off, unsigned size)
     if (off == 0 && size == 4) {
         return s->config_addr;
     }
-    return behind_read(&s->pci.dev.machine->io, PCI_CONFIG_ADDR_PORT + off,
-                       size, skip_self, &s->addr_mr);
+    return ~0ull >> (64 - 8 * size);
 }
 
 static void conf_addr_write(void *opaque, uint64_t off, uint64_t val,
@@ -144,10 +141,7 @@ static void conf_addr_write(void *opaque, uint64_t off, uint64_t val,
 
     if (off == 0 && size == 4) {
         s->config_addr = (uint32_t)val & ~3u;
-        return;
     }
-    behind_write(&s->pci.dev.machine->io, PCI_CONFIG_ADDR_PORT + off, val,
-                 size, skip_self, &s->addr_mr);
 }
 
 static uint64_t conf_data_read(void *opaque, uint64_t off, unsigned size)
@@ -393,9 +387,9 @@ static int i440fx_realize(Device *dev, Error *err)
     }
     memory_region_init_io(&s->addr_mr, "pci-conf-addr", 4, &conf_addr_ops, s);
     memory_region_init_io(&s->data_mr, "pci-conf-data", 4, &conf_data_ops, s);
-    /* Above the reset control register at 0xCF9, which it passes bytes to. */
+    /* Below the reset control register at 0xCF9, which keeps its byte. */
     address_space_map_region(&m->io, PCI_CONFIG_ADDR_PORT, &s->addr_mr, 0, 4,
-                             PRIO_IO + 1);
+                             PRIO_IO - 1);
     machine_map_ports(m, PCI_CONFIG_DATA_PORT, &s->data_mr);
     return 0;
 }

@@ -443,7 +443,6 @@ int pci_dma_rw(PCIDevice *d, uint64_t addr, void *buf, uint64_t len,
                bool is_write)
 {
     uint16_t cmd = pci_get_word(d->config + PCI_COMMAND);
-    int r;
 
     if (!(cmd & PCI_COMMAND_MASTER) || addr + len < addr) {
         if (!is_write) {
@@ -455,12 +454,9 @@ int pci_dma_rw(PCIDevice *d, uint64_t addr, void *buf, uint64_t len,
         addr + len > MSI_WINDOW_BASE) {
         return pci_dma_msi_window(d, addr, buf, len, is_write);
     }
-    /* The memory core's bounds-checked guest-memory access. */
-    r = address_space_rw(&d->dev.machine->mem, addr, buf, len, is_write);
-    if (is_write) {
-        tcg_invalidate_phys_range(d->dev.machine, addr, len);
-    }
-    return r;
+    /* The memory core's bounds-checked guest-memory access; it keeps
+       translated code coherent with what the device writes. */
+    return address_space_rw(&d->dev.machine->mem, addr, buf, len, is_write);
 }
 
 /* --------------------------------------------------------- lifecycle */

@@ -506,11 +506,9 @@ static bool gf_failf(GuestFuzz *g, const char *fmt, ...)
 /* Fresh RAM, the chunk's code, its start state. */
 static void gf_load(GuestFuzz *g, FuzzMachine *e, const GfChunk *c)
 {
-    uint8_t *ram = e->m.ram.host;
-
-    memcpy(ram, g->template, GF_RAM);
-    memcpy(ram + GF_CODE, c->code, c->len);
-    tcg_invalidate_phys_range(&e->m, 0, GF_RAM);
+    /* Through the memory core, which drops stale translations. */
+    address_space_write(&e->m.mem, 0, g->template, GF_RAM);
+    address_space_write(&e->m.mem, GF_CODE, c->code, c->len);
     gf_chunk_state(c, g->template, &e->cpu.env);
     atomic_store(&e->cpu.exit_request, false);
     atomic_store(&e->cpu.interrupt_request, 0);

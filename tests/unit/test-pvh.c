@@ -37,9 +37,9 @@ static bool ram_is_zero(const Machine *m)
     return true;
 }
 
-static uint8_t *guest(Machine *m, uint64_t addr, uint64_t len)
+static const uint8_t *guest(Machine *m, uint64_t addr, uint64_t len)
 {
-    uint8_t *p = address_space_get_ptr(&m->mem, addr, len, false);
+    const uint8_t *p = address_space_get_ptr(&m->mem, addr, len);
     assert_non_null(p);
     return p;
 }
@@ -76,12 +76,12 @@ static void test_pvh_elf64(void **state)
     uint8_t *initrd = malloc(isize);
     X86CPUState cpu;
     Error err = { "" };
-    uint8_t *si, *mod, *map;
+    const uint8_t *si, *mod, *map;
     uint64_t iaddr = ALIGN_DOWN(32 * MiB - isize, 4096);
 
     memset(initrd, 0x77, isize);
     /* bss must be zeroed even over old contents */
-    memset(guest(m, 0x180000, 0x8000), 0xee, 0x8000);
+    address_space_fill(&m->mem, 0x180000, 0xee, 0x8000);
     assert_int_equal(load(m, &s, initrd, isize, "console=ttyS0", &cpu, &err),
                      0);
     check_segments(m, &s);
@@ -132,7 +132,7 @@ static void test_pvh_elf32_no_initrd(void **state)
     ImgPvhSpec s = imgfuzz_pvh_default(false);
     X86CPUState cpu;
     Error err = { "" };
-    uint8_t *si;
+    const uint8_t *si;
 
     s.note_align = 8;
     assert_int_equal(load(m, &s, NULL, 0, NULL, &cpu, &err), 0);
@@ -375,7 +375,7 @@ static void test_pvh_entry_runs(void **state)
         Error err = { "" };
         char why[256];
         VcpuExit r = VCPU_EXIT_NONE;
-        uint8_t *low;
+        const uint8_t *low;
 
         if (fuzz_machine_start(f, 16 * MiB, backends[i], why,
                                sizeof(why)) < 0) {
