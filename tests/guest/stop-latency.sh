@@ -19,7 +19,7 @@ set -u
 kite=build/kite
 dir=build/tests/guest
 limit=100
-mem=1024
+mem=512
 tries=5
 accels=
 
