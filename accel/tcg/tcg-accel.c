@@ -11,6 +11,10 @@
  *
  * The interrupt controllers are the userspace models of hw/intc; the
  * exec loop asks them for vectors (pc_cpu_get_interrupt).
+ *
+ * Guest memory written from outside the CPU (loaders, DMA: the memory
+ * core's one write API) reaches the TBs through the `written` listener
+ * registered here, which invalidates the translations on those bytes.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,8 @@
  * at 0xe0000-0xfffff below 1 MiB, where real-mode code runs after the
  * reset jump. Like QEMU, the size must be a non-zero multiple of 64 KiB;
  * kite also caps it at 16 MiB. The CPU starts in the power-on state.
+ * The image reaches the ROM through address_space_write_rom only, so a
+ * reload at reset drops code translated from the old image.
  */
 #include "hw/pc/bootparam.h"
 

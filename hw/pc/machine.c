@@ -6,13 +6,13 @@
  *
  * Rule enforced here: no long work under the machine lock. A device's
  * long job runs as bounded steps (machine_run_work), each under the lock,
- * with the lock given up between steps and handed to a waiting main loop
- * first (machine_lock), and it stops at once for a request, a pause or a
- * stop, so a stop request takes effect within one step.
+ * with the lock given up between steps and handed over (condition
+ * variable) to a main loop waiting in machine_lock, and it stops at once
+ * for a request, a pause or a stop, so a stop request takes effect within
+ * one step.
  */
 #include "hw/pc/pc.h"
 
-#include <sched.h>
 #include <string.h>
 
 int machine_init_memory(Machine *m, uint64_t ram_size, Error *err)
@@ -109,11 +109,15 @@ static bool machine_work_interrupted(Machine *m)
     return m->stopping || m->pause_requested || atomic_load(&m->requests);
 }
 
-/* Lets a main-loop thread waiting for the lock have it first. */
-static void machine_yield_lock(Machine *m)
+/*
+ * With the lock held: while a main-loop thread waits for the lock, give it
+ * up (machine_lock wakes us once it has it), so that a step finishing and
+ * the next one starting cannot keep it from the lock.
+ */
+static void machine_let_main_loop_in(Machine *m)
 {
-    for (int i = 0; i < 10000 && atomic_load(&m->lock_waiters); i++) {
-        sched_yield();
+    while (atomic_load(&m->lock_waiters) && !machine_work_interrupted(m)) {
+        pthread_cond_wait(&m->cond, &m->lock);
     }
 }
 
@@ -123,6 +127,7 @@ bool machine_run_work(Machine *m)
         bool pending, stop;
 
         pthread_mutex_lock(&m->lock);
+        machine_let_main_loop_in(m);
         pending = m->work_step != NULL;
         stop = machine_work_interrupted(m);
         if (pending && !stop && m->work_step(m->work_opaque)) {
@@ -134,7 +139,6 @@ bool machine_run_work(Machine *m)
         if (!pending || stop) {
             return !pending;
         }
-        machine_yield_lock(m);
     }
 }
 
@@ -143,6 +147,7 @@ void machine_lock(Machine *m)
     atomic_fetch_add(&m->lock_waiters, 1);
     pthread_mutex_lock(&m->lock);
     atomic_fetch_sub(&m->lock_waiters, 1);
+    pthread_cond_broadcast(&m->cond);   /* deferred work may go on after us */
 }
 
 void machine_request_reset(Machine *m)

@@ -450,10 +450,10 @@ int dt_engine_load(DtEngine *e, const DtCase *c, DtResult *r)
     }
     e->runs++;
     e->code_len = rq.code_len;
-    memset(ram(e) + slot_pa, 0xcc, 0x1000);
-    memcpy(ram(e) + slot_pa, rq.code, rq.code_len);
-    ram(e)[slot_pa + rq.code_len] = 0x0f;
-    ram(e)[slot_pa + rq.code_len + 1] = 0x0b;
+    /* through the memory core, which drops code translated from the page */
+    address_space_fill(&e->m.mem, slot_pa, 0xcc, 0x1000);
+    address_space_write(&e->m.mem, slot_pa, rq.code, rq.code_len);
+    address_space_write(&e->m.mem, slot_pa + rq.code_len, "\x0f\x0b", 2);
     set_code_page(e, slot_pa);
     dt_fill_scratch(ram(e) + G_SCRATCH, c->mem_seed, c->fill);
 
