@@ -163,11 +163,14 @@ static void pc_testdev_save(Device *dev, SaveBuf *sb)
 static int pc_testdev_load(Device *dev, SaveBuf *sb, Error *err)
 {
     PCTestDevState *s = (PCTestDevState *)dev;
+    uint8_t version = load_u8(sb);
+    uint32_t data = load_u32(sb);
 
-    if (load_u8(sb) != TESTDEV_SAVE_VERSION) {
-        return error_setg(err, "pc-testdev: bad state version");
+    if (sb->error || version != TESTDEV_SAVE_VERSION ||
+        sizeof(s->iomem) > sb->len - sb->pos) {
+        return error_setg(err, "pc-testdev: bad state");
     }
-    s->data = load_u32(sb);
+    s->data = data;
     load_bytes(sb, s->iomem, sizeof(s->iomem));
     return 0;
 }

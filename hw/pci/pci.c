@@ -649,10 +649,16 @@ static void pci_load_config(PCIDevice *d, const uint8_t *in)
     }
 }
 
+/*
+ * Everything is checked before anything changes: the generic part first,
+ * then the function's own (which checks and applies itself), then the
+ * generic part is applied.
+ */
 int pci_device_load(Device *dev, SaveBuf *s, Error *err)
 {
     PCIDevice *d = (PCIDevice *)dev;
     uint8_t cfg[PCI_CONFIG_SIZE], version, devfn, intx;
+    const uint8_t *msix;
 
     version = load_u8(s);
     devfn = load_u8(s);
@@ -664,14 +670,18 @@ int pci_device_load(Device *dev, SaveBuf *s, Error *err)
                           "%02x.%x)", dev->type->name, version,
                           PCI_SLOT(devfn), PCI_FUNC(devfn));
     }
-    pci_load_config(d, cfg);
-    if (msix_load(d, s, err) < 0 ||
+    if (!(msix = msix_load_check(d, s, err)) ||
         (d->info->load && d->info->load(d, s, err) < 0)) {
         return -1;
     }
+    pci_load_config(d, cfg);
+    msix_load_apply(d, msix);
     d->intx_level = intx;
     /* The PIRQ router drives its lines from the counts in its post_load. */
     pci_intx_update(d, false);
     pci_update_mappings(d);
+    if (d->info->loaded) {
+        d->info->loaded(d);
+    }
     return 0;
 }
