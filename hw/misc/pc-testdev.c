@@ -80,7 +80,8 @@ static uint64_t testdev_mem_read(void *opaque, uint64_t off, unsigned size)
     PCTestDevState *s = opaque;
     uint64_t v = 0;
 
-    memcpy(&v, s->iomem + off, size);
+    /* An access running past the end sees only the bytes inside. */
+    memcpy(&v, s->iomem + off, MIN((uint64_t)size, TESTDEV_IOMEM_LEN - off));
     return v;
 }
 
@@ -89,7 +90,7 @@ static void testdev_mem_write(void *opaque, uint64_t off, uint64_t val,
 {
     PCTestDevState *s = opaque;
 
-    memcpy(s->iomem + off, &val, size);
+    memcpy(s->iomem + off, &val, MIN((uint64_t)size, TESTDEV_IOMEM_LEN - off));
 }
 
 static const MemoryRegionOps testdev_port_ops = {
