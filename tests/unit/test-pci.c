@@ -440,6 +440,8 @@ static void test_intx_routing(void **state)
     assert_int_equal(pci_slot_pirq(1, 1), 0);
     assert_int_equal(pci_slot_pirq(2, 3), 3);
     assert_int_equal(pci_slot_pirq(2, 4), 0);
+    assert_int_equal(pc_pci_intx_gsi(3, 1), 18);
+    assert_int_equal(pc_pci_intx_gsi(0, 1), 19);
     assert_int_equal(cfg_read(f, PCI_DEVFN(3, 0), PCI_INTERRUPT_PIN, 1), 1);
     /* routes disabled: only the IOAPIC input (GSI 18) sees it */
     pci_set_irq(&a->pci, 1);
