@@ -23,7 +23,7 @@
 #define KVM_TSS_ADDR        0xfeffd000ull
 #define KVM_IDENTITY_MAP    0xfeffc000ull
 #define KVM_KICK_SIGNAL     SIGUSR1
-#define KVM_MAX_MSRS        64
+#define KVM_MAX_MSRS        128
 
 typedef struct KvmSlot {
     bool used;

@@ -18,6 +18,7 @@
  *  - env.halted is KVM's MP state only with the in-kernel irqchip.
  */
 #include "accel/kvm/kvm-int.h"
+#include "cpu/x86/mce.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -65,7 +66,18 @@ static const KvmMsrField kvm_msr_fields[] = {
     MTRR_VAR(0), MTRR_VAR(1), MTRR_VAR(2), MTRR_VAR(3),
     MTRR_VAR(4), MTRR_VAR(5), MTRR_VAR(6), MTRR_VAR(7),
 #undef MTRR_VAR
+    /* machine check (cpu/x86/mce.h; the vCPU is set up with MCG_CAP_VALUE) */
+    MSR_FIELD(MSR_IA32_MCG_STATUS, mcg_status),
+    MSR_FIELD(MSR_IA32_MCG_CTL, mcg_ctl),
+#define MCE_BANK(n) MSR_FIELD(MSR_IA32_MC0_CTL + 4 * (n), mce_banks[4 * (n)]), \
+    MSR_FIELD(MSR_IA32_MC0_CTL + 4 * (n) + 1, mce_banks[4 * (n) + 1]),           \
+    MSR_FIELD(MSR_IA32_MC0_CTL + 4 * (n) + 2, mce_banks[4 * (n) + 2]),           \
+    MSR_FIELD(MSR_IA32_MC0_CTL + 4 * (n) + 3, mce_banks[4 * (n) + 3])
+    MCE_BANK(0), MCE_BANK(1), MCE_BANK(2), MCE_BANK(3), MCE_BANK(4),
+    MCE_BANK(5), MCE_BANK(6), MCE_BANK(7), MCE_BANK(8), MCE_BANK(9),
+#undef MCE_BANK
 };
+_Static_assert(MCE_BANKS == 10, "list every machine-check bank above");
 #undef MSR_FIELD
 
 typedef struct KvmMsrBuf {

@@ -20,6 +20,7 @@
  * finished instructions.
  */
 #include "accel/kvm/kvm-int.h"
+#include "cpu/x86/mce.h"
 #include "hw/intc/intc.h"
 
 #include <errno.h>
@@ -88,6 +89,28 @@ static const char *kvm_suberror_name(uint32_t sub)
 
 /* ---- creation ---- */
 
+/*
+ * The machine-check banks TCG has (cpu/x86/mce.h), so both accelerators
+ * show the same MCG_CAP; a KVM without them keeps its default.
+ */
+static void kvm_vcpu_setup_mce(VCPU *cpu)
+{
+    KvmVcpu *v = cpu->accel;
+    uint64_t cap = MCG_CAP_VALUE, supported = 0;
+    int banks = kvm_check_extension(v->s, KVM_CAP_MCE);
+    int ret = -1;
+
+    if (banks >= MCE_BANKS &&
+        kvm_ioctl(v->s->sys_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &supported) == 0 &&
+        (cap & ~0xffull & ~supported) == 0) {
+        ret = kvm_ioctl(v->fd, KVM_X86_SETUP_MCE, &cap);
+    }
+    if (ret < 0) {
+        log_mask(&cpu->machine->log, LOG_KVM,
+                 "kvm: machine-check banks left as KVM has them\n");
+    }
+}
+
 int kvm_vcpu_init(VCPU *cpu, Error *err)
 {
     KvmState *s = kvm_state(cpu->machine);
@@ -122,6 +145,7 @@ int kvm_vcpu_init(VCPU *cpu, Error *err)
         kvm_vcpu_destroy(cpu);
         return -1;
     }
+    kvm_vcpu_setup_mce(cpu);
     kvm_state_probe_msrs(cpu);
     return 0;
 }

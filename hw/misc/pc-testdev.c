@@ -83,7 +83,8 @@ static uint64_t testdev_mem_read(void *opaque, uint64_t off, unsigned size)
     PCTestDevState *s = opaque;
     uint64_t v = 0;
 
-    memcpy(&v, s->iomem + off, size);
+    /* An access running past the end sees only the bytes inside. */
+    memcpy(&v, s->iomem + off, MIN((uint64_t)size, TESTDEV_IOMEM_LEN - off));
     return v;
 }
 
@@ -92,7 +93,7 @@ static void testdev_mem_write(void *opaque, uint64_t off, uint64_t val,
 {
     PCTestDevState *s = opaque;
 
-    memcpy(s->iomem + off, &val, size);
+    memcpy(s->iomem + off, &val, MIN((uint64_t)size, TESTDEV_IOMEM_LEN - off));
 }
 
 static const MemoryRegionOps testdev_port_ops = {
@@ -166,11 +167,14 @@ static void pc_testdev_save(Device *dev, SaveBuf *sb)
 static int pc_testdev_load(Device *dev, SaveBuf *sb, Error *err)
 {
     PCTestDevState *s = (PCTestDevState *)dev;
+    uint8_t version = load_u8(sb);
+    uint32_t data = load_u32(sb);
 
-    if (load_u8(sb) != TESTDEV_SAVE_VERSION) {
-        return error_setg(err, "pc-testdev: bad state version");
+    if (sb->error || version != TESTDEV_SAVE_VERSION ||
+        sizeof(s->iomem) > sb->len - sb->pos) {
+        return error_setg(err, "pc-testdev: bad state");
     }
-    s->data = load_u32(sb);
+    s->data = data;
     load_bytes(sb, s->iomem, sizeof(s->iomem));
     return 0;
 }

@@ -355,8 +355,12 @@ static int i440fx_load_fn(PCIDevice *d, SaveBuf *sb, Error *err)
         return error_setg(err, "i440FX: bad state (version %u)", version);
     }
     s->config_addr = a;
-    pam_update(s);
     return 0;
+}
+
+static void i440fx_loaded_fn(PCIDevice *d)
+{
+    pam_update((I440FXState *)d);
 }
 
 static const PCIDeviceInfo i440fx_info = {
@@ -367,6 +371,7 @@ static const PCIDeviceInfo i440fx_info = {
     .config_write = i440fx_config_write,
     .save = i440fx_save_fn,
     .load = i440fx_load_fn,
+    .loaded = i440fx_loaded_fn,
 };
 
 static int i440fx_realize(Device *dev, Error *err)

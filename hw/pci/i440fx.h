@@ -9,7 +9,10 @@
  *            multi-function): the PIRQ route registers 0x60-0x63.
  *   00:01.1  (reserved for the PIIX3 IDE function)
  *   00:01.3  where a PIIX4-PM-compatible ACPI function plugs in
- *            (PIIX_PM_DEVFN); the PIIX3 is multi-function so it is seen.
+ *            (PIIX_PM_DEVFN): a PCI device type like any other (QEMU's is
+ *            8086:7113 rev 03, class 0680, pin A), created by the machine
+ *            right after the PIIX3 with "addr=1.3"; the PIIX3 is
+ *            multi-function, so guests scan 01.1-01.7 and find it.
  *
  * Interrupt routing of PCI INTx (for the ACPI tables' _PRT and the MP
  * table): pin P (1-4) of slot S reaches PIRQ pci_slot_pirq(S, P) =
@@ -79,5 +82,11 @@ extern const DeviceType piix3_type;
 
 /* The ISA IRQ PIRQ pirq (0-3) reaches now, or -1 when disabled. */
 int piix3_pirq_route(const PIIX3State *s, int pirq);
+
+/* The IOAPIC input (APIC-mode GSI) of INTx pin (1-4) of a bus 0 slot. */
+static inline int pc_pci_intx_gsi(int slot, int pin)
+{
+    return PIIX_PIRQ_GSI_BASE + pci_slot_pirq(slot, pin);
+}
 
 #endif

@@ -337,22 +337,36 @@ void msix_save(PCIDevice *d, SaveBuf *s)
     }
 }
 
-int msix_load(PCIDevice *d, SaveBuf *s, Error *err)
+const uint8_t *msix_load_check(PCIDevice *d, SaveBuf *s, Error *err)
 {
     MSIXState *x = d->msix;
     uint32_t n = load_u32(s);
+    size_t len;
 
     if (n != (x ? x->n : 0)) {
-        return error_setg(err, "%s: MSI-X state for %u vectors, device has %u",
-                          d->dev.type->name, n, x ? x->n : 0);
+        error_setg(err, "%s: MSI-X state for %u vectors, device has %u",
+                   d->dev.type->name, n, x ? x->n : 0);
+        return NULL;
     }
+    len = n * PCI_MSIX_ENTRY_SIZE + (n + 7) / 8;
+    if (s->error || len > s->len - s->pos) {
+        s->error = true;
+        error_setg(err, "%s: truncated MSI-X state", d->dev.type->name);
+        return NULL;
+    }
+    s->pos += len;
+    return s->data + s->pos - len;
+}
+
+void msix_load_apply(PCIDevice *d, const uint8_t *state)
+{
+    MSIXState *x = d->msix;
+
     if (x) {
-        load_bytes(s, x->table, n * PCI_MSIX_ENTRY_SIZE);
+        memcpy(x->table, state, x->n * PCI_MSIX_ENTRY_SIZE);
         memset(x->pba, 0, sizeof(x->pba));
-        load_bytes(s, x->pba, (n + 7) / 8);
+        memcpy(x->pba, state + x->n * PCI_MSIX_ENTRY_SIZE, (x->n + 7) / 8);
     }
-    return s->error ? error_setg(err, "%s: truncated MSI-X state",
-                                 d->dev.type->name) : 0;
 }
 
 void msix_uninit(PCIDevice *d)

@@ -75,7 +75,9 @@ void msix_config_write(PCIDevice *d, uint32_t addr, unsigned len);
 void msi_state_mask(const PCIDevice *d, uint8_t mask[PCI_CONFIG_SIZE]);
 void msix_reset(PCIDevice *d);
 void msix_save(PCIDevice *d, SaveBuf *s);
-int msix_load(PCIDevice *d, SaveBuf *s, Error *err);
+/* Checks what msix_save wrote: a view of it, or NULL with err set. */
+const uint8_t *msix_load_check(PCIDevice *d, SaveBuf *s, Error *err);
+void msix_load_apply(PCIDevice *d, const uint8_t *state);
 void msix_uninit(PCIDevice *d);
 
 #endif

@@ -171,15 +171,17 @@ static int testdev_load_fn(PCIDevice *d, SaveBuf *sb, Error *err)
 {
     PCITestDevState *s = (PCITestDevState *)d;
     uint8_t version = load_u8(sb), cur = load_u8(sb);
+    uint32_t count[TESTDEV_TESTS];
 
+    for (int t = 0; t < TESTDEV_TESTS; t++) {
+        count[t] = load_u32(sb);
+    }
     if (sb->error || version != TESTDEV_SAVE_VERSION ||
         (cur != 0xff && cur >= TESTDEV_TESTS)) {
         return error_setg(err, "pci-testdev: bad state");
     }
     s->current = cur == 0xff ? -1 : cur;
-    for (int t = 0; t < TESTDEV_TESTS; t++) {
-        s->count[t] = load_u32(sb);
-    }
+    memcpy(s->count, count, sizeof(count));
     return 0;
 }
 

@@ -461,23 +461,52 @@ int pci_dma_rw(PCIDevice *d, uint64_t addr, void *buf, uint64_t len,
 
 /* --------------------------------------------------------- lifecycle */
 
+/* Function 0 of the first slot with no function in use. */
+static int pci_free_slot(PCIBus *bus, Error *err)
+{
+    for (int slot = 0; slot < PCI_NUM_SLOTS; slot++) {
+        bool busy = false;
+        for (int fn = 0; fn < 8; fn++) {
+            busy |= bus->devices[PCI_DEVFN(slot, fn)] != NULL;
+        }
+        if (!busy) {
+            return PCI_DEVFN(slot, 0);
+        }
+    }
+    return error_setg(err, "no free slot on PCI bus 0");
+}
+
+/* A function > 0 needs a multi-function function 0, and vice versa. */
+static int pci_check_multifunction(PCIBus *bus, int devfn, bool multi,
+                                   Error *err)
+{
+    PCIDevice *f0 = bus->devices[devfn & ~7];
+
+    if (PCI_FUNC(devfn)) {
+        if (f0 && !(f0->config[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MULTI_FUNCTION)) {
+            return error_setg(err, "PCI slot %02x holds single-function '%s'",
+                              PCI_SLOT(devfn), f0->dev.type->name);
+        }
+        return 0;
+    }
+    for (int fn = 1; fn < 8 && !multi; fn++) {
+        if (bus->devices[devfn + fn]) {
+            return error_setg(err, "PCI slot %02x has other functions; a "
+                              "single-function device cannot be its "
+                              "function 0", PCI_SLOT(devfn));
+        }
+    }
+    return 0;
+}
+
+/* Where the function goes: its addr property, or the first free slot. */
 static int pci_pick_devfn(PCIBus *bus, const PCIDevice *d,
                           const PCIDeviceInfo *info, Error *err)
 {
     int devfn;
-    PCIDevice *f0;
 
     if (!d->addr || !*d->addr) {
-        for (int slot = 0; slot < PCI_NUM_SLOTS; slot++) {
-            bool busy = false;
-            for (int fn = 0; fn < 8; fn++) {
-                busy |= bus->devices[PCI_DEVFN(slot, fn)] != NULL;
-            }
-            if (!busy) {
-                return PCI_DEVFN(slot, 0);
-            }
-        }
-        return error_setg(err, "no free slot on PCI bus 0");
+        return pci_free_slot(bus, err);
     }
     if ((devfn = pci_parse_devfn(d->addr, err)) < 0) {
         return -1;
@@ -487,20 +516,9 @@ static int pci_pick_devfn(PCIBus *bus, const PCIDevice *d,
                           PCI_SLOT(devfn), PCI_FUNC(devfn),
                           bus->devices[devfn]->dev.type->name);
     }
-    f0 = bus->devices[devfn & ~7];
-    if (PCI_FUNC(devfn) && f0 &&
-        !(f0->config[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MULTI_FUNCTION)) {
-        return error_setg(err, "PCI slot %02x holds single-function '%s'",
-                          PCI_SLOT(devfn), f0->dev.type->name);
-    }
-    if (!PCI_FUNC(devfn) && !(info->header_type & PCI_HEADER_TYPE_MULTI_FUNCTION)) {
-        for (int fn = 1; fn < 8; fn++) {
-            if (bus->devices[devfn + fn]) {
-                return error_setg(err, "PCI slot %02x has other functions; "
-                                  "a single-function device cannot be its "
-                                  "function 0", PCI_SLOT(devfn));
-            }
-        }
+    if (pci_check_multifunction(bus, devfn, info->header_type &
+                                PCI_HEADER_TYPE_MULTI_FUNCTION, err) < 0) {
+        return -1;
     }
     return devfn;
 }
@@ -568,8 +586,11 @@ int pci_device_realize(Device *dev, const PCIDeviceInfo *info, Error *err)
     if (!bus) {
         return error_setg(err, "the machine has no PCI bus");
     }
-    if (info->interrupt_pin > 4 || (devfn = pci_pick_devfn(bus, d, info, err)) < 0) {
-        return info->interrupt_pin > 4 ? error_setg(err, "bad interrupt pin") : -1;
+    if (info->interrupt_pin > 4) {
+        return error_setg(err, "interrupt pin %u (0-4)", info->interrupt_pin);
+    }
+    if ((devfn = pci_pick_devfn(bus, d, info, err)) < 0) {
+        return -1;
     }
     d->info = info;
     d->bus = bus;
@@ -645,10 +666,16 @@ static void pci_load_config(PCIDevice *d, const uint8_t *in)
     }
 }
 
+/*
+ * Everything is checked before anything changes: the generic part first,
+ * then the function's own (which checks and applies itself), then the
+ * generic part is applied.
+ */
 int pci_device_load(Device *dev, SaveBuf *s, Error *err)
 {
     PCIDevice *d = (PCIDevice *)dev;
     uint8_t cfg[PCI_CONFIG_SIZE], version, devfn, intx;
+    const uint8_t *msix;
 
     version = load_u8(s);
     devfn = load_u8(s);
@@ -660,14 +687,18 @@ int pci_device_load(Device *dev, SaveBuf *s, Error *err)
                           "%02x.%x)", dev->type->name, version,
                           PCI_SLOT(devfn), PCI_FUNC(devfn));
     }
-    pci_load_config(d, cfg);
-    if (msix_load(d, s, err) < 0 ||
+    if (!(msix = msix_load_check(d, s, err)) ||
         (d->info->load && d->info->load(d, s, err) < 0)) {
         return -1;
     }
+    pci_load_config(d, cfg);
+    msix_load_apply(d, msix);
     d->intx_level = intx;
     /* The PIRQ router drives its lines from the counts in its post_load. */
     pci_intx_update(d, false);
     pci_update_mappings(d);
+    if (d->info->loaded) {
+        d->info->loaded(d);
+    }
     return 0;
 }

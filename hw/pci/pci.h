@@ -109,9 +109,14 @@ typedef struct PCIDeviceInfo {
     /* After a guest config write of len bytes at addr; may be NULL. */
     void (*config_write)(PCIDevice *d, uint32_t addr, uint32_t val,
                          unsigned len);
-    /* Device state beyond config space and BARs; may be NULL. */
+    /*
+     * Device state beyond config space and BARs; may be NULL. load checks
+     * everything before it changes anything; the config space is applied
+     * after it, then loaded is called.
+     */
     void (*save)(PCIDevice *d, SaveBuf *s);
     int (*load)(PCIDevice *d, SaveBuf *s, Error *err);
+    void (*loaded)(PCIDevice *d);
 } PCIDeviceInfo;
 
 typedef struct PCIBar {

@@ -8,6 +8,12 @@
  * (ISA IRQ 0), counter 1 is free (DRAM refresh on old PCs), counter 2's
  * gate is port 0x61 bit 0 and its output port 0x61 bit 5.
  *
+ * Port 0x61 (NMI status and control): bits 0-3 read back what was written
+ * (counter 2 gate, speaker data, parity and channel-check NMI disables);
+ * bit 4, the memory-refresh toggle, flips on every read (as QEMU's, so a
+ * delay loop that waits for it to change always ends); bit 5 is OUT2;
+ * bits 6-7 (NMI sources) are never set.
+ *
  * Counters are not stepped: their value and output are computed from the
  * virtual clock (ticks since the count started), and counter 0 arms a
  * Timer for its next output transition.

@@ -40,7 +40,7 @@
 
 #define DEVFUZZ_RAM         (32 * MiB)
 #define DEVFUZZ_CPUS        2
-#define DEVFUZZ_MAX_DEVS    24
+#define DEVFUZZ_MAX_DEVS    32
 #define DEVFUZZ_MAX_OPS     4096
 #define DEVFUZZ_TIMER_STORM 100000   /* callbacks in one timer run */
 #define DEVFUZZ_MAX_TIMERS  64       /* pending timers of one machine */
@@ -92,6 +92,11 @@ static const struct {
     /* what -device adds in the tests: a debug exit and a second UART */
     { "isa-debug-exit", "iobase=0xf4,iosize=4" },
     { "isa-serial", "iobase=0x2f8,irq=3,index=1" },
+    /* PCI: host bridge (config ports, PAM), PIRQ router, a test function */
+    { "i440FX", "" },
+    { "PIIX3", "addr=1" },
+    { "pci-testdev", "membar=0x100000" },
+    { "port80", "" },
 };
 
 static void devfuzz_collect(Device *d, void *opaque)
@@ -363,6 +368,7 @@ static const struct {
     { 0x3f8, 8 }, { 0x2f8, 8 },                    /* UARTs */
     { 0x510, 2 }, { 0x514, 8 },                    /* fw_cfg */
     { 0xf4, 4 },                                   /* debug exit */
+    { 0xcf8, 8 }, { 0xcf8, 8 }, { 0x80, 1 },       /* PCI config, POST */
 };
 
 static uint16_t devfuzz_port(DevFuzz *f)

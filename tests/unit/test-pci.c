@@ -440,6 +440,8 @@ static void test_intx_routing(void **state)
     assert_int_equal(pci_slot_pirq(1, 1), 0);
     assert_int_equal(pci_slot_pirq(2, 3), 3);
     assert_int_equal(pci_slot_pirq(2, 4), 0);
+    assert_int_equal(pc_pci_intx_gsi(3, 1), 18);
+    assert_int_equal(pc_pci_intx_gsi(0, 1), 19);
     assert_int_equal(cfg_read(f, PCI_DEVFN(3, 0), PCI_INTERRUPT_PIN, 1), 1);
     /* routes disabled: only the IOAPIC input (GSI 18) sees it */
     pci_set_irq(&a->pci, 1);
@@ -880,6 +882,46 @@ static void test_save_load(void **state)
     savebuf_free(&sb);
 }
 
+/* A load that fails, wherever the stream ends, changes nothing (device
+ * fuzzer, pci-testdev: "a rejected load changed the device"). */
+static void test_rejected_load_changes_nothing(void **state)
+{
+    Fx *f = *state;
+    TestPCIDev *t = add_tdev(f, "addr=3");
+    Error err = { "" };
+    Device *td = device_create(&f->m, "pci-testdev", f->root, "", &err);
+    Device *devs[] = { &t->pci.dev, td, &f->host->pci.dev, &f->piix->pci.dev };
+
+    assert_non_null(td);
+    for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+        Device *d = devs[i];
+        SaveBuf other, before, rb, after;
+
+        /* a stream of another state: every field differs from now */
+        cfg_write(f, ((PCIDevice *)d)->devfn, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+        cfg_write(f, ((PCIDevice *)d)->devfn, PCI_INTERRUPT_LINE, 9, 1);
+        savebuf_init(&other);
+        d->type->save(d, &other);
+        device_reset_tree(f->root);
+        savebuf_init(&before);
+        d->type->save(d, &before);
+        for (size_t len = 0; len < other.len; len++) {
+            savebuf_init_read(&rb, other.data, len);
+            assert_int_equal(d->type->load(d, &rb, &err), -1);
+            savebuf_init(&after);
+            d->type->save(d, &after);
+            assert_int_equal(after.len, before.len);
+            assert_memory_equal(after.data, before.data, before.len);
+            savebuf_free(&after);
+        }
+        savebuf_init_read(&rb, other.data, other.len);
+        assert_int_equal(d->type->load(d, &rb, &err), 0);
+        assert_int_equal(cfg_read(f, ((PCIDevice *)d)->devfn, PCI_INTERRUPT_LINE, 1), 9);
+        savebuf_free(&other);
+        savebuf_free(&before);
+    }
+}
+
 /* ---- pci-testdev ---- */
 
 static uint8_t td_byte(Fx *f, bool io, uint64_t base, unsigned off)
@@ -1032,6 +1074,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pam, setup, teardown),
         cmocka_unit_test(test_pam_firmware_reset),
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejected_load_changes_nothing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_pci_testdev, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_config, setup, teardown),
     };
