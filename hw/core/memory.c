@@ -292,6 +292,17 @@ static void as_note_write(AddressSpace *as, MemoryRegion *mr, uint64_t off,
     }
 }
 
+int memory_region_write(AddressSpace *as, MemoryRegion *mr, uint64_t off,
+                        const void *buf, uint64_t len)
+{
+    if (mr->kind != MR_RAM || off > mr->size || len > mr->size - off) {
+        return -1;
+    }
+    memcpy(mr->host + off, buf, len);
+    as_note_write(as, mr, off, len);
+    return 0;
+}
+
 /* ---- I/O dispatch: the region decides ---- */
 
 static uint64_t ones(unsigned size)

@@ -179,6 +179,16 @@ int address_space_write_rom(AddressSpace *as, uint64_t addr, const void *buf,
 int address_space_fill(AddressSpace *as, uint64_t addr, int c, uint64_t len);
 
 /*
+ * Writes len bytes at offset off of the RAM region mr itself, wherever
+ * (and whether) it is mapped in as: for views that sit over RAM and pass
+ * writes to it (the chipset's shadow-RAM control). Dirty bits and the
+ * listeners are told as for any other write. -1, writing nothing, if mr
+ * is not RAM or the range leaves it.
+ */
+int memory_region_write(AddressSpace *as, MemoryRegion *mr, uint64_t off,
+                        const void *buf, uint64_t len);
+
+/*
  * DMA mapping. Returns a host pointer to guest memory at addr and sets
  * *len to how many bytes (at most the requested *len) it covers: RAM for
  * a write, RAM or ROM for a read. NULL (and *len 0) when addr is not such

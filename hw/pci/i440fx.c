@@ -84,7 +84,7 @@ static uint8_t behind_read_byte(const AddressSpace *as, uint64_t addr,
     return (uint8_t)b->mr->ops->read(b->mr->opaque, off, 1);
 }
 
-static void behind_write_byte(const AddressSpace *as, uint64_t addr,
+static void behind_write_byte(AddressSpace *as, uint64_t addr,
                               uint8_t val, SkipFn skip, const void *opaque)
 {
     const MemoryMapping *b = mapping_behind(as, addr, skip, opaque);
@@ -95,7 +95,7 @@ static void behind_write_byte(const AddressSpace *as, uint64_t addr,
     }
     off = b->offset + (addr - b->base);
     if (b->mr->kind == MR_RAM) {
-        b->mr->host[off] = val;
+        memory_region_write(as, b->mr, off, &val, 1);
     } else if (b->mr->kind == MR_IO && b->mr->ops->write &&
                b->mr->ops->min_access <= 1) {
         b->mr->ops->write(b->mr->opaque, off, val, 1);
@@ -113,7 +113,7 @@ static uint64_t behind_read(const AddressSpace *as, uint64_t addr,
     return v;
 }
 
-static void behind_write(const AddressSpace *as, uint64_t addr, uint64_t val,
+static void behind_write(AddressSpace *as, uint64_t addr, uint64_t val,
                          unsigned size, SkipFn skip, const void *opaque)
 {
     for (unsigned i = 0; i < size; i++) {
@@ -219,11 +219,16 @@ static void pam_wo_write(void *opaque, uint64_t off, uint64_t val,
                          unsigned size)
 {
     PAMSegment *g = opaque;
+    Machine *m = g->s->pci.dev.machine;
+    uint8_t bytes[8];
 
-    if (off + size <= g->size) {
+    if (off + size <= g->size && size <= sizeof(bytes)) {
         for (unsigned i = 0; i < size; i++) {
-            g->ram.host[off + i] = (uint8_t)(val >> (8 * i));
+            bytes[i] = (uint8_t)(val >> (8 * i));
         }
+        /* Into the RAM under the segment, through the memory core so
+           translations of that code are dropped. */
+        memory_region_write(&m->mem, &m->ram, g->base + off, bytes, size);
     }
 }
 
