@@ -73,6 +73,8 @@ typedef struct AccelOps {
     void (*set_irq)(Machine *m, int gsi, int level);
     /* Whether the accelerator emulates the PIC/IOAPIC/LAPIC/PIT itself. */
     bool (*has_irqchip)(Machine *m);
+    /* Sends an MSI (address, data) to its local APICs; NULL as set_irq. */
+    void (*send_msi)(Machine *m, uint64_t addr, uint32_t data);
 } AccelOps;
 
 extern const AccelOps accel_kvm_ops;

@@ -46,6 +46,7 @@ static void usage(FILE *f)
 "                         -device NAME,help lists properties)\n"
 "  -serial stdio|file:PATH|none|null   COM1 backend (default stdio)\n"
 "  -nographic             no window; COM1 on the terminal with Ctrl-A escapes\n"
+"  -nodefaults            no default devices (COM1 only with -serial)\n"
 "  -display none          no window\n"
 "\n"
 "Debugging:\n"
@@ -348,7 +349,10 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-nographic")) {
             o->cfg.nographic = true;
             continue;
-        } else if (!strcmp(opt, "-nodefaults") || !strcmp(opt, "-no-user-config")) {
+        } else if (!strcmp(opt, "-nodefaults")) {
+            o->cfg.nodefaults = true;   /* no default COM1 unless -serial */
+            continue;
+        } else if (!strcmp(opt, "-no-user-config")) {
             continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {

@@ -282,7 +282,8 @@ static int kvm_setup_gsi_routing(KvmState *s)
 
 static int kvm_setup_irqchip(KvmState *s, Error *err)
 {
-    struct kvm_pit_config pit = { .flags = 0 };  /* port 0x61 stays ours */
+    /* Port 0x61 (gate and OUT of counter 2) in-kernel too, next to the PIT. */
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
     int want = s->machine->cfg.kernel_irqchip;
     int ret;
 
@@ -412,6 +413,25 @@ static void kvm_set_irq(Machine *m, int gsi, int level)
     }
 }
 
+static void kvm_send_msi(Machine *m, uint64_t addr, uint32_t data)
+{
+    KvmState *s = kvm_state(m);
+    struct kvm_msi msi = {
+        .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
+        .data = data,
+    };
+    int ret;
+
+    if (!s || !s->irqchip) {
+        return;
+    }
+    ret = kvm_ioctl(s->vm_fd, KVM_SIGNAL_MSI, &msi);
+    if (ret < 0) {
+        log_mask(&m->log, LOG_KVM, "kvm: KVM_SIGNAL_MSI 0x%llx/0x%x: %s\n",
+                 (unsigned long long)addr, data, strerror(-ret));
+    }
+}
+
 static bool kvm_has_irqchip(Machine *m)
 {
     KvmState *s = kvm_state(m);
@@ -431,4 +451,5 @@ const AccelOps accel_kvm_ops = {
     .set_state = kvm_set_state,
     .set_irq = kvm_set_irq,
     .has_irqchip = kvm_has_irqchip,
+    .send_msi = kvm_send_msi,
 };

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "cpu/x86/mce.h"
+
 void x86_seg_set(SegmentCache *seg, uint16_t selector, uint64_t base,
                  uint32_t limit, uint32_t flags)
 {
@@ -41,6 +43,7 @@ void x86_cpu_state_reset(X86CPUState *st)
     st->apic_base = APIC_DEFAULT_BASE | MSR_APICBASE_BSP | MSR_APICBASE_ENABLE;
     st->pat = 0x0007040600070406ull;
     st->misc_enable = 1;   /* fast strings */
+    x86_mce_reset(st);
     st->fcw = 0x37f;
     st->ftw = 0xffff;
     st->mxcsr = 0x1f80;
@@ -105,7 +108,7 @@ static void load_seg(SaveBuf *s, SegmentCache *seg)
     seg->flags = load_u32(s) & SEG_ATTR_MASK;
 }
 
-#define CPU_STATE_VERSION 1
+#define CPU_STATE_VERSION 2   /* 2: machine-check MSRs */
 
 /* One list of the 64-bit fields, so save and load cannot drift apart. */
 #define FOR_EACH_U64_FIELD(X) \
@@ -165,6 +168,28 @@ void x86_cpu_state_save(const X86CPUState *st, SaveBuf *s)
     save_u32(s, st->exception_error_code);
     save_u8(s, st->exception_has_error_code);
     save_u32(s, (uint32_t)st->interrupt_vector);
+    save_u64(s, st->mcg_status);
+    save_u64(s, st->mcg_ctl);
+    for (int i = 0; i < 4 * MCE_BANKS; i++) {
+        save_u64(s, st->mce_banks[i]);
+    }
+}
+
+/* Values WRMSR could not have produced are refused (see mce.h). */
+static bool load_mce(X86CPUState *n, SaveBuf *s)
+{
+    bool ok;
+
+    n->mcg_status = load_u64(s);
+    n->mcg_ctl = load_u64(s);
+    ok = n->mcg_ctl == 0 || n->mcg_ctl == ~0ull;
+    for (int i = 0; i < 4 * MCE_BANKS; i++) {
+        n->mce_banks[i] = load_u64(s);
+        if (i % 4 == 0) {
+            ok &= x86_mce_write(n, MSR_IA32_MC0_CTL + i, n->mce_banks[i]) == 0;
+        }
+    }
+    return ok;
 }
 
 int x86_cpu_state_load(X86CPUState *st, SaveBuf *s)
@@ -222,7 +247,7 @@ int x86_cpu_state_load(X86CPUState *st, SaveBuf *s)
     n.exception_error_code = load_u32(s);
     n.exception_has_error_code = load_u8(s) != 0;
     n.interrupt_vector = (int32_t)load_u32(s);
-    if (s->error || n.exception_vector < -1 || n.exception_vector > 31 ||
+    if (!load_mce(&n, s) || s->error || n.exception_vector < -1 || n.exception_vector > 31 ||
         n.interrupt_vector < -1 || n.interrupt_vector > 255) {
         return -1;
     }

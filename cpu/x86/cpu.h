@@ -144,6 +144,7 @@ enum {
 };
 
 #define MTRR_VAR_COUNT 8
+#define MCE_BANKS 10        /* machine-check banks (cpu/x86/mce.h) */
 #define MTRR_FIXED_COUNT 11
 
 typedef struct SegmentCache {
@@ -200,6 +201,8 @@ typedef struct X86CPUState {
     uint64_t mtrr_deftype;
     uint64_t mtrr_fixed[MTRR_FIXED_COUNT];
     uint64_t mtrr_var_base[MTRR_VAR_COUNT], mtrr_var_mask[MTRR_VAR_COUNT];
+    uint64_t mcg_status, mcg_ctl;       /* machine check (cpu/x86/mce.h) */
+    uint64_t mce_banks[4 * MCE_BANKS];  /* MCi_CTL, _STATUS, _ADDR, _MISC */
 
     /* x87, MMX, SSE */
     FloatX80 fpregs[8];       /* physical registers ST(i) = fpregs[(top+i)&7] */

@@ -152,6 +152,9 @@ uint64_t x86_cr4_valid_mask(void)
     if (KITE_CPUID_1D & CPUID_1D_PGE) {
         m |= CR4_PGE;
     }
+    if (KITE_CPUID_1D & CPUID_1D_MCE) {
+        m |= CR4_MCE;
+    }
     if (KITE_CPUID_1D & CPUID_1D_FXSR) {
         m |= CR4_OSFXSR;
     }

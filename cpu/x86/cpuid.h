@@ -26,11 +26,13 @@
 #define CPUID_1D_TSC     (1u << 4)
 #define CPUID_1D_MSR     (1u << 5)
 #define CPUID_1D_PAE     (1u << 6)
+#define CPUID_1D_MCE     (1u << 7)
 #define CPUID_1D_CX8     (1u << 8)
 #define CPUID_1D_APIC    (1u << 9)
 #define CPUID_1D_SEP     (1u << 11)
 #define CPUID_1D_MTRR    (1u << 12)
 #define CPUID_1D_PGE     (1u << 13)
+#define CPUID_1D_MCA     (1u << 14)
 #define CPUID_1D_CMOV    (1u << 15)
 #define CPUID_1D_PAT     (1u << 16)
 #define CPUID_1D_CLFLUSH (1u << 19)
@@ -68,7 +70,7 @@
                        CPUID_1D_MSR | CPUID_1D_PAE | CPUID_1D_CX8 |         \
                        CPUID_1D_APIC | CPUID_1D_SEP | CPUID_1D_MTRR |       \
                        CPUID_1D_PGE | CPUID_1D_CMOV | CPUID_1D_PAT |        \
-                       CPUID_1D_CLFLUSH)
+                       CPUID_1D_CLFLUSH | CPUID_1D_MCE | CPUID_1D_MCA)
 #define KITE_CPUID_1C (CPUID_1C_CX16 | CPUID_1C_X2APIC | CPUID_1C_MOVBE |   \
                        CPUID_1C_POPCNT | CPUID_1C_TSC_DEADLINE |            \
                        CPUID_1C_HYPERVISOR)

@@ -20,6 +20,7 @@
 
 #include "accel/tcg/tcg-accel.h"
 #include "cpu/x86/cpuid.h"
+#include "cpu/x86/mce.h"
 #include "hw/intc/intc.h"
 #include "hw/pc/pc.h"
 
@@ -241,6 +242,9 @@ int x86_msr_read(CPUX86TCG *env, uint32_t msr, uint64_t *val)
     case MSR_KERNELGSBASE:        *val = st->kernel_gs_base; break;
     case MSR_TSC_AUX:             *val = st->tsc_aux; break;
     default:
+        if (x86_mce_msr(msr)) {
+            return x86_mce_read(st, msr, val);
+        }
         return msr_read_mtrr(env, msr, val);
     }
     return 0;
@@ -367,6 +371,9 @@ int x86_msr_write(CPUX86TCG *env, uint32_t msr, uint64_t val)
         st->tsc_aux = val;
         return 0;
     default:
+        if (x86_mce_msr(msr)) {
+            return x86_mce_write(st, msr, val);
+        }
         return msr_write_mtrr(env, msr, val);
     }
 }

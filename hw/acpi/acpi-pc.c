@@ -24,6 +24,7 @@
 #include "hw/acpi/acpi-pc.h"
 #include "hw/pc/bootparam.h"
 #include "hw/pc/mptable.h"
+#include "hw/pci/i440fx.h"
 #include "hw/timer/hpet.h"
 
 #define ACPI_RAM_SIZE     (64 * KiB)
@@ -89,16 +90,35 @@ static void acpi_pc_config(Machine *m, AcpiConfig *cfg)
     device_foreach(m->root, acpi_pc_find_uarts, cfg);
 }
 
+/* Slots holding a PCI function that uses an INTx pin. */
+static void acpi_pc_find_intx(PCIDevice *d, void *opaque)
+{
+    uint32_t *mask = opaque;
+
+    if (d->config[PCI_INTERRUPT_PIN]) {
+        *mask |= 1u << PCI_SLOT(d->devfn);
+    }
+}
+
+/*
+ * PCI INTx in the MP table: the PIIX3 drives IOAPIC inputs 16-19 from
+ * PIRQA-D whatever its route registers hold (nothing programs those
+ * before a -kernel boot), so that is what the entries name.
+ */
 static void acpi_pc_build_mptable(AcpiPcState *s, Machine *m)
 {
     MPConfig c = {
         .ncpus = m->cfg.smp,
         .ioapic_id = m->ioapic ? m->ioapic->id : 0,
         .ioapic_version = m->ioapic ? (uint8_t)m->ioapic->version : 0x11,
-        .pci_slot_mask = 0,              /* no PCI device has a pin yet */
-        .pirq_irq = { 10, 10, 11, 11 },  /* as SeaBIOS programs PIRQA-D */
     };
 
+    for (int i = 0; i < 4; i++) {
+        c.pirq_irq[i] = (uint8_t)(PIIX_PIRQ_GSI_BASE + i);
+    }
+    if (m->pci_bus) {
+        pci_bus_foreach(m->pci_bus, acpi_pc_find_intx, &c.pci_slot_mask);
+    }
     mptable_build(&c, (uint32_t)MP_TABLE_ADDR, &s->mptable, s->mp_fp);
 }
 

@@ -115,16 +115,25 @@ static int pc_create_devices(Machine *m, Error *err)
 {
     static const struct {
         const char *type, *props;
+        bool is_default;         /* left out by -nodefaults */
     } builtin[] = {
-        { "isa-serial", "iobase=0x3f8,irq=4" },
-        { "mc146818rtc", "" },
-        { "port92", "" },
-        { "reset-control", "" },
-        { "i8042", "" },
+        { "isa-serial", "iobase=0x3f8,irq=4", true },
+        { "i440FX", "", false },
+        { "PIIX3", "addr=1", false },
+        { "mc146818rtc", "", false },
+        { "port92", "", false },
+        { "reset-control", "", false },
+        { "port80", "", false },
+        { "i8042", "", false },
     };
+    bool defaults = !m->cfg.nodefaults || m->cfg.serial;
 
     for (size_t i = 0; i < ARRAY_SIZE(builtin); i++) {
-        if (!device_create(m, builtin[i].type, m->root, builtin[i].props, err)) {
+        if (builtin[i].is_default && !defaults) {
+            continue;
+        }
+        if (!device_create(m, builtin[i].type, m->root, builtin[i].props,
+                           err)) {
             return -1;
         }
     }

@@ -62,6 +62,7 @@ typedef struct MachineConfig {
     const char *tcg_backend;     /* "native", "interp" */
     int kernel_irqchip;          /* -1 default, 0 off, 1 on */
     bool no_reboot;
+    bool nodefaults;             /* -nodefaults: no default serial port */
     bool nographic;
     unsigned log_mask;           /* -d */
     const char *log_file;        /* -D */
@@ -80,6 +81,7 @@ typedef struct FwCfgState FwCfgState;
 typedef struct PICState PICState;
 typedef struct IOAPICState IOAPICState;
 typedef struct APICState APICState;
+typedef struct PCIBus PCIBus;
 
 struct Machine {
     MachineConfig cfg;
@@ -102,6 +104,7 @@ struct Machine {
     PICState *pic;
     IOAPICState *ioapic;
     APICState *apic[PC_MAX_CPUS];   /* by vCPU index */
+    PCIBus *pci_bus;             /* bus 0, created by the i440FX host bridge */
 
     /* CPUs and accelerator */
     const AccelOps *accel;

@@ -20,7 +20,6 @@
 
 #define PIT_MIN_PERIOD_NS 10000  /* fastest periodic IRQ rate we run */
 #define NS_PER_SEC 1000000000ull
-#define PIT_REFRESH_NS 15085     /* port 0x61 bit 4 toggles this often */
 /* Every 0.5 s the input clock has ticked a whole number of times
  * (PIT_HZ / 2 = 596591), so a count's phase within that fits a u32. */
 #define PIT_PHASE_NS 500000000u
@@ -424,12 +423,11 @@ static void pit_io_write(void *opaque, uint64_t off, uint64_t val,
 static uint64_t pit_port61_read(void *opaque, uint64_t off, unsigned size)
 {
     PITState *s = opaque;
-    int64_t now = pit_now(s);
     uint8_t v = s->port61 & 0x0f;
 
-    if ((now / PIT_REFRESH_NS) & 1) {
-        v |= 0x10;
-    }
+    /* Refresh request: toggles on every read, as delay loops expect. */
+    s->refresh ^= 0x10;
+    v |= s->refresh;
     if (pit_get_out(s, 2)) {
         v |= 0x20;
     }

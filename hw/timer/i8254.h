@@ -56,6 +56,7 @@ struct PITState {
     const IrqLine *irq_line;
     PITChannel ch[3];
     uint8_t port61;          /* bits 0-3 of port 0x61 */
+    uint8_t refresh;         /* bit 4 of port 0x61, toggled by each read */
     MemoryRegion io, io61;
 };
 

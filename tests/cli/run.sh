@@ -199,10 +199,23 @@ bad_machine "-device bad property" "bogus" \
     -device isa-debug-exit,bogus=1 -bios zero.rom
 bad_machine "-device bad property value" "iobase.*zz|zz.*iobase" \
     -device isa-debug-exit,iobase=zz -bios zero.rom
+bad_machine "-device PCI address in use" "00.0.*(used|i440FX)|i440FX" \
+    -device pci-testdev,addr=0 -bios zero.rom
+bad_machine "-device PCI address malformed" "PCI address.*1g|1g" \
+    -device pci-testdev,addr=1g -bios zero.rom
+bad_machine "-device PCI function past 7" "function|3.9" \
+    -device pci-testdev,addr=3.9 -bios zero.rom
+bad_machine "-device two at one PCI address" "03.0.*used" \
+    -device pci-testdev,addr=3 -device pci-testdev,addr=3 -bios zero.rom
+bad_machine "-device PCI ROM file missing" "no-such-rom" \
+    -device pci-testdev,romfile=no-such-rom -bios zero.rom
+bad_machine "-device pci-testdev bad membar" "membar" \
+    -device pci-testdev,membar=100 -bios zero.rom
 
 good "-version" "version" -version
 good "-help" "usage" -help
 good "-device help" "isa-debug-exit" -device help
+good "-device pci-testdev,help" "addr=.*slot" -device pci-testdev,help
 good "-d help" "in_asm|guest_errors|int" -d help
 
 if [ "$skipped" -gt 0 ]; then

@@ -50,11 +50,13 @@ mkdir -p "$out"
 # Runs one guest; leaves stdout in $out/NAME.TAG.out, stderr in .err and
 # prints the exit status (124 on timeout). A "kernel-irqchip=X" part of
 # the accelerator string becomes "-machine kernel-irqchip=X"; a guest
-# whose source has a GUEST-ALLOW-REBOOT line runs without -no-reboot.
+# whose source has a GUEST-ALLOW-REBOOT line runs without -no-reboot;
+# the words after "GUEST-ARGS" in a source are added to the command line.
 boot() {
     name=$1 accel=$2 tag=$3
     machine=pc
     reboot=-no-reboot
+    extra=$(sed -n 's/.*GUEST-ARGS \(.*\)$/\1/p' "$here/$name.c" 2>/dev/null)
     case "$accel" in
     *,kernel-irqchip=*)
         machine="pc,kernel-irqchip=${accel##*,kernel-irqchip=}"
@@ -65,7 +67,7 @@ boot() {
     fi
     timeout -k 5 "$limit" "$kite" -accel "$accel" -machine "$machine" \
         -m 64 -kernel "$dir/$name.elf" -nographic $reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 $extra \
         </dev/null >"$out/$name.$tag.out" 2>"$out/$name.$tag.err"
     echo $?
 }

@@ -280,6 +280,20 @@ static void test_port61(void **state)
     assert_true(seen0 && seen1);
 }
 
+/* Linux's delay loops wait for bit 4 to change between two reads. */
+static void test_port61_refresh_toggles_per_read(void **state)
+{
+    Fx *f = *state;
+    uint8_t a = inb(f, 0x61), b = inb(f, 0x61), c = inb(f, 0x61);
+
+    assert_int_equal((a ^ b) & 0x10, 0x10);
+    assert_int_equal((b ^ c) & 0x10, 0x10);
+    assert_int_equal((a ^ b) & ~0x10, 0);
+    /* bits 6-7 (NMI sources) never set; bits 0-3 read back */
+    outb(f, 0x61, 0xff);
+    assert_int_equal(inb(f, 0x61) & 0xcf, 0x0f);
+}
+
 static void test_save_load(void **state)
 {
     Fx *f = *state;
@@ -369,6 +383,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_latch_readback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bcd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port61, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_port61_refresh_toggles_per_read,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_writes, setup, teardown),
     };
