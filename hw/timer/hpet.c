@@ -516,56 +516,81 @@ static void hpet_save(Device *dev, SaveBuf *b)
     save_u8(b, (uint8_t)s->legacy_dev_level[1]);
 }
 
+/* What hpet_save wrote, read back before anything is checked or used. */
+typedef struct HPETSaved {
+    uint8_t version, dev_level[2];
+    uint64_t config, isr, counter, elapsed;
+    uint64_t config_n[HPET_NUM_TIMERS], cmp[HPET_NUM_TIMERS];
+    uint64_t period[HPET_NUM_TIMERS], left[HPET_NUM_TIMERS];
+} HPETSaved;
+
+static void hpet_load_read(SaveBuf *b, HPETSaved *v)
+{
+    v->version = load_u8(b);
+    v->config = load_u64(b);
+    v->isr = load_u64(b);
+    v->counter = load_u64(b);
+    v->elapsed = load_u64(b);
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        v->config_n[i] = load_u64(b);
+        v->cmp[i] = load_u64(b);
+        v->period[i] = load_u64(b);
+        v->left[i] = load_u64(b);
+    }
+    v->dev_level[0] = load_u8(b);
+    v->dev_level[1] = load_u8(b);
+}
+
+static bool hpet_load_valid(const HPETSaved *v)
+{
+    if ((v->config & ~(uint64_t)(HPET_CFG_ENABLE | HPET_CFG_LEGACY)) ||
+        (v->isr >> HPET_NUM_TIMERS) || v->dev_level[0] > 1 ||
+        v->dev_level[1] > 1 || v->elapsed >> 62 ||
+        (v->elapsed && !(v->config & HPET_CFG_ENABLE))) {
+        return false;
+    }
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        unsigned route = (unsigned)((v->config_n[i] & HPET_TN_ROUTE) >>
+                                    HPET_TN_ROUTE_SHIFT);
+        if ((v->config_n[i] & ~(uint64_t)HPET_TN_WRITABLE) ||
+            (route && !((HPET_ROUTE_CAP >> route) & 1)) ||
+            (v->left[i] != ~0ull && v->left[i] > (uint64_t)INT64_MAX)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int hpet_load(Device *dev, SaveBuf *b, Error *err)
 {
     HPETState *s = (HPETState *)dev;
-    uint8_t version = load_u8(b);
-    uint64_t config = load_u64(b), isr = load_u64(b), counter = load_u64(b);
-    uint64_t elapsed = load_u64(b);
-    uint64_t tc[HPET_NUM_TIMERS][4];
-    uint8_t dev0, dev8;
+    int64_t now = hpet_now(s);
+    HPETSaved v;
 
-    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        for (int j = 0; j < 4; j++) {
-            tc[i][j] = load_u64(b);
-        }
+    hpet_load_read(b, &v);
+    if (b->error || v.version != HPET_SAVE_VERSION) {
+        return error_setg(err, "hpet: bad state (version %u)", v.version);
     }
-    dev0 = load_u8(b);
-    dev8 = load_u8(b);
-    if (b->error || version != HPET_SAVE_VERSION) {
-        return error_setg(err, "hpet: bad state (version %u)", version);
-    }
-    if ((config & ~(uint64_t)(HPET_CFG_ENABLE | HPET_CFG_LEGACY)) ||
-        (isr >> HPET_NUM_TIMERS) || dev0 > 1 || dev8 > 1 ||
-        elapsed >> 62 || (elapsed && !(config & HPET_CFG_ENABLE))) {
+    if (!hpet_load_valid(&v)) {
         return error_setg(err, "hpet: invalid state");
     }
+    s->config = v.config;
+    s->isr = v.isr;
+    s->counter = v.counter;
+    s->ref_ns = now - (int64_t)v.elapsed;
     for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        unsigned route = (unsigned)((tc[i][0] & HPET_TN_ROUTE) >>
-                                    HPET_TN_ROUTE_SHIFT);
-        if ((tc[i][0] & ~(uint64_t)HPET_TN_WRITABLE) ||
-            (route && !((HPET_ROUTE_CAP >> route) & 1)) ||
-            (tc[i][3] != ~0ull && tc[i][3] > (uint64_t)INT64_MAX)) {
-            return error_setg(err, "hpet: invalid timer %d state", i);
-        }
-    }
-    s->config = config;
-    s->isr = isr;
-    s->counter = counter;
-    s->ref_ns = hpet_now(s) - (int64_t)elapsed;
-    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        s->t[i].config = tc[i][0];
-        s->t[i].cmp = tc[i][1];
-        s->t[i].period = tc[i][2];
-        if (tc[i][3] == ~0ull ||
-            tc[i][3] > (uint64_t)(INT64_MAX - hpet_now(s))) {
-            timer_del(&s->t[i].timer);       /* not armed, or centuries */
+        HPETTimer *t = &s->t[i];
+        t->config = v.config_n[i];
+        t->cmp = v.cmp[i];
+        t->period = v.period[i];
+        if (v.left[i] > (uint64_t)(INT64_MAX - now)) {
+            timer_del(&t->timer);            /* not armed, or centuries */
         } else {
-            timer_mod(&s->t[i].timer, hpet_now(s) + (int64_t)tc[i][3]);
+            timer_mod(&t->timer, now + (int64_t)v.left[i]);
         }
     }
-    s->legacy_dev_level[0] = dev0;
-    s->legacy_dev_level[1] = dev8;
+    s->legacy_dev_level[0] = v.dev_level[0];
+    s->legacy_dev_level[1] = v.dev_level[1];
     return 0;
 }
 
