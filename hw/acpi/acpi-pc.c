@@ -4,9 +4,10 @@
  * - through fw_cfg, as QEMU does: "etc/acpi/tables", "etc/acpi/rsdp" and
  *   the "etc/table-loader" script, so firmware (SeaBIOS) installs them;
  * - for -kernel boots without firmware, in guest RAM, by running that
- *   same script here: the tables in an E820_ACPI region at the top of
- *   RAM below 4 GiB, the RSDP and the MP tables in the reserved BIOS
- *   area (0xf0000-0xfffff) where Linux scans for "RSD PTR " and "_MP_".
+ *   same script here: the tables in 0xe0000-0xeffff, an E820_ACPI
+ *   region of the BIOS area no loader uses whatever the RAM size, the
+ *   RSDP and the MP tables in the reserved 0xf0000-0xfffff where Linux
+ *   scans for "RSD PTR " and "_MP_".
  *   m->acpi_rsdp_addr says where the RSDP is (for PVH's start info).
  *
  * The "acpi-tables" device does this once every other device exists
@@ -27,6 +28,7 @@
 #include "hw/pci/i440fx.h"
 #include "hw/timer/hpet.h"
 
+#define ACPI_RAM_ADDR     0xe0000ull
 #define ACPI_RAM_SIZE     (64 * KiB)
 #define ACPI_RSDP_ADDR    0xf0000ull
 #define MP_FLOATING_ADDR  0xf0040ull
@@ -48,16 +50,10 @@ static bool acpi_pc_in_ram(Machine *m)
 
 void acpi_pc_reserve(Machine *m)
 {
-    uint64_t top = MIN(m->below_4g, PC_LOWMEM_LIMIT);
-    uint64_t at;
-
     m->acpi_tables_addr = 0;
-    if (!acpi_pc_in_ram(m)) {
-        return;
-    }
-    at = e820_find_ram_top(&m->e820, top, ACPI_RAM_SIZE);
-    if (at && e820_add(&m->e820, at, ACPI_RAM_SIZE, E820_ACPI) == 0) {
-        m->acpi_tables_addr = at;
+    if (acpi_pc_in_ram(m) &&
+        e820_add(&m->e820, ACPI_RAM_ADDR, ACPI_RAM_SIZE, E820_ACPI) == 0) {
+        m->acpi_tables_addr = ACPI_RAM_ADDR;
     }
 }
 

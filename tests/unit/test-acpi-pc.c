@@ -1,7 +1,7 @@
 /*
  * Unit tests for the pc machine's delivery of the ACPI and MP tables
  * (the "acpi-tables" device): for a -kernel boot, the E820_ACPI region
- * at the top of low RAM, the RSDP at 0xf0000 and the MP floating pointer
+ * at 0xe0000 for 2 MiB and 64 MiB of RAM, the RSDP at 0xf0000 and the MP floating pointer
  * in the BIOS area, the tables linked in guest RAM and describing the
  * devices present (COM2 without COM1 here), fw_cfg's etc/acpi/tables,
  * etc/acpi/rsdp and etc/table-loader, the RAM copies restored on reset;
@@ -21,7 +21,8 @@
 
 #define RAM (64 * MiB)
 
-static Machine *machine_new(const char *kernel, const char *bios)
+static Machine *machine_new_ram(const char *kernel, const char *bios,
+                               uint64_t ram)
 {
     Machine *m = xzalloc(sizeof(*m));
     Error err = { { 0 } };
@@ -33,7 +34,7 @@ static Machine *machine_new(const char *kernel, const char *bios)
     m->cfg.smp = 2;
     m->cfg.kernel = kernel;
     m->cfg.bios = bios;
-    assert_int_equal(machine_init_memory(m, RAM, NULL), 0);
+    assert_int_equal(machine_init_memory(m, ram, NULL), 0);
     assert_int_equal(chardev_open(&m->serial_chr, "null", &err), 0);
     m->root = device_new(m, &machine_root_type, NULL, "pc");
     m->root->realized = true;
@@ -47,6 +48,11 @@ static Machine *machine_new(const char *kernel, const char *bios)
         fail_msg("acpi-tables: %s", err.msg);
     }
     return m;
+}
+
+static Machine *machine_new(const char *kernel, const char *bios)
+{
+    return machine_new_ram(kernel, bios, RAM);
 }
 
 static void machine_free(Machine *m)
@@ -98,11 +104,14 @@ static void test_kernel_boot(void **state)
     bool reserved = false;
     uint8_t buf[8];
 
-    assert_true(m->acpi_tables_addr >= 1 * MiB);
+    assert_int_equal(m->acpi_tables_addr, 0xe0000);
     for (int i = 0; i < m->e820.n; i++) {
         const E820Entry *e = &m->e820.entries[i];
-        reserved |= e->type == E820_ACPI && e->addr == m->acpi_tables_addr &&
-                    e->size == 64 * KiB && e->addr + e->size == RAM;
+        reserved |= e->type == E820_ACPI && e->addr == 0xe0000 &&
+                    e->size == 64 * KiB;
+        /* the neighbours are untouched */
+        assert_false(e->type == E820_RAM && e->addr < 0xf0000 &&
+                     e->addr + e->size > 0xe0000);
     }
     assert_true(reserved);
     assert_int_equal(m->acpi_rsdp_addr, 0xf0000);
@@ -140,6 +149,20 @@ static void test_kernel_boot(void **state)
     machine_free(m);
 }
 
+/* The smallest machine gets its tables at the same place. */
+static void test_kernel_boot_2m(void **state)
+{
+    Machine *m = machine_new_ram("vmlinuz", NULL, 2 * MiB);
+    const uint8_t *rsdp = ram_at(m, 0xf0000, 36);
+
+    assert_int_equal(m->acpi_tables_addr, 0xe0000);
+    assert_memory_equal(rsdp, "RSD PTR ", 8);
+    guest_table(m, ld32le(rsdp + 16), "RSDT");
+    assert_int_equal(e820_find_ram_top(&m->e820, 2 * MiB, 4 * KiB),
+                     2 * MiB - 4 * KiB);
+    machine_free(m);
+}
+
 static void test_firmware_boot(void **state)
 {
     Machine *m = machine_new(NULL, "bios.bin");
@@ -162,6 +185,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel_boot),
+        cmocka_unit_test(test_kernel_boot_2m),
         cmocka_unit_test(test_firmware_boot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
