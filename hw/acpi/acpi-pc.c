@@ -4,9 +4,10 @@
  * - through fw_cfg, as QEMU does: "etc/acpi/tables", "etc/acpi/rsdp" and
  *   the "etc/table-loader" script, so firmware (SeaBIOS) installs them;
  * - for -kernel boots without firmware, in guest RAM, by running that
- *   same script here: the tables in an E820_ACPI region at the top of
- *   RAM below 4 GiB, the RSDP and the MP tables in the reserved BIOS
- *   area (0xf0000-0xfffff) where Linux scans for "RSD PTR " and "_MP_".
+ *   same script here: the tables in 0xe0000-0xeffff, an E820_ACPI
+ *   region of the BIOS area no loader uses whatever the RAM size, the
+ *   RSDP and the MP tables in the reserved 0xf0000-0xfffff where Linux
+ *   scans for "RSD PTR " and "_MP_".
  *   m->acpi_rsdp_addr says where the RSDP is (for PVH's start info).
  *
  * The "acpi-tables" device does this once every other device exists
@@ -24,8 +25,10 @@
 #include "hw/acpi/acpi-pc.h"
 #include "hw/pc/bootparam.h"
 #include "hw/pc/mptable.h"
+#include "hw/pci/i440fx.h"
 #include "hw/timer/hpet.h"
 
+#define ACPI_RAM_ADDR     0xe0000ull
 #define ACPI_RAM_SIZE     (64 * KiB)
 #define ACPI_RSDP_ADDR    0xf0000ull
 #define MP_FLOATING_ADDR  0xf0040ull
@@ -47,16 +50,10 @@ static bool acpi_pc_in_ram(Machine *m)
 
 void acpi_pc_reserve(Machine *m)
 {
-    uint64_t top = MIN(m->below_4g, PC_LOWMEM_LIMIT);
-    uint64_t at;
-
     m->acpi_tables_addr = 0;
-    if (!acpi_pc_in_ram(m)) {
-        return;
-    }
-    at = e820_find_ram_top(&m->e820, top, ACPI_RAM_SIZE);
-    if (at && e820_add(&m->e820, at, ACPI_RAM_SIZE, E820_ACPI) == 0) {
-        m->acpi_tables_addr = at;
+    if (acpi_pc_in_ram(m) &&
+        e820_add(&m->e820, ACPI_RAM_ADDR, ACPI_RAM_SIZE, E820_ACPI) == 0) {
+        m->acpi_tables_addr = ACPI_RAM_ADDR;
     }
 }
 
@@ -89,16 +86,35 @@ static void acpi_pc_config(Machine *m, AcpiConfig *cfg)
     device_foreach(m->root, acpi_pc_find_uarts, cfg);
 }
 
+/* Slots holding a PCI function that uses an INTx pin. */
+static void acpi_pc_find_intx(PCIDevice *d, void *opaque)
+{
+    uint32_t *mask = opaque;
+
+    if (d->config[PCI_INTERRUPT_PIN]) {
+        *mask |= 1u << PCI_SLOT(d->devfn);
+    }
+}
+
+/*
+ * PCI INTx in the MP table: the PIIX3 drives IOAPIC inputs 16-19 from
+ * PIRQA-D whatever its route registers hold (nothing programs those
+ * before a -kernel boot), so that is what the entries name.
+ */
 static void acpi_pc_build_mptable(AcpiPcState *s, Machine *m)
 {
     MPConfig c = {
         .ncpus = m->cfg.smp,
         .ioapic_id = m->ioapic ? m->ioapic->id : 0,
         .ioapic_version = m->ioapic ? (uint8_t)m->ioapic->version : 0x11,
-        .pci_slot_mask = 0,              /* no PCI device has a pin yet */
-        .pirq_irq = { 10, 10, 11, 11 },  /* as SeaBIOS programs PIRQA-D */
     };
 
+    for (int i = 0; i < 4; i++) {
+        c.pirq_irq[i] = (uint8_t)(PIIX_PIRQ_GSI_BASE + i);
+    }
+    if (m->pci_bus) {
+        pci_bus_foreach(m->pci_bus, acpi_pc_find_intx, &c.pci_slot_mask);
+    }
     mptable_build(&c, (uint32_t)MP_TABLE_ADDR, &s->mptable, s->mp_fp);
 }
 

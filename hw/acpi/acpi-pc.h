@@ -12,9 +12,9 @@
 extern const DeviceType acpi_tables_type;
 
 /*
- * Reserves the E820_ACPI region for the tables of a -kernel boot and
- * sets m->acpi_tables_addr (0 when firmware installs them). Call before
- * anything publishes or loads the e820 map.
+ * Reserves the E820_ACPI region (0xe0000-0xeffff) for the tables of a
+ * -kernel boot and sets m->acpi_tables_addr (0 when firmware installs
+ * them). Call before anything publishes or loads the e820 map.
  */
 void acpi_pc_reserve(Machine *m);
 

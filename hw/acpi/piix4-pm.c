@@ -1,7 +1,7 @@
 /*
- * The PIIX4-compatible ACPI PM block (see piix4-pm.h), after the ACPI
+ * The PIIX4-compatible ACPI PM function (see piix4-pm.h), after the ACPI
  * 6.x fixed hardware (section 4.8) and Intel's 82371AB (PIIX4) data
- * sheet, with QEMU's fixed I/O addresses.
+ * sheet, with QEMU's PCI identity and I/O addresses.
  *
  * The PM timer is not stepped: its count is the virtual clock times
  * 3.579545 MHz, 24 bits wide (FADT TMR_VAL_EXT clear). TMR_STS is set
@@ -33,9 +33,14 @@
 #define PM1_CNT_MASK (PM1_CNT_SCI_EN | PM1_CNT_BM_RLD | PM1_CNT_SLP_TYP)
 #define PM_TMR_HALF_NS 2345000000ll   /* > 2^23 ticks, for load checks */
 
+static Machine *pm_machine(PMState *s)
+{
+    return s->pci.dev.machine;
+}
+
 static int64_t pm_now(PMState *s)
 {
-    return clock_ns(&s->dev.machine->timers);
+    return clock_ns(&pm_machine(s)->timers);
 }
 
 static uint64_t pm_ticks_at(int64_t ns)
@@ -82,7 +87,7 @@ static void pm_drive_sci(PMState *s, bool force)
     }
     if (force || level != s->sci_level) {
         s->sci_level = level;
-        irq_set(&s->dev.machine->gsi[ACPI_SCI_IRQ], level);
+        irq_set(&pm_machine(s)->gsi[ACPI_SCI_IRQ], level);
     }
 }
 
@@ -122,10 +127,10 @@ static void pm_write_cnt(PMState *s, uint16_t val)
     s->pm1_cnt = val & PM1_CNT_MASK;
     if (val & PM1_CNT_SLP_EN) {
         if (typ == ACPI_S5_SLP_TYP) {
-            log_mask(&s->dev.machine->log, LOG_INT, "acpi: S5 power off\n");
-            machine_request_exit(s->dev.machine, 0);
+            log_mask(&pm_machine(s)->log, LOG_INT, "acpi: S5 power off\n");
+            machine_request_exit(pm_machine(s), 0);
         } else {
-            log_mask(&s->dev.machine->log, LOG_GUEST_ERROR,
+            log_mask(&pm_machine(s)->log, LOG_GUEST_ERROR,
                      "acpi: sleep type %u is not supported\n", typ);
         }
     }
@@ -273,40 +278,18 @@ static const MemoryRegionOps pm_apm_ops = {
     .max_access = 1,
 };
 
-/* ---- device ---- */
+/* ---- PCI function and device ---- */
 
-static int pm_realize(Device *dev, Error *err)
+static int pm_pci_init(PCIDevice *d, Error *err)
 {
-    PMState *s = (PMState *)dev;
-    Machine *m = dev->machine;
-
-    memory_region_init_io(&s->io, "piix4-pm", ACPI_PM_SIZE, &pm_io_ops, s);
-    memory_region_init_io(&s->gpe_io, "acpi-gpe0", ACPI_GPE0_LEN, &pm_gpe_ops,
-                          s);
-    memory_region_init_io(&s->apm_io, "apm", 2, &pm_apm_ops, s);
-    if (machine_map_ports(m, ACPI_PM_BASE, &s->io) < 0 ||
-        machine_map_ports(m, ACPI_GPE0_BASE, &s->gpe_io) < 0 ||
-        machine_map_ports(m, ACPI_SMI_CMD_PORT, &s->apm_io) < 0) {
-        return error_setg(err, "cannot map the ACPI PM ports");
-    }
-    timer_init(&s->tmr_timer, &m->timers, pm_tmr_cb, s);
-    s->tmr_overflow_ns = pm_next_toggle_ns(pm_now(s));
+    pci_set_long(d->config + PIIX4_PM_PMBA, ACPI_PM_BASE | 1);
+    d->config[PIIX4_PM_PMREGMISC] = 1;
     return 0;
 }
 
-static void pm_unrealize(Device *dev)
+static void pm_pci_reset(PCIDevice *d)
 {
-    PMState *s = (PMState *)dev;
-
-    timer_del(&s->tmr_timer);
-    address_space_unmap_region(&dev->machine->io, &s->io);
-    address_space_unmap_region(&dev->machine->io, &s->gpe_io);
-    address_space_unmap_region(&dev->machine->io, &s->apm_io);
-}
-
-static void pm_reset(Device *dev)
-{
-    PMState *s = (PMState *)dev;
+    PMState *s = (PMState *)d;
 
     s->pm1_sts = s->pm1_en = s->pm1_cnt = 0;
     s->gpe_sts = s->gpe_en = 0;
@@ -315,9 +298,9 @@ static void pm_reset(Device *dev)
     pm_update_sci(s);
 }
 
-static void pm_save(Device *dev, SaveBuf *b)
+static void pm_pci_save(PCIDevice *d, SaveBuf *b)
 {
-    PMState *s = (PMState *)dev;
+    PMState *s = (PMState *)d;
 
     pm_update_tmr_sts(s);
     save_u8(b, PM_SAVE_VERSION);
@@ -331,9 +314,9 @@ static void pm_save(Device *dev, SaveBuf *b)
     save_u64(b, (uint64_t)(s->tmr_overflow_ns - pm_now(s)));
 }
 
-static int pm_load(Device *dev, SaveBuf *b, Error *err)
+static int pm_pci_load(PCIDevice *d, SaveBuf *b, Error *err)
 {
-    PMState *s = (PMState *)dev;
+    PMState *s = (PMState *)d;
     uint8_t version = load_u8(b);
     uint16_t sts = load_u16(b), en = load_u16(b), cnt = load_u16(b);
     uint16_t gsts = load_u16(b), gen = load_u16(b);
@@ -358,19 +341,75 @@ static int pm_load(Device *dev, SaveBuf *b, Error *err)
     return 0;
 }
 
+static const PCIDeviceInfo pm_pci_info = {
+    .vendor_id = 0x8086, .device_id = 0x7113, .revision = 0x03,
+    .class_code = 0x068000,
+    .interrupt_pin = 1,
+    .init = pm_pci_init,
+    .reset = pm_pci_reset,
+    .save = pm_pci_save,
+    .load = pm_pci_load,
+};
+
+static void pm_unmap(PMState *s)
+{
+    AddressSpace *io = &pm_machine(s)->io;
+
+    timer_del(&s->tmr_timer);
+    address_space_unmap_region(io, &s->io);
+    address_space_unmap_region(io, &s->gpe_io);
+    address_space_unmap_region(io, &s->apm_io);
+}
+
+static int pm_realize(Device *dev, Error *err)
+{
+    PMState *s = (PMState *)dev;
+    Machine *m = dev->machine;
+
+    memory_region_init_io(&s->io, "piix4-pm", ACPI_PM_SIZE, &pm_io_ops, s);
+    memory_region_init_io(&s->gpe_io, "acpi-gpe0", ACPI_GPE0_LEN, &pm_gpe_ops,
+                          s);
+    memory_region_init_io(&s->apm_io, "apm", 2, &pm_apm_ops, s);
+    timer_init(&s->tmr_timer, &m->timers, pm_tmr_cb, s);
+    s->tmr_overflow_ns = pm_next_toggle_ns(pm_now(s));
+    if (pci_device_realize(dev, &pm_pci_info, err) < 0) {
+        return -1;
+    }
+    if (machine_map_ports(m, ACPI_PM_BASE, &s->io) < 0 ||
+        machine_map_ports(m, ACPI_GPE0_BASE, &s->gpe_io) < 0 ||
+        machine_map_ports(m, ACPI_SMI_CMD_PORT, &s->apm_io) < 0) {
+        pm_unmap(s);
+        pci_device_unrealize(dev);
+        return error_setg(err, "cannot map the ACPI PM ports");
+    }
+    return 0;
+}
+
+static void pm_unrealize(Device *dev)
+{
+    pm_unmap((PMState *)dev);
+    pci_device_unrealize(dev);
+}
+
 static void pm_post_load(Device *dev)
 {
     pm_drive_sci((PMState *)dev, true);
 }
 
+static const PropDef pm_props[] = {
+    PCI_DEVICE_PROPS,
+    PROP_DEF_END,
+};
+
 const DeviceType piix4_pm_type = {
     .name = "piix4-pm",
-    .desc = "PIIX4-compatible ACPI PM block (PM1, PM timer, GPE0, APM)",
+    .desc = "PIIX4-compatible ACPI PM function (PM1, PM timer, GPE0, APM)",
     .instance_size = sizeof(PMState),
+    .props = pm_props,
     .realize = pm_realize,
     .unrealize = pm_unrealize,
-    .reset = pm_reset,
-    .save = pm_save,
-    .load = pm_load,
+    .reset = pci_device_reset,
+    .save = pci_device_save,
+    .load = pci_device_load,
     .post_load = pm_post_load,
 };

@@ -20,13 +20,13 @@ extern const DeviceType pic_type;
 extern const DeviceType ioapic_type;
 extern const DeviceType apic_type;
 extern const DeviceType pit_type;
-extern const DeviceType hpet_type;
-extern const DeviceType piix4_pm_type;
-extern const DeviceType acpi_tables_type;
 extern const DeviceType i440fx_type;
 extern const DeviceType piix3_type;
 extern const DeviceType pci_testdev_type;
 extern const DeviceType pc_testdev_type;
 extern const DeviceType port80_type;
+extern const DeviceType hpet_type;
+extern const DeviceType piix4_pm_type;
+extern const DeviceType acpi_tables_type;
 
 #endif

@@ -5,8 +5,8 @@
  * checksummed to zero. The interrupt entries say what the pc machine
  * wires: ISA IRQ n on IOAPIC pin n except IRQ 0 on pin 2 (the 8259's
  * ExtINT on pin 0), the SCI (IRQ 9) level-triggered and active high,
- * PCI INTx through the PIIX3 PIRQ links, and LINT0 ExtINT, LINT1 NMI on
- * every local APIC.
+ * PCI INTx through the PIIX3 PIRQs (level, active high), and LINT0
+ * ExtINT, LINT1 NMI on every local APIC.
  */
 #include "hw/pc/mptable.h"
 

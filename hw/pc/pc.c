@@ -158,7 +158,7 @@ static int pc_create_devices(Machine *m, Error *err)
     }
     /* After the IRQ lines: the HPET takes over ISA IRQ 0 and 8. */
     if (!device_create(m, "hpet", m->root, "", err) ||
-        !device_create(m, "piix4-pm", m->root, "", err)) {
+        !device_create(m, "piix4-pm", m->root, "addr=1.3", err)) {
         return -1;
     }
     acpi_pc_reserve(m);

@@ -83,14 +83,42 @@ static void hpet_legacy_input(void *opaque, int n, int level)
     hpet_legacy_refresh(s, slot);
 }
 
-static void hpet_out_set(HPETState *s, int out, int level)
+/* Sets what the HPET itself drives on out (a GSI or a legacy slot). */
+static void hpet_out_drive(HPETState *s, int out, int level, bool force)
 {
     if (out == HPET_OUT_LEGACY0 || out == HPET_OUT_LEGACY8) {
         int slot = out - HPET_OUT_LEGACY0;
         s->legacy_hpet_level[slot] = level;
         hpet_legacy_refresh(s, slot);
-    } else if (out >= 0) {
+    } else if (out >= 0 && (force || level != ((s->gsi_driven >> out) & 1))) {
+        s->gsi_driven = (s->gsi_driven & ~(1u << out)) |
+                        ((uint32_t)level << out);
         irq_set(&s->dev.machine->gsi[out], level);
+    }
+}
+
+/* Timers sharing an output: the line is high while any of them holds it. */
+static int hpet_out_level(HPETState *s, int out)
+{
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        if (s->t[i].out == out && s->t[i].out_level) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void hpet_out_refresh(HPETState *s, int out)
+{
+    hpet_out_drive(s, out, hpet_out_level(s, out), false);
+}
+
+/* An edge: invisible while another timer holds the shared line high. */
+static void hpet_out_pulse(HPETState *s, int out)
+{
+    if (!hpet_out_level(s, out)) {
+        hpet_out_drive(s, out, 1, false);
+        hpet_out_drive(s, out, 0, false);
     }
 }
 
@@ -113,19 +141,19 @@ static int hpet_timer_out(HPETTimer *t)
 static void hpet_timer_update_out(HPETTimer *t)
 {
     HPETState *s = t->hpet;
-    int out = hpet_timer_out(t);
+    int out = hpet_timer_out(t), old = t->out;
     int level = hpet_enabled(s) && (t->config & HPET_TN_INT_ENB) &&
                 (t->config & HPET_TN_LEVEL) && ((s->isr >> t->index) & 1);
 
-    if (out != t->out && t->out_level) {
-        hpet_out_set(s, t->out, 0);
-        t->out_level = 0;
+    if (out == old && level == t->out_level) {
+        return;
     }
     t->out = out;
-    if (level != t->out_level) {
-        t->out_level = level;
-        hpet_out_set(s, out, level);
+    t->out_level = level;
+    if (old != out) {
+        hpet_out_refresh(s, old);
     }
+    hpet_out_refresh(s, out);
 }
 
 static void hpet_timer_fire(HPETTimer *t)
@@ -136,9 +164,7 @@ static void hpet_timer_fire(HPETTimer *t)
         s->isr |= 1ull << t->index;
         hpet_timer_update_out(t);
     } else if (hpet_enabled(s) && (t->config & HPET_TN_INT_ENB)) {
-        int out = hpet_timer_out(t);
-        hpet_out_set(s, out, 1);
-        hpet_out_set(s, out, 0);
+        hpet_out_pulse(s, hpet_timer_out(t));
     }
 }
 
@@ -185,21 +211,60 @@ static void hpet_timer_advance(HPETTimer *t, uint64_t cur)
     t->cmp = (t->cmp + (behind / t->period + 1) * t->period) & mask;
 }
 
-static void hpet_timer_cb(void *opaque)
+/* One match of t's comparator: interrupt, then the next match. */
+static void hpet_timer_expired(HPETTimer *t)
 {
-    HPETTimer *t = opaque;
     uint64_t cur = hpet_read_counter(t->hpet);
 
-    if (!hpet_enabled(t->hpet)) {
-        return;
-    }
     hpet_timer_fire(t);
     if ((t->config & HPET_TN_PERIODIC) && t->period) {
+        uint64_t mask = hpet_is_32bit(t) ? 0xffffffffull : ~0ull;
+        uint64_t diff;
         hpet_timer_advance(t, cur);
-        hpet_timer_arm(t);
+        /* Ahead of cur now, even if the sum wrapped: never "past". */
+        diff = (t->cmp - cur) & mask;
+        hpet_timer_arm_in(t, diff ? diff : t->period & mask);
     } else if (hpet_is_32bit(t)) {
         uint32_t diff = (uint32_t)(t->cmp - cur);
         hpet_timer_arm_in(t, diff ? diff : 1ull << 32);
+    }
+}
+
+/*
+ * Any timer's Timer fired: serve every timer that is due, earliest first
+ * and by index on a tie, so the order of simultaneous matches (an edge
+ * next to a level on a shared line) does not depend on the order the
+ * Timers were armed in, which a load does not keep. Each one served is
+ * re-armed strictly later (or not at all), so this ends.
+ */
+static void hpet_timer_cb(void *opaque)
+{
+    HPETTimer *fired = opaque;
+    HPETState *s = fired->hpet;
+    int64_t now = hpet_now(s);
+    bool due[HPET_NUM_TIMERS];
+
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        HPETTimer *t = &s->t[i];
+        due[i] = t == fired ||
+                 (timer_pending(&t->timer) && t->timer.expire_ns <= now);
+    }
+    for (;;) {
+        HPETTimer *next = NULL;
+        for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+            if (due[i] && (!next ||
+                           s->t[i].timer.expire_ns < next->timer.expire_ns)) {
+                next = &s->t[i];
+            }
+        }
+        if (!next) {
+            return;
+        }
+        due[next->index] = false;
+        timer_del(&next->timer);
+        if (hpet_enabled(s)) {
+            hpet_timer_expired(next);
+        }
     }
 }
 
@@ -434,58 +499,98 @@ static void hpet_save(Device *dev, SaveBuf *b)
     save_u8(b, HPET_SAVE_VERSION);
     save_u64(b, s->config);
     save_u64(b, s->isr);
-    save_u64(b, hpet_read_counter(s));
+    /* the count at ref_ns and the time since, so no fraction of a tick
+     * is lost */
+    save_u64(b, s->counter);
+    save_u64(b, hpet_enabled(s) ? (uint64_t)(hpet_now(s) - s->ref_ns) : 0);
     for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        save_u64(b, s->t[i].config);
-        save_u64(b, s->t[i].cmp);
-        save_u64(b, s->t[i].period);
+        const HPETTimer *t = &s->t[i];
+        int64_t left = t->timer.expire_ns - hpet_now(s);
+        save_u64(b, t->config);
+        save_u64(b, t->cmp);
+        save_u64(b, t->period);
+        /* when the armed Timer fires: ~0 if it is not armed */
+        save_u64(b, timer_pending(&t->timer) ? (uint64_t)MAX(left, 0) : ~0ull);
     }
     save_u8(b, (uint8_t)s->legacy_dev_level[0]);
     save_u8(b, (uint8_t)s->legacy_dev_level[1]);
 }
 
+/* What hpet_save wrote, read back before anything is checked or used. */
+typedef struct HPETSaved {
+    uint8_t version, dev_level[2];
+    uint64_t config, isr, counter, elapsed;
+    uint64_t config_n[HPET_NUM_TIMERS], cmp[HPET_NUM_TIMERS];
+    uint64_t period[HPET_NUM_TIMERS], left[HPET_NUM_TIMERS];
+} HPETSaved;
+
+static void hpet_load_read(SaveBuf *b, HPETSaved *v)
+{
+    v->version = load_u8(b);
+    v->config = load_u64(b);
+    v->isr = load_u64(b);
+    v->counter = load_u64(b);
+    v->elapsed = load_u64(b);
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        v->config_n[i] = load_u64(b);
+        v->cmp[i] = load_u64(b);
+        v->period[i] = load_u64(b);
+        v->left[i] = load_u64(b);
+    }
+    v->dev_level[0] = load_u8(b);
+    v->dev_level[1] = load_u8(b);
+}
+
+static bool hpet_load_valid(const HPETSaved *v)
+{
+    if ((v->config & ~(uint64_t)(HPET_CFG_ENABLE | HPET_CFG_LEGACY)) ||
+        (v->isr >> HPET_NUM_TIMERS) || v->dev_level[0] > 1 ||
+        v->dev_level[1] > 1 || v->elapsed >> 62 ||
+        (v->elapsed && !(v->config & HPET_CFG_ENABLE))) {
+        return false;
+    }
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        unsigned route = (unsigned)((v->config_n[i] & HPET_TN_ROUTE) >>
+                                    HPET_TN_ROUTE_SHIFT);
+        if ((v->config_n[i] & ~(uint64_t)HPET_TN_WRITABLE) ||
+            (route && !((HPET_ROUTE_CAP >> route) & 1)) ||
+            (v->left[i] != ~0ull && v->left[i] > (uint64_t)INT64_MAX)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int hpet_load(Device *dev, SaveBuf *b, Error *err)
 {
     HPETState *s = (HPETState *)dev;
-    uint8_t version = load_u8(b);
-    uint64_t config = load_u64(b), isr = load_u64(b), counter = load_u64(b);
-    uint64_t tc[HPET_NUM_TIMERS][3];
-    uint8_t dev0, dev8;
+    int64_t now = hpet_now(s);
+    HPETSaved v;
 
-    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        for (int j = 0; j < 3; j++) {
-            tc[i][j] = load_u64(b);
-        }
+    hpet_load_read(b, &v);
+    if (b->error || v.version != HPET_SAVE_VERSION) {
+        return error_setg(err, "hpet: bad state (version %u)", v.version);
     }
-    dev0 = load_u8(b);
-    dev8 = load_u8(b);
-    if (b->error || version != HPET_SAVE_VERSION) {
-        return error_setg(err, "hpet: bad state (version %u)", version);
-    }
-    if ((config & ~(uint64_t)(HPET_CFG_ENABLE | HPET_CFG_LEGACY)) ||
-        (isr >> HPET_NUM_TIMERS) || dev0 > 1 || dev8 > 1) {
+    if (!hpet_load_valid(&v)) {
         return error_setg(err, "hpet: invalid state");
     }
+    s->config = v.config;
+    s->isr = v.isr;
+    s->counter = v.counter;
+    s->ref_ns = now - (int64_t)v.elapsed;
     for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        unsigned route = (unsigned)((tc[i][0] & HPET_TN_ROUTE) >>
-                                    HPET_TN_ROUTE_SHIFT);
-        if ((tc[i][0] & ~(uint64_t)HPET_TN_WRITABLE) ||
-            (route && !((HPET_ROUTE_CAP >> route) & 1))) {
-            return error_setg(err, "hpet: invalid timer %d state", i);
+        HPETTimer *t = &s->t[i];
+        t->config = v.config_n[i];
+        t->cmp = v.cmp[i];
+        t->period = v.period[i];
+        if (v.left[i] > (uint64_t)(INT64_MAX - now)) {
+            timer_del(&t->timer);            /* not armed, or centuries */
+        } else {
+            timer_mod(&t->timer, now + (int64_t)v.left[i]);
         }
     }
-    s->config = config;
-    s->isr = isr;
-    s->counter = counter;
-    s->ref_ns = hpet_now(s);
-    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
-        s->t[i].config = tc[i][0];
-        s->t[i].cmp = tc[i][1];
-        s->t[i].period = tc[i][2];
-        hpet_timer_arm(&s->t[i]);
-    }
-    s->legacy_dev_level[0] = dev0;
-    s->legacy_dev_level[1] = dev8;
+    s->legacy_dev_level[0] = v.dev_level[0];
+    s->legacy_dev_level[1] = v.dev_level[1];
     return 0;
 }
 
@@ -496,14 +601,17 @@ static void hpet_post_load(Device *dev)
 
     for (int i = 0; i < HPET_NUM_TIMERS; i++) {
         HPETTimer *t = &s->t[i];
-        t->out_level = 0;
         t->out = hpet_timer_out(t);
-        hpet_timer_update_out(t);
-        if (!t->out_level) {
-            hpet_out_set(s, t->out, 0);
+        t->out_level = hpet_enabled(s) && (t->config & HPET_TN_INT_ENB) &&
+                       (t->config & HPET_TN_LEVEL) && ((s->isr >> i) & 1);
+    }
+    for (int out = 0; out < PC_NUM_GSI; out++) {
+        if ((HPET_ROUTE_CAP >> out) & 1) {
+            hpet_out_drive(s, out, hpet_out_level(s, out), true);
         }
     }
     for (int slot = 0; slot < 2; slot++) {
+        s->legacy_hpet_level[slot] = hpet_out_level(s, HPET_OUT_LEGACY0 + slot);
         s->legacy_driven[slot] = -1;
         hpet_legacy_refresh(s, slot);
     }

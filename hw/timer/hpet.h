@@ -61,8 +61,8 @@ typedef struct HPETTimer {
     uint64_t config;         /* the writable bits of Tn_CONF */
     uint64_t cmp;            /* comparator */
     uint64_t period;         /* periodic mode: the accumulator step */
-    int out;                 /* line driven now (HPET_OUT_*) */
-    int out_level;
+    int out;                 /* line the timer is on (HPET_OUT_*) */
+    int out_level;           /* what it drives there (level mode) */
     Timer timer;
 } HPETTimer;
 
@@ -74,6 +74,7 @@ struct HPETState {
     uint64_t counter;        /* the count at ref_ns (frozen if disabled) */
     int64_t ref_ns;
     HPETTimer t[HPET_NUM_TIMERS];
+    uint32_t gsi_driven;     /* levels driven on the routable GSIs */
     /*
      * ISA IRQ 0 and 8: the HPET takes over the machine's lines and
      * passes what the PIT and the RTC drive through while the legacy

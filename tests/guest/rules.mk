@@ -107,6 +107,7 @@ $(GUEST_DIR)/m32-%.elf: $(GUEST_DIR)/m32-%.o $(GUEST32_LIB_OBJS) \
 $(GUEST_DIR)/exceptions64.o $(GUEST_DIR)/softint64.o: tests/guest/lib/sys64.h
 $(GUEST_DIR)/irq-timers.o $(GUEST_DIR)/sti-shadow.o $(GUEST_DIR)/hlt-wake-sti.o \
 $(GUEST_DIR)/kvm-pit-gsi2.o $(GUEST_DIR)/kvm-irqchip-off-cpuid.o: tests/guest/lib/sys64.h
+$(GUEST_DIR)/hpet-irq.o $(GUEST_DIR)/hpet-level.o: tests/guest/lib/sys64.h
 $(GUEST_DIR)/m32-a20.o: tests/guest/m32-realmode.c
 
 # SIMD guests whose instruction tables also run on the host CPU: the host

@@ -397,7 +397,7 @@ static void test_linker_bad_commands(void **state)
 static void test_mptable(void **state)
 {
     MPConfig c = { .ncpus = 4, .ioapic_id = 0, .ioapic_version = 0x20,
-                   .pci_slot_mask = 1u << 3, .pirq_irq = { 10, 10, 11, 11 } };
+                   .pci_slot_mask = 1u << 3, .pirq_irq = { 16, 17, 18, 19 } };
     ByteBuf b = { 0 };
     uint8_t fp[MP_FLOATING_SIZE];
     int procs = 0, buses = 0, ioapics = 0, ioints = 0, lints = 0;
@@ -431,8 +431,8 @@ static void test_mptable(void **state)
         case 3:
             ioints++;
             irq0_pin2 |= e[1] == 0 && e[4] == 1 && e[5] == 0 && e[7] == 2;
-            /* slot 3 INTA: PIRQC, routed to IRQ 11 */
-            pci_ok |= e[4] == 0 && e[5] == (3 << 2) && e[7] == 11;
+            /* slot 3 INTA: PIRQC, IOAPIC input 18 */
+            pci_ok |= e[4] == 0 && e[5] == (3 << 2) && e[7] == 18;
             break;
         case 4: lints++; break;
         default: fail();

@@ -248,6 +248,24 @@ static void test_periodic(void **state)
     assert_int_equal(t->raises[20], 6);
 }
 
+/* A period that wraps the comparator past 2^64 once hung the main loop
+ * (found by test_saveload_fuzz): the timer re-armed itself "in the past". */
+static void test_periodic_wrapping_period(void **state)
+{
+    TestMachine *t = *state;
+
+    wr64(t, T_CFG(0), HPET_TN_PERIODIC | HPET_TN_INT_ENB | HPET_TN_VAL_SET |
+                      route(20));
+    wr64(t, T_CMP(0), 100);
+    wr64(t, T_CMP(0), 0xf000000000000000ull);
+    wr64(t, HPET_REG_CONFIG, HPET_CFG_ENABLE);
+    advance_ns(t, 2000);
+    assert_int_equal(t->raises[20], 1);
+    assert_int_equal(rd64(t, T_CMP(0)), 0xf000000000000064ull);
+    advance_ns(t, 1000000);
+    assert_int_equal(t->raises[20], 1);
+}
+
 static void test_32bit_mode(void **state)
 {
     TestMachine *t = *state;
@@ -317,7 +335,8 @@ static void test_save_load(void **state)
     Device *d = &t->hpet->dev;
     SaveBuf sb, rb;
     Error err = { { 0 } };
-    static const size_t bad_offsets[] = { 0, 1, 9 + 7, 25 };
+    /* version, config, ISR, elapsed time, timer 0 config */
+    static const size_t bad_offsets[] = { 0, 1, 9 + 7, 25 + 7, 33 + 1 };
 
     wr64(t, T_CFG(2), HPET_TN_PERIODIC | HPET_TN_VAL_SET | HPET_TN_INT_ENB |
                       HPET_TN_LEVEL | route(21));
@@ -376,6 +395,113 @@ static void test_garbage(void **state)
     assert_true(rd64(t, HPET_REG_CAP) >> 32 == 10000000);
 }
 
+/*
+ * Two HPETs get the same random accesses and the same time; the second
+ * is saved, reset and loaded back between operations. Every read and
+ * every interrupt line must stay the same on both.
+ */
+static uint64_t fuzz_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Save, reset (a load lands on a fresh device), load, post_load. The
+ * reset's dip of the lines is not guest-visible, so edges are not counted. */
+static void fuzz_roundtrip(TestMachine *t)
+{
+    Device *d = &t->hpet->dev;
+    SaveBuf sb, rb;
+    Error err = { { 0 } };
+    int raises[PC_NUM_GSI];
+
+    memcpy(raises, t->raises, sizeof(raises));
+    savebuf_init(&sb);
+    d->type->save(d, &sb);
+    d->type->reset(d);
+    savebuf_init_read(&rb, sb.data, sb.len);
+    assert_int_equal(d->type->load(d, &rb, &err), 0);
+    d->type->post_load(d);
+    savebuf_free(&sb);
+    memcpy(t->raises, raises, sizeof(raises));
+}
+
+static unsigned fuzz_reg(uint64_t r)
+{
+    static const unsigned regs[] = {
+        HPET_REG_CONFIG, HPET_REG_ISR, HPET_REG_COUNTER,
+        T_CFG(0), T_CMP(0), T_CFG(1), T_CMP(1), T_CFG(2), T_CMP(2),
+    };
+    unsigned reg = regs[r % ARRAY_SIZE(regs)];
+
+    return (r >> 8) & 1 ? reg + 4 : reg;
+}
+
+static uint64_t fuzz_value(TestMachine *t, unsigned reg, uint64_t r)
+{
+    if ((reg & 0x1f) == 0x08 && reg >= 0x100) {
+        /* comparators near the counter, so timers fire */
+        return rd64(t, HPET_REG_COUNTER) + (r >> 20) % 5000;
+    }
+    if (reg == HPET_REG_COUNTER) {
+        return (r >> 16) & 1 ? 0xffffff00u + (r & 0xff) : r >> 24;
+    }
+    return r >> 16;
+}
+
+static void test_saveload_fuzz(void **state)
+{
+    TestMachine *t[2];
+    uint64_t x = 0x243f6a8885a308d3ull;
+
+    for (int i = 0; i < 2; i++) {
+        void *st;
+        setup(&st);
+        t[i] = st;
+        clock_set_manual(&t[i]->m.timers, 1000000000);
+    }
+    for (int op = 0; op < 30000; op++) {
+        uint64_t r = fuzz_next(&x);
+        unsigned reg = fuzz_reg(r >> 3), size = (r >> 9) & 1 ? 8 : 4;
+
+        if (size == 8) {
+            reg &= ~7u;
+        }
+        switch (r & 7) {
+        case 0: case 1: case 2: {
+            uint64_t v = fuzz_value(t[0], reg, fuzz_next(&x));
+            for (int i = 0; i < 2; i++) {
+                address_space_st(&t[i]->m.mem, HPET_BASE + reg, v, size);
+            }
+            break;
+        }
+        case 3: case 4:
+            assert_int_equal(address_space_ld(&t[0]->m.mem, HPET_BASE + reg,
+                                              size),
+                             address_space_ld(&t[1]->m.mem, HPET_BASE + reg,
+                                              size));
+            break;
+        case 5: case 6:
+            for (int i = 0; i < 2; i++) {
+                clock_advance(&t[i]->m.timers, (int64_t)((r >> 40) % 20000));
+                timerlist_run(&t[i]->m.timers);
+            }
+            break;
+        default:
+            fuzz_roundtrip(t[1]);
+            break;
+        }
+        assert_memory_equal(t[0]->level, t[1]->level, sizeof(t[0]->level));
+        assert_memory_equal(t[0]->raises, t[1]->raises, sizeof(t[0]->raises));
+    }
+    for (int i = 0; i < 2; i++) {
+        void *st = t[i];
+        teardown(&st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,10 +510,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oneshot_edge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_periodic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_periodic_wrapping_period, setup, teardown),
         cmocka_unit_test_setup_teardown(test_32bit_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legacy_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+        cmocka_unit_test(test_saveload_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "hw/acpi/piix4-pm.h"
+#include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
+#include "hw/pci/i440fx.h"
 
 #define PM1_STS  (ACPI_PM_BASE + 0)
 #define PM1_EN   (ACPI_PM_BASE + 2)
@@ -54,7 +56,12 @@ static int setup(void **state)
     m->cfg.smp = 1;
     assert_int_equal(machine_init_memory(m, 64 << 20, NULL), 0);
     m->gsi[ACPI_SCI_IRQ] = (IrqLine){ record_irq, t, ACPI_SCI_IRQ };
-    t->pm = (PMState *)device_create(m, "piix4-pm", NULL, "", &err);
+    m->root = device_new(m, &machine_root_type, NULL, "pc");
+    m->root->realized = true;
+    assert_non_null(device_create(m, "i440FX", m->root, "", &err));
+    assert_non_null(device_create(m, "PIIX3", m->root, "addr=1", &err));
+    t->pm = (PMState *)device_create(m, "piix4-pm", m->root, "addr=1.3",
+                                     &err);
     assert_non_null(t->pm);
     *state = t;
     return 0;
@@ -64,7 +71,7 @@ static int teardown(void **state)
 {
     TestMachine *t = *state;
 
-    device_destroy(&t->pm->dev);
+    device_destroy(t->m.root);
     machine_destroy_memory(&t->m);
     free(t);
     return 0;
@@ -196,10 +203,13 @@ static void test_sleep(void **state)
 static void test_save_load(void **state)
 {
     TestMachine *t = *state;
-    Device *d = &t->pm->dev;
+    Device *d = &t->pm->pci.dev;
     SaveBuf sb, rb;
     Error err = { { 0 } };
+    /* from the end of the PCI part: version, status, enable, control,
+     * and the timer's next toggle */
     static const size_t bad_offsets[] = { 0, 2, 4, 6, 18 };
+    size_t base;
 
     out(t, ACPI_SMI_CMD_PORT, ACPI_ENABLE_CMD, 1);
     out(t, PM1_EN, PM1_PWRBTN, 2);
@@ -207,6 +217,7 @@ static void test_save_load(void **state)
     assert_int_equal(t->level, 1);
     savebuf_init(&sb);
     d->type->save(d, &sb);
+    base = sb.len - 21;                        /* the PM block's state */
     d->type->reset(d);
     assert_int_equal(t->level, 0);
     savebuf_init_read(&rb, sb.data, sb.len);
@@ -218,7 +229,7 @@ static void test_save_load(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(bad_offsets); i++) {
         uint8_t *copy = malloc(sb.len);
         memcpy(copy, sb.data, sb.len);
-        copy[bad_offsets[i]] ^= 0x40;
+        copy[base + bad_offsets[i]] ^= 0x40;
         savebuf_init_read(&rb, copy, sb.len);
         assert_int_equal(d->type->load(d, &rb, &err), -1);
         free(copy);
@@ -226,6 +237,29 @@ static void test_save_load(void **state)
     savebuf_init_read(&rb, sb.data, sb.len - 2);      /* truncated */
     assert_int_equal(d->type->load(d, &rb, &err), -1);
     savebuf_free(&sb);
+}
+
+static void test_pci_function(void **state)
+{
+    TestMachine *t = *state;
+    PCIBus *bus = t->m.pci_bus;
+
+    assert_int_equal(pci_bus_config_read(bus, PIIX_PM_DEVFN, 0, 4), 0x71138086);
+    assert_int_equal(pci_bus_config_read(bus, PIIX_PM_DEVFN, 8, 4), 0x06800003);
+    assert_int_equal(pci_bus_config_read(bus, PIIX_PM_DEVFN, PCI_INTERRUPT_PIN, 1), 1);
+    assert_int_equal(pci_bus_config_read(bus, PIIX_PM_DEVFN, PIIX4_PM_PMBA, 4),
+                     ACPI_PM_BASE | 1);
+    assert_int_equal(pci_bus_config_read(bus, PIIX_PM_DEVFN, PIIX4_PM_PMREGMISC, 1), 1);
+    /* firmware relocating the block: the registers stay where the FADT says */
+    pci_bus_config_write(bus, PIIX_PM_DEVFN, PIIX4_PM_PMBA, 0xb001, 4);
+    pci_bus_config_write(bus, PIIX_PM_DEVFN, PIIX4_PM_PMREGMISC, 0, 1);
+    assert_int_equal(pci_bus_config_read(bus, PIIX_PM_DEVFN, PIIX4_PM_PMBA, 4),
+                     ACPI_PM_BASE | 1);
+    out(t, ACPI_SMI_CMD_PORT, ACPI_ENABLE_CMD, 1);
+    assert_int_equal(in(t, PM1_CNT, 2), PM1_CNT_SCI_EN);
+    /* a PCI reset is a PM reset */
+    device_reset_tree(t->m.root);
+    assert_int_equal(in(t, PM1_CNT, 2), 0);
 }
 
 static void test_garbage(void **state)
@@ -257,6 +291,92 @@ static void test_garbage(void **state)
     assert_true(in(t, PM_TMR, 4) < (1u << 24));
 }
 
+static uint64_t fuzz_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Save, reset (a load lands on a fresh device), load, post_load. */
+static void fuzz_roundtrip(TestMachine *t)
+{
+    Device *d = &t->pm->pci.dev;
+    SaveBuf sb, rb;
+    Error err = { { 0 } };
+    int raises = t->raises;
+
+    savebuf_init(&sb);
+    d->type->save(d, &sb);
+    d->type->reset(d);
+    savebuf_init_read(&rb, sb.data, sb.len);
+    assert_int_equal(d->type->load(d, &rb, &err), 0);
+    d->type->post_load(d);
+    savebuf_free(&sb);
+    t->raises = raises;
+}
+
+static uint16_t fuzz_port(uint64_t r)
+{
+    switch (r % 4) {
+    case 0: case 1: return (uint16_t)(ACPI_PM_BASE + (r >> 2) % 12);
+    case 2: return (uint16_t)(ACPI_GPE0_BASE + (r >> 2) % 4);
+    default: return (uint16_t)(ACPI_SMI_CMD_PORT + (r >> 2) % 2);
+    }
+}
+
+/*
+ * Two PM blocks get the same accesses, events and time; the second is
+ * saved, reset and loaded between operations. Reads and the SCI must
+ * stay the same on both.
+ */
+static void test_saveload_fuzz(void **state)
+{
+    TestMachine *t[2];
+    uint64_t x = 0x6a09e667f3bcc908ull;
+
+    for (int i = 0; i < 2; i++) {
+        void *st;
+        setup(&st);
+        t[i] = st;
+        clock_set_manual(&t[i]->m.timers, 1000000000);
+    }
+    for (int op = 0; op < 30000; op++) {
+        uint64_t r = fuzz_next(&x);
+        uint16_t port = fuzz_port(r >> 3);
+        unsigned size = 1u << ((r >> 12) % 3);
+        uint32_t v = (uint32_t)(r >> 32);
+
+        if (port == ACPI_SMI_CMD_PORT && (r >> 20) & 1) {
+            v = (r >> 21) & 1 ? ACPI_ENABLE_CMD : ACPI_DISABLE_CMD;
+        }
+        for (int i = 0; i < 2; i++) {
+            switch (r & 7) {
+            case 0: case 1: out(t[i], port, v, size); break;
+            case 2: pm_press_power_button(t[i]->pm); break;
+            case 3: pm_set_gpe(t[i]->pm, (r >> 40) % 16); break;
+            case 4: case 5:
+                clock_advance(&t[i]->m.timers, (int64_t)((r >> 24) % 3000000000ull));
+                timerlist_run(&t[i]->m.timers);
+                break;
+            case 6: if (i == 1) { fuzz_roundtrip(t[i]); } break;
+            default: break;
+            }
+            atomic_store(&t[i]->m.requests, 0);      /* S5: both sides */
+        }
+        if ((r & 7) == 7) {
+            assert_int_equal(in(t[0], port, size), in(t[1], port, size));
+        }
+        assert_int_equal(t[0]->level, t[1]->level);
+        assert_int_equal(t[0]->raises, t[1]->raises);
+    }
+    for (int i = 0; i < 2; i++) {
+        void *st = t[i];
+        teardown(&st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,7 +386,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gpe0, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pci_function, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+        cmocka_unit_test(test_saveload_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
