@@ -89,8 +89,10 @@ static int set_accel(Options *o, const char *opt, const char *arg)
         return bad(opt, "needs an accelerator name%s", "");
     }
     if (strlen(name) >= sizeof(o->accel)) {
+        /* report before freeing: name points into copy */
+        ret = bad(opt, "accelerator list '%s' is too long", name);
         free(copy);
-        return bad(opt, "accelerator list '%s' is too long", name);
+        return ret;
     }
     snprintf(o->accel, sizeof(o->accel), "%s", name);
     o->cfg.accel = o->accel;

@@ -178,6 +178,13 @@ bad "-m too large" "-m.*(100000G|too large|out of range)" -m 100000G \
 bad "-m 12Q" "-m.*12Q" -m 12Q -bios zero.rom
 bad "unknown -accel" "accel.*foo" -accel foo -bios zero.rom
 bad "unknown -machine" "machine.*foo" -machine foo -bios zero.rom
+# set-accel-use-after-free: a name of 64 characters or more was printed
+# from freed memory; the message must quote it intact.
+long_accel=$(printf 'k%.0s' $(seq 70))
+bad "set-accel-use-after-free (-accel)" "'$long_accel' is too long" \
+    -accel "$long_accel" -bios zero.rom
+bad "set-accel-use-after-free (-machine accel=)" "'$long_accel' is too long" \
+    -machine "pc,accel=$long_accel" -bios zero.rom
 bad "unknown -device" "device.*nosuch" -device nosuch -bios zero.rom
 bad "bad -serial" "serial.*tcp:1" -serial tcp:1 -bios zero.rom
 bad "unknown -d item" "-d.*nosuchitem" -d nosuchitem -bios zero.rom
