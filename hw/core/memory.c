@@ -252,8 +252,32 @@ static unsigned io_chunk(uint64_t addr, uint64_t len)
     return s;
 }
 
+static int address_space_rw_untraced(AddressSpace *as, uint64_t addr,
+                                     void *buf, uint64_t len, bool is_write);
+
+/* The -d ioport hook: every access through ld/st/rw, value as seen. */
+static void address_space_trace(AddressSpace *as, uint64_t addr,
+                                 const void *buf, uint64_t len, bool is_write)
+{
+    uint64_t v = 0;
+
+    if (as->trace && len <= sizeof(v)) {
+        memcpy(&v, buf, len);
+        as->trace(as->trace_opaque, addr, v, (unsigned)len, is_write);
+    }
+}
+
 int address_space_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
                      bool is_write)
+{
+    int ret = address_space_rw_untraced(as, addr, buf, len, is_write);
+
+    address_space_trace(as, addr, buf, len, is_write);
+    return ret;
+}
+
+static int address_space_rw_untraced(AddressSpace *as, uint64_t addr,
+                                     void *buf, uint64_t len, bool is_write)
 {
     uint8_t *p = buf;
     int ret = 0;
@@ -309,7 +333,9 @@ uint64_t address_space_ld(AddressSpace *as, uint64_t addr, unsigned size)
     uint64_t v = 0;
 
     if (fr && fr->mr->kind == MR_IO && addr - fr->base + size <= fr->size) {
-        return io_read(fr->mr, fr->offset + (addr - fr->base), size);
+        v = io_read(fr->mr, fr->offset + (addr - fr->base), size);
+        address_space_trace(as, addr, &v, size, false);
+        return v;
     }
     address_space_rw(as, addr, &v, size, false);
     return v;
@@ -322,6 +348,7 @@ void address_space_st(AddressSpace *as, uint64_t addr, uint64_t val,
 
     if (fr && fr->mr->kind == MR_IO && addr - fr->base + size <= fr->size) {
         io_write(fr->mr, fr->offset + (addr - fr->base), val, size);
+        address_space_trace(as, addr, &val, size, true);
         return;
     }
     address_space_rw(as, addr, &val, size, true);
