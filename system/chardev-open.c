@@ -461,11 +461,11 @@ void chardev_close(Chardev *c)
         c->out_flags_saved = false;
         term_forget_fd_flags();
     }
-    if (c->kind == CHARDEV_FILE || c->kind == CHARDEV_PTY ||
-        c->kind == CHARDEV_SOCKET) {
-        if (c->out_fd >= 0) {
-            close(c->out_fd);
-        }
+    if (c->kind == CHARDEV_FILE && c->out_fd >= 0) {
+        close(c->out_fd);
+    } else if ((c->kind == CHARDEV_PTY || c->kind == CHARDEV_SOCKET) &&
+               c->in_fd >= 0) {
+        close(c->in_fd);         /* the one fd for both directions */
     }
     if (c->kind == CHARDEV_PTY && c->pty_slave_fd >= 0) {
         close(c->pty_slave_fd);

@@ -93,16 +93,22 @@ static ssize_t chardev_try_write(Chardev *c, const uint8_t *buf, size_t len)
     }
 }
 
-/* The host side failed for good: a socket disconnects, others go quiet. */
+/*
+ * The host side failed for good: a socket disconnects, a file is closed,
+ * stdout and a pty stop being written (their fds stay for input).
+ */
 static void chardev_output_failed(Chardev *c)
 {
     chardev_watch_output(c, false);
     c->out_len = 0;
     if (c->kind == CHARDEV_SOCKET) {
         chardev_disconnect(c);
-    } else {
-        c->out_fd = -1;
+        return;
     }
+    if (c->kind == CHARDEV_FILE) {
+        close(c->out_fd);
+    }
+    c->out_fd = -1;
 }
 
 static void chardev_queue(Chardev *c, const uint8_t *buf, size_t len)
