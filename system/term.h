@@ -15,6 +15,8 @@
  *
  * Under -nographic the terminal has ISIG off, so Ctrl-C, Ctrl-\ and
  * Ctrl-Z are bytes for the guest and only kill(1) sends these signals.
+ * Under KVM, SIGUSR1 is the vCPU kick (accel/kvm): its empty handler
+ * replaces the fatal one, so a SIGUSR1 from outside is ignored there.
  */
 #ifndef KITE_TERM_H
 #define KITE_TERM_H
