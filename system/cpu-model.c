@@ -8,6 +8,7 @@
  *   qemu64  the accelerator's features limited to QEMU's qemu64 set
  *           (what QEMU's qemu64 lists that the accelerator lacks stays
  *           absent: a model never invents a feature)
+ *   kvm64   the same with QEMU's kvm64 set
  */
 #include "system/cpu-model.h"
 
@@ -43,11 +44,20 @@ static const char *const qemu64_flags[] = {
     "lm", NULL,
 };
 
+/* QEMU's kvm64: qemu64 without lahf_lm. */
+static const char *const kvm64_flags[] = {
+    "fpu", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "sep",
+    "mtrr", "pge", "mca", "cmov", "pat", "pse36", "clflush", "mmx", "fxsr",
+    "sse", "sse2", "sse3", "cx16", "hypervisor", "syscall", "nx", "lm", NULL,
+};
+
 static const CpuModel cpu_models[] = {
     { "max", false, NULL, "all the accelerator provides" },
     { "host", true, NULL, "the host CPU (KVM only)" },
     { "qemu64", false, qemu64_flags,
       "the accelerator's features limited to QEMU's qemu64 set" },
+    { "kvm64", false, kvm64_flags,
+      "the accelerator's features limited to QEMU's kvm64 set" },
 };
 
 static void flag_mark(uint64_t *set, size_t i, bool on)

@@ -223,6 +223,104 @@ def case_timer_storm_sigterm(work):
     check(ms <= STOP_LIMIT_MS, "Kite took %.1f ms to exit" % ms)
     return "%.1f ms, %d interrupts seen" % (ms, got.count(b"i"))
 
+# The local APIC timer in periodic mode with an initial count of 1 and
+# divide-by-1 (its shortest period), from 32-bit protected mode; the
+# handler prints 'l' and writes EOI. Assembled with binutils at test time.
+LAPIC_STORM_S = r"""
+.code16
+start:
+    cli
+    xorw %ax, %ax
+    movw %ax, %ds
+    movw %ax, %ss
+    movw $0x7000, %sp
+    lgdtl %cs:(gdtr - start)
+    movl %cr0, %eax
+    orb $1, %al
+    movl %eax, %cr0
+    ljmpl $0x08, $(pm - start + 0xf0000)
+.code32
+pm:
+    movw $0x10, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    movl $0x7000, %esp
+    movl $(0x1000 + 0x40 * 8), %edi
+    movl $(handler - start + 0xf0000), %eax
+    movw %ax, (%edi)
+    movw $0x08, 2(%edi)
+    movw $0x8e00, 4(%edi)
+    shrl $16, %eax
+    movw %ax, 6(%edi)
+    lidtl (idtr - start + 0xf0000)
+    movb $0xff, %al
+    outb %al, $0x21
+    outb %al, $0xa1
+    movl $0x1ff, 0xfee000f0
+    movl $0xb, 0xfee003e0
+    movl $0x20040, 0xfee00320
+    movl $1, 0xfee00380
+    sti
+1:  hlt
+    jmp 1b
+handler:
+    pushl %eax
+    pushl %edx
+    movw $0x3f8, %dx
+    movb $'l', %al
+    outb %al, %dx
+    movl $0, 0xfee000b0
+    popl %edx
+    popl %eax
+    iret
+    .p2align 3
+gdt:
+    .quad 0
+    .quad 0x00cf9b000000ffff
+    .quad 0x00cf93000000ffff
+gdtr:
+    .word 23
+    .long gdt - start + 0xf0000
+idtr:
+    .word 0x7ff
+    .long 0x1000
+.code16
+    .org 0xfff0
+    ljmp $0xf000, $0
+    .org 0x10000
+"""
+
+
+def assemble_rom(work, name, source):
+    src = write_file(work, name + ".S", source.encode())
+    obj = os.path.join(work, name + ".o")
+    out = os.path.join(work, name + ".rom")
+    try:
+        subprocess.run(["as", "--32", "-o", obj, src], check=True,
+                       capture_output=True, timeout=30)
+        subprocess.run(["objcopy", "-O", "binary", "-j", ".text", obj, out],
+                       check=True, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise Skip("cannot assemble the guest (%s)" % e)
+    return out
+
+
+def case_lapic_timer_storm_sigterm(work):
+    """LAPIC timer periodic at count 1, divide 1: SIGTERM within 100 ms."""
+    p = subprocess.Popen([KITE, "-bios", assemble_rom(work, "lapic",
+                                                      LAPIC_STORM_S),
+                          "-nographic"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    got = drain(p.stdout.fileno(), 1.0)
+    ms = stop_time_ms(p)
+    p.stdout.close()
+    check(got.count(b"l") > 100, "the LAPIC timer did not fire "
+          "(%d handler runs)" % got.count(b"l"))
+    check(ms is not None, "Kite did not exit within 5 s of SIGTERM")
+    check(ms <= STOP_LIMIT_MS, "Kite took %.1f ms to exit" % ms)
+    return "%.1f ms, %d interrupts seen" % (ms, got.count(b"l"))
+
 # ---- finding 4: the terminal is always restored -------------------------------
 
 class Tty:
@@ -767,6 +865,7 @@ def case_d_ioport_logs(work):
 CASES = [
     ("stdout-pipe-full-sigterm", case_stdout_pipe_full_sigterm),
     ("timer-storm-sigterm", case_timer_storm_sigterm),
+    ("lapic-timer-storm-sigterm", case_lapic_timer_storm_sigterm),
     ("terminal-sigpipe", case_terminal_sigpipe),
     ("terminal-sigquit", fatal_signal_case(signal.SIGQUIT)),
     ("terminal-sigusr1", fatal_signal_case(signal.SIGUSR1)),
