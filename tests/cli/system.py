@@ -45,10 +45,10 @@ ECHO = bytes([0xba, 0xfd, 0x03, 0xec, 0xa8, 0x01, 0x74, 0xf8,
               0xba, 0xf8, 0x03, 0xec, 0xee, 0xeb, 0xf1])
 
 
-def timer_storm_code():
+def timer_storm_code(busy=False):
     """PIT channel 0 at its shortest period (count 2, mode 2) into IRQ 0,
-    interrupts on, the CPU halted between interrupts; the handler prints
-    'i' and sends EOI."""
+    interrupts on, the CPU halted between interrupts (or spinning on
+    "jmp $" if busy); the handler prints 'i' and sends EOI."""
     handler_at = 0x40
     code = bytes([
         0xfa,                               # cli
@@ -65,8 +65,8 @@ def timer_storm_code():
         0xb0, 0x02, 0xe6, 0x40,             # count 2 (the shortest)
         0xb0, 0x00, 0xe6, 0x40,
         0xfb,                               # sti
-        0xf4, 0xeb, 0xfd,                   # hlt; jmp back to the hlt
-    ])
+    ]) + (bytes([0xeb, 0xfe, 0x90]) if busy else    # jmp $
+          bytes([0xf4, 0xeb, 0xfd]))                # hlt; jmp to the hlt
     assert len(code) <= handler_at
     handler = bytes([
         0x50, 0x52,                         # push ax; push dx
@@ -208,10 +208,10 @@ def case_stdout_pipe_full_sigterm(work):
 
 # ---- finding 7: a timer storm leaves Kite stoppable -----------------------------
 
-def case_timer_storm_sigterm(work):
+def case_timer_storm_sigterm(work, busy=False):
     """PIT at its shortest period, interrupts on: SIGTERM within 100 ms."""
     p = subprocess.Popen([KITE, "-bios", write_file(work, "storm.rom",
-                                                   rom(timer_storm_code())),
+                                                   rom(timer_storm_code(busy))),
                           "-nographic"], stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     got = drain(p.stdout.fileno(), 1.0)
@@ -865,6 +865,10 @@ def case_d_ioport_logs(work):
 CASES = [
     ("stdout-pipe-full-sigterm", case_stdout_pipe_full_sigterm),
     ("timer-storm-sigterm", case_timer_storm_sigterm),
+    # tcg-interrupt-chains-handler: an interrupt taken at "jmp $" chained
+    # the loop's block straight into the handler, so the next interrupt
+    # ran the handler without a frame and IRET returned to garbage
+    ("timer-storm-busy-loop", lambda w: case_timer_storm_sigterm(w, True)),
     ("lapic-timer-storm-sigterm", case_lapic_timer_storm_sigterm),
     ("terminal-sigpipe", case_terminal_sigpipe),
     ("terminal-sigquit", fatal_signal_case(signal.SIGQUIT)),
