@@ -37,7 +37,8 @@ endif
 
 SUBDIRS := system accel cpu tcg hw ui
 LIB_SRCS := $(filter-out system/main.c, \
-            $(sort $(shell find $(SUBDIRS) -name '*.c' -not -path '*/host/*')))
+            $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
+                                -not -path '*/host/*')))
 ifneq ($(CONFIG_SDL),yes)
 LIB_SRCS := $(filter-out ui/sdl%.c, $(LIB_SRCS))
 endif
@@ -92,4 +93,4 @@ clean:
 distclean: clean
 	rm -f config.mak config.h config.log
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

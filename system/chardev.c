@@ -1,22 +1,38 @@
 /*
- * Character backends (see chardev.h): stdio, file and null.
+ * Character backends (see chardev.h): the part every backend shares.
+ * Opening (stdio, file, pty, sockets) is in chardev-open.c.
  *
  * Host input flows chardev_handle_input -> chardev_feed (Ctrl-A escapes,
  * as in QEMU's -nographic multiplexer) -> the front end's receive hook,
  * or `pending` when the front end cannot take it yet. `pending` is
  * emptied by chardev_flush_pending, which the front end calls when it has
- * room again. Output is written fully, retrying on EINTR and EAGAIN.
+ * room again.
  *
- * The terminal is put in raw mode only when stdin is a tty, and the
- * saved settings are restored by chardev_close.
+ * Output policy: drop when full. chardev_write runs in a device register
+ * handler, on a vCPU thread holding the machine lock, so it must never
+ * wait for the host: fds are non-blocking, what the fd does not take goes
+ * to a 64 KiB ring flushed by the main loop when the fd is writable, and
+ * bytes that do not fit in the ring are dropped (and counted), as QEMU's
+ * non-blocking chardevs drop when the reader stalls. Stalling the UART
+ * instead (THRE held clear until the host drains) would keep every byte
+ * but lets a stuck reader (a pipe nobody reads, a suspended terminal)
+ * stop the guest for good; a serial line loses characters when nobody
+ * listens, so the guest keeps running and the stop requests, which the
+ * main loop serves, stay prompt. 64 KiB absorbs a burst (a kernel's boot
+ * log) while a terminal or pipe catches up.
  */
 #include "system/chardev.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "system/main-loop.h"
 
 #define CTRL_A 0x01
 
@@ -27,93 +43,6 @@ static const char chardev_help_text[] =
     "C-a b    send break\r\n"
     "C-a c    switch to the monitor (not available yet)\r\n"
     "C-a C-a  sends C-a\r\n";
-
-static void chardev_reset_fields(Chardev *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->kind = CHARDEV_NULL;
-    c->in_fd = -1;
-    c->out_fd = -1;
-}
-
-/* Raw input (no echo, no line editing, no CR/LF mapping); Ctrl-C still
- * signals the process, output post-processing stays on. */
-static void chardev_set_raw(Chardev *c)
-{
-    struct termios tio;
-
-    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &c->saved_tio) < 0) {
-        return;
-    }
-    tio = c->saved_tio;
-    tio.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-                     ICRNL | IXON);
-    tio.c_oflag |= OPOST;
-    tio.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
-    tio.c_cflag &= ~(CSIZE | PARENB);
-    tio.c_cflag |= CS8;
-    tio.c_cc[VMIN] = 1;
-    tio.c_cc[VTIME] = 0;
-    if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
-        c->tty_saved = true;
-    }
-}
-
-static int chardev_open_file(Chardev *c, const char *path, Error *err)
-{
-    int fd;
-
-    if (!*path) {
-        return error_setg(err, "serial: 'file:' needs a path");
-    }
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        return error_setg(err, "serial: cannot open '%s': %s", path,
-                          strerror(errno));
-    }
-    c->kind = CHARDEV_FILE;
-    c->out_fd = fd;
-    return 0;
-}
-
-int chardev_open(Chardev *c, const char *spec, Error *err)
-{
-    chardev_reset_fields(c);
-    if (!spec) {
-        return error_setg(err, "serial: no backend given");
-    }
-    if (!strcmp(spec, "none") || !strcmp(spec, "null")) {
-        return 0;
-    }
-    if (!strcmp(spec, "stdio")) {
-        c->kind = CHARDEV_STDIO;
-        c->in_fd = STDIN_FILENO;
-        c->out_fd = STDOUT_FILENO;
-        c->mux = true;
-        chardev_set_raw(c);
-        return 0;
-    }
-    if (!strncmp(spec, "file:", 5)) {
-        return chardev_open_file(c, spec + 5, err);
-    }
-    return error_setg(err, "serial: unknown backend '%s' "
-                      "(use stdio, file:PATH, null or none)", spec);
-}
-
-void chardev_close(Chardev *c)
-{
-    if (c->tty_saved) {
-        tcsetattr(STDIN_FILENO, TCSANOW, &c->saved_tio);
-        c->tty_saved = false;
-    }
-    if (c->kind == CHARDEV_FILE && c->out_fd >= 0) {
-        close(c->out_fd);
-    }
-    c->kind = CHARDEV_NULL;
-    c->in_fd = -1;
-    c->out_fd = -1;
-    c->npending = 0;
-}
 
 void chardev_set_receiver(Chardev *c, size_t (*can_receive)(void *),
                           void (*receive)(void *, const uint8_t *, size_t),
@@ -131,29 +60,132 @@ void chardev_set_break_handler(Chardev *c, void (*receive_break)(void *))
     c->receive_break = receive_break;
 }
 
-static void chardev_wait_writable(int fd)
+/* ---- output ---- */
+
+static void chardev_watch_output(Chardev *c, bool on)
 {
-    struct pollfd p = { .fd = fd, .events = POLLOUT };
-    poll(&p, 1, 100);
+    if (!c->loop || c->out_fd < 0 || on == c->out_watched) {
+        return;
+    }
+    if (on) {
+        main_loop_watch_out(c->loop, c->out_fd, chardev_output_ready, c);
+        main_loop_wake(c->loop);
+    } else {
+        main_loop_unwatch_out(c->loop, c->out_fd);
+    }
+    c->out_watched = on;
+}
+
+/* One non-blocking write: bytes taken, 0 if the fd is full, -1 on error. */
+static ssize_t chardev_try_write(Chardev *c, const uint8_t *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = c->kind == CHARDEV_SOCKET ?
+                    send(c->out_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) :
+                    write(c->out_fd, buf, len);
+        if (n >= 0) {
+            return n;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    }
+}
+
+/*
+ * The host side failed for good: a socket disconnects, a file is closed,
+ * stdout and a pty stop being written (their fds stay for input).
+ */
+static void chardev_output_failed(Chardev *c)
+{
+    chardev_watch_output(c, false);
+    c->out_len = 0;
+    if (c->kind == CHARDEV_SOCKET) {
+        chardev_disconnect(c);
+        return;
+    }
+    if (c->kind == CHARDEV_FILE) {
+        close(c->out_fd);
+    }
+    c->out_fd = -1;
+}
+
+static void chardev_queue(Chardev *c, const uint8_t *buf, size_t len)
+{
+    size_t room = sizeof(c->out_buf) - c->out_len;
+    size_t take = MIN(len, room);
+
+    c->out_dropped += len - take;
+    for (size_t i = 0; i < take; i++) {
+        c->out_buf[(c->out_head + c->out_len + i) % sizeof(c->out_buf)] = buf[i];
+    }
+    c->out_len += take;
 }
 
 void chardev_write(Chardev *c, const uint8_t *buf, size_t len)
 {
-    if (c->kind == CHARDEV_NULL || c->out_fd < 0) {
+    if (c->kind == CHARDEV_NULL || c->out_fd < 0 || !len) {
         return;
     }
-    while (len > 0) {
-        ssize_t n = write(c->out_fd, buf, len);
-        if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            chardev_wait_writable(c->out_fd);
-        } else {
-            return;              /* output errors are ignored */
+    if (c->out_len == 0) {
+        ssize_t n = chardev_try_write(c, buf, len);
+        if (n < 0) {
+            chardev_output_failed(c);
+            return;
         }
+        buf += n;
+        len -= (size_t)n;
+    }
+    if (len) {
+        chardev_queue(c, buf, len);
+        chardev_watch_output(c, true);
+    }
+}
+
+void chardev_flush_output(Chardev *c)
+{
+    while (c->out_len > 0 && c->out_fd >= 0) {
+        size_t run = MIN(c->out_len, sizeof(c->out_buf) - c->out_head);
+        ssize_t n = chardev_try_write(c, c->out_buf + c->out_head, run);
+        if (n < 0) {
+            chardev_output_failed(c);
+            return;
+        }
+        if (n == 0) {
+            return;              /* still full: keep watching */
+        }
+        c->out_head = (c->out_head + (size_t)n) % sizeof(c->out_buf);
+        c->out_len -= (size_t)n;
+    }
+    c->out_head = 0;
+    chardev_watch_output(c, false);
+}
+
+void chardev_output_ready(void *opaque)
+{
+    chardev_flush_output(opaque);
+}
+
+static int64_t chardev_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void chardev_drain(Chardev *c, int timeout_ms)
+{
+    int64_t end = chardev_now_ms() + timeout_ms;
+
+    chardev_flush_output(c);
+    while (c->out_len > 0 && c->out_fd >= 0) {
+        int64_t left = end - chardev_now_ms();
+        struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+            return;
+        }
+        chardev_flush_output(c);
     }
 }
 
@@ -164,19 +196,40 @@ static void chardev_print(Chardev *c, const char *s)
 
 static bool chardev_throttled(const Chardev *c)
 {
-    return c->input_changed && c->npending == sizeof(c->pending);
+    return (c->input_changed || c->loop) && c->npending == sizeof(c->pending);
 }
 
 int chardev_input_fd(const Chardev *c)
 {
-    if (c->kind != CHARDEV_STDIO || c->input_ended || chardev_throttled(c)) {
+    if (c->kind == CHARDEV_NULL || c->kind == CHARDEV_FILE || c->in_fd < 0 ||
+        c->input_ended || chardev_throttled(c)) {
         return -1;
     }
     return c->in_fd;
 }
 
+/* Watches chardev_input_fd() in the attached loop, whatever it is now. */
+void chardev_update_input_watch(Chardev *c)
+{
+    int fd = chardev_input_fd(c);
+
+    if (!c->loop || (c->in_watched && fd == c->in_watch_fd)) {
+        return;
+    }
+    if (c->in_watched) {
+        main_loop_remove_fd(c->loop, c->in_watch_fd);
+        c->in_watched = false;
+    }
+    if (fd >= 0 && main_loop_add_fd(c->loop, fd, chardev_input_ready, c) == 0) {
+        c->in_watched = true;
+        c->in_watch_fd = fd;
+    }
+    main_loop_wake(c->loop);
+}
+
 static void chardev_notify_input(Chardev *c)
 {
+    chardev_update_input_watch(c);
     if (c->input_changed) {
         c->input_changed(c->input_changed_opaque);
     }
@@ -273,6 +326,10 @@ void chardev_feed(Chardev *c, const uint8_t *buf, size_t len)
 
 static void chardev_end_input(Chardev *c)
 {
+    if (c->kind == CHARDEV_SOCKET) {
+        chardev_disconnect(c);   /* a server waits for the next client */
+        return;
+    }
     c->input_ended = true;
     chardev_notify_input(c);
 }
@@ -299,4 +356,9 @@ void chardev_handle_input(Chardev *c)
                           errno != EWOULDBLOCK)) {
         chardev_end_input(c);
     }
+}
+
+void chardev_input_ready(void *opaque)
+{
+    chardev_handle_input(opaque);
 }

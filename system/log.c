@@ -41,8 +41,14 @@ void log_print_items(FILE *f)
 int log_parse_items(const char *items, unsigned *mask, Error *err)
 {
     char *copy = xstrdup(items), *save = NULL;
+    size_t len = strlen(items);
     unsigned m = 0;
 
+    /* strtok_r would skip them: ",", "a,,b", a trailing comma */
+    if (!len || items[0] == ',' || items[len - 1] == ',' || strstr(items, ",,")) {
+        free(copy);
+        return error_setg(err, "empty item in '%s' (try -d help)", items);
+    }
     for (char *tok = strtok_r(copy, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
         size_t i;

@@ -31,23 +31,57 @@ void main_loop_destroy(MainLoop *ml)
     ml->nfds = 0;
 }
 
-int main_loop_add_fd(MainLoop *ml, int fd, void (*cb)(void *), void *opaque)
+static int main_loop_find(const MainLoop *ml, int fd, short events)
+{
+    for (int i = 0; i < ml->nfds; i++) {
+        if (ml->fds[i].fd == fd && ml->fds[i].events == events) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int main_loop_watch(MainLoop *ml, int fd, short events,
+                           void (*cb)(void *), void *opaque)
 {
     if (ml->nfds == (int)ARRAY_SIZE(ml->fds)) {
         return -1;
     }
-    ml->fds[ml->nfds++] = (MainLoopFd){ .fd = fd, .cb = cb, .opaque = opaque };
+    ml->fds[ml->nfds++] = (MainLoopFd){ .fd = fd, .events = events,
+                                        .cb = cb, .opaque = opaque };
     return 0;
+}
+
+static void main_loop_unwatch(MainLoop *ml, int fd, short events)
+{
+    int i = main_loop_find(ml, fd, events);
+
+    if (i >= 0) {
+        ml->fds[i] = ml->fds[--ml->nfds];
+    }
+}
+
+int main_loop_add_fd(MainLoop *ml, int fd, void (*cb)(void *), void *opaque)
+{
+    return main_loop_watch(ml, fd, POLLIN, cb, opaque);
 }
 
 void main_loop_remove_fd(MainLoop *ml, int fd)
 {
-    for (int i = 0; i < ml->nfds; i++) {
-        if (ml->fds[i].fd == fd) {
-            ml->fds[i] = ml->fds[--ml->nfds];
-            return;
-        }
+    main_loop_unwatch(ml, fd, POLLIN);
+}
+
+int main_loop_watch_out(MainLoop *ml, int fd, void (*cb)(void *), void *opaque)
+{
+    if (main_loop_find(ml, fd, POLLOUT) >= 0) {
+        return 0;
     }
+    return main_loop_watch(ml, fd, POLLOUT, cb, opaque);
+}
+
+void main_loop_unwatch_out(MainLoop *ml, int fd)
+{
+    main_loop_unwatch(ml, fd, POLLOUT);
 }
 
 void main_loop_wake(MainLoop *ml)
@@ -78,7 +112,7 @@ void main_loop_wait(Machine *m, int max_wait_ms)
         }
     }
     for (int i = 0; i < n; i++) {
-        pfd[i] = (struct pollfd){ .fd = fds[i].fd, .events = POLLIN };
+        pfd[i] = (struct pollfd){ .fd = fds[i].fd, .events = fds[i].events };
     }
     pfd[n] = (struct pollfd){ .fd = ml->wake_fd, .events = POLLIN };
 
@@ -92,7 +126,7 @@ void main_loop_wait(Machine *m, int max_wait_ms)
     }
     machine_lock(m);
     for (int i = 0; i < n; i++) {
-        if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (pfd[i].revents & (fds[i].events | POLLHUP | POLLERR | POLLNVAL)) {
             fds[i].cb(fds[i].opaque);
         }
     }

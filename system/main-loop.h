@@ -13,12 +13,13 @@ typedef struct Machine Machine;
 
 typedef struct MainLoopFd {
     int fd;
+    short events;                /* POLLIN or POLLOUT */
     void (*cb)(void *opaque);
     void *opaque;
 } MainLoopFd;
 
 typedef struct MainLoop {
-    MainLoopFd fds[16];
+    MainLoopFd fds[32];
     int nfds;
     int wake_fd;                 /* eventfd: wakes poll() */
 } MainLoop;
@@ -28,6 +29,13 @@ void main_loop_destroy(MainLoop *ml);
 /* Watches fd for input; cb runs with the machine lock held. */
 int main_loop_add_fd(MainLoop *ml, int fd, void (*cb)(void *), void *opaque);
 void main_loop_remove_fd(MainLoop *ml, int fd);
+/*
+ * Watches fd for room to write (POLLOUT; errors and hang-ups also call
+ * cb). Watching an fd already watched for output does nothing. Character
+ * backends use it to flush what they buffered without blocking a vCPU.
+ */
+int main_loop_watch_out(MainLoop *ml, int fd, void (*cb)(void *), void *opaque);
+void main_loop_unwatch_out(MainLoop *ml, int fd);
 /* Wakes the loop from another thread (a new timer deadline, a request). */
 void main_loop_wake(MainLoop *ml);
 /*

@@ -4,6 +4,7 @@
  * value ends with one "kite: ..." line on stderr and exit status 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel/accel.h"
 #include "config.h"
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
+#include "system/smp.h"
+#include "system/term.h"
 
 #define DEFAULT_RAM_SIZE (128 * MiB)
 
@@ -25,14 +29,17 @@ static void usage(FILE *f)
 "Kite " KITE_VERSION ", an x86 PC emulator (QEMU-compatible options).\n"
 "\n"
 "Machine:\n"
-"  -machine pc[,accel=A][,kernel-irqchip=on|off]   the machine (alias -M)\n"
+"  -machine pc[,accel=A][,kernel-irqchip=on|off]   the machine (alias -M;\n"
+"                         -machine help; QEMU's pc-i440fx-*/q35 are refused)\n"
 "  -accel kvm|tcg|kvm:tcg[,backend=native|interp]  accelerator; a list tries\n"
-"                         each in turn (default tcg)\n"
+"                         each in turn (default tcg; -accel help)\n"
 "  -enable-kvm            same as -accel kvm\n"
 "  -m SIZE[M|G]           guest RAM (default 128M)\n"
-"  -smp N                 number of vCPUs (1 for now)\n"
-"  -cpu MODEL             CPU model: host, max, qemu64 (accepted; the model\n"
-"                         follows the accelerator for now)\n"
+"  -smp [cpus=]N[,maxcpus=,sockets=,dies=,cores=,threads=]   topology with\n"
+"                         QEMU's rules; 1 vCPU for now\n"
+"  -cpu MODEL[,+F|-F|F=on|off...]   max, qemu64, kvm64, host (KVM only);\n"
+"                         CPUID flags (-cpu help); a flag the accelerator\n"
+"                         lacks is refused\n"
 "\n"
 "Boot:\n"
 "  -kernel FILE           Linux bzImage or multiboot kernel\n"
@@ -44,10 +51,19 @@ static void usage(FILE *f)
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
-"  -serial stdio|file:PATH|none|null   COM1 backend (default stdio)\n"
+"  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
+"          unix:PATH[,server,nowait]|null|none\n"
+"                         COM1, then COM2-COM4 when repeated (default stdio)\n"
 "  -nographic             no window; COM1 on the terminal with Ctrl-A escapes\n"
 "  -nodefaults            no default devices (COM1 only with -serial)\n"
-"  -display none          no window\n"
+"  -display none          no window (-display help)\n"
+"  -vga none              no display device\n"
+"  -net none              no network device\n"
+"  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
+"  -name NAME             a name for this machine (accepted)\n"
+"  -pidfile FILE          write Kite's pid to FILE (removed on exit)\n"
+"  -daemonize             detach once the machine is built (needs a\n"
+"                         -serial other than stdio)\n"
 "\n"
 "Debugging:\n"
 "  -d ITEM[,ITEM...]      debug logs (-d help lists them)\n"
@@ -64,6 +80,10 @@ typedef struct Options {
     bool accel_given;
     char accel[64];              /* storage behind cfg.accel */
     char backend[16];            /* storage behind cfg.tcg_backend */
+    int nserial;                 /* -serial options so far */
+    const char *pidfile;         /* -pidfile */
+    bool daemonize;              /* -daemonize */
+    bool stdio_serial;           /* one of them uses stdio */
 } Options;
 
 /* Reports a bad value; returns -1. */
@@ -79,6 +99,18 @@ static int PRINTF_FMT(2, 3) bad(const char *opt, const char *fmt, ...)
     return -1;
 }
 
+static void print_accels(void)
+{
+    static const char *const names[] = { "kvm", "tcg" };
+
+    printf("Accelerators supported in this build:\n");
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        if (accel_find(names[i])) {
+            printf("%s\n", names[i]);
+        }
+    }
+}
+
 static int set_accel(Options *o, const char *opt, const char *arg)
 {
     char *copy = xstrdup(arg), *save = NULL;
@@ -89,9 +121,15 @@ static int set_accel(Options *o, const char *opt, const char *arg)
         free(copy);
         return bad(opt, "needs an accelerator name%s", "");
     }
+    if (!strcmp(name, "help") || !strcmp(name, "?")) {
+        print_accels();
+        exit(0);
+    }
     if (strlen(name) >= sizeof(o->accel)) {
+        /* report before freeing: name points into copy */
+        ret = bad(opt, "accelerator list '%s' is too long", name);
         free(copy);
-        return bad(opt, "accelerator list '%s' is too long", name);
+        return ret;
     }
     snprintf(o->accel, sizeof(o->accel), "%s", name);
     o->cfg.accel = o->accel;
@@ -117,6 +155,32 @@ static int set_accel(Options *o, const char *opt, const char *arg)
     return ret;
 }
 
+static void print_machines(void)
+{
+    printf("Supported machines are:\n"
+           "pc                   Standard PC: ISA devices (no PCI bus yet), "
+           "the default\n"
+           "\n"
+           "QEMU's versioned machines (pc-i440fx-X.Y, pc-q35-X.Y) and q35 "
+           "have PCI\nchipsets Kite does not model yet, so they are "
+           "refused rather than run as pc.\n");
+}
+
+/* Only "pc" is this machine; a name that means another one is refused. */
+static int check_machine_name(const char *opt, const char *name)
+{
+    if (!strcmp(name, "pc")) {
+        return 0;
+    }
+    if (!strcmp(name, "q35") || !strncmp(name, "pc-q35-", 7) ||
+        !strncmp(name, "pc-i440fx-", 10)) {
+        return bad(opt, "machine '%s' is not supported: Kite's pc has no PCI "
+                   "chipset yet, so it is not that machine (use -machine pc)",
+                   name);
+    }
+    return bad(opt, "unknown machine '%s' (try -machine help)", name);
+}
+
 static int set_machine(Options *o, const char *opt, const char *arg)
 {
     char *copy = xstrdup(arg), *save = NULL;
@@ -127,17 +191,11 @@ static int set_machine(Options *o, const char *opt, const char *arg)
          kv = strtok_r(NULL, ",", &save), first = false) {
         char *eq = strchr(kv, '=');
         if (first && !eq) {
-            if (!strcmp(kv, "help")) {
-                printf("Supported machines are:\npc   Standard PC (default)\n");
+            if (!strcmp(kv, "help") || !strcmp(kv, "?")) {
+                print_machines();
                 exit(0);
             }
-            if (strcmp(kv, "pc") && strcmp(kv, "q35") != 0 &&
-                strncmp(kv, "pc-", 3)) {
-                ret = bad(opt, "unknown machine '%s' (try -machine help)", kv);
-                break;
-            }
-            if (!strcmp(kv, "q35")) {
-                ret = bad(opt, "machine '%s' is not supported yet (use pc)", kv);
+            if ((ret = check_machine_name(opt, kv)) < 0) {
                 break;
             }
             continue;
@@ -150,9 +208,7 @@ static int set_machine(Options *o, const char *opt, const char *arg)
         if (!strcmp(kv, "accel")) {
             ret = set_accel(o, opt, eq + 1);
         } else if (!strcmp(kv, "type")) {
-            if (strcmp(eq + 1, "pc")) {
-                ret = bad(opt, "unknown machine '%s'", eq + 1);
-            }
+            ret = check_machine_name(opt, eq + 1);
         } else if (!strcmp(kv, "kernel-irqchip")) {
             bool on;
             if (!strcmp(eq + 1, "split")) {
@@ -204,22 +260,53 @@ static int set_device(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* -serial SPEC, up to four times: COM1, COM2, COM3, COM4 in order. */
 static int set_serial(Options *o, const char *opt, const char *arg)
 {
-    if (strcmp(arg, "stdio") && strcmp(arg, "none") && strcmp(arg, "null") &&
-        strcmp(arg, "mon:stdio") && strncmp(arg, "file:", 5)) {
-        return bad(opt, "unsupported serial backend '%s' "
-                   "(stdio, file:PATH, none or null)", arg);
+    static const char *const exact[] = { "stdio", "mon:stdio", "null",
+                                         "none", "pty" };
+    static const char *const prefix[] = { "file:", "tcp:", "unix:" };
+    bool ok = false;
+
+    for (size_t i = 0; i < ARRAY_SIZE(exact); i++) {
+        ok |= !strcmp(arg, exact[i]);
     }
-    if (!strncmp(arg, "file:", 5) && !arg[5]) {
-        return bad(opt, "file: needs a path%s", "");
+    for (size_t i = 0; i < ARRAY_SIZE(prefix); i++) {
+        size_t n = strlen(prefix[i]);
+        if (!strncmp(arg, prefix[i], n)) {
+            if (!arg[n]) {
+                return bad(opt, "%s needs a %s", prefix[i],
+                           i == 1 ? "HOST:PORT" : "path");
+            }
+            ok = true;
+        }
     }
-    o->cfg.serial = !strcmp(arg, "mon:stdio") ? "stdio" : arg;
+    if (!ok) {
+        return bad(opt, "unsupported serial backend '%s' (stdio, file:PATH, "
+                   "pty, tcp:HOST:PORT, unix:PATH, null or none)", arg);
+    }
+    if (o->nserial == PC_MAX_SERIAL) {
+        return bad(opt, "at most %d serial ports (COM1-COM4)", PC_MAX_SERIAL);
+    }
+    if (strstr(arg, "stdio") && o->stdio_serial) {
+        return bad(opt, "only one serial port can use stdio%s", "");
+    }
+    o->stdio_serial |= strstr(arg, "stdio") != NULL;
+    if (o->nserial == 0) {
+        o->cfg.serial = arg;
+    } else {
+        o->cfg.serial_more[o->nserial - 1] = arg;
+    }
+    o->nserial++;
     return 0;
 }
 
 static int set_display(Options *o, const char *opt, const char *arg)
 {
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        printf("Available display backend types:\nnone\n");
+        exit(0);
+    }
     if (!strcmp(arg, "none") || !strncmp(arg, "none,", 5)) {
         return 0;
     }
@@ -233,46 +320,34 @@ static int set_display(Options *o, const char *opt, const char *arg)
 
 static int set_cpu(Options *o, const char *opt, const char *arg)
 {
-    static const char *const models[] = { "host", "max", "qemu64", "kvm64", "base" };
+    Error err;
 
-    if (!strcmp(arg, "help")) {
-        printf("Available CPUs:\n");
-        for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
-            printf("  %s\n", models[i]);
-        }
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        cpu_config_print_help(stdout);
         exit(0);
     }
-    for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
-        size_t n = strlen(models[i]);
-        if (!strncmp(arg, models[i], n) && (arg[n] == '\0' || arg[n] == ',')) {
-            return 0;
-        }
+    if (cpu_config_parse(&o->cfg.cpu, arg, &err) < 0) {
+        return bad(opt, "%s", err.msg);
     }
-    return bad(opt, "unknown CPU model '%s' (try -cpu help)", arg);
+    return 0;
 }
 
 static int set_smp(Options *o, const char *opt, const char *arg)
 {
-    uint64_t n;
-    const char *cpus = arg;
+    SmpConfig smp;
+    Error err;
 
-    if (!strncmp(cpus, "cpus=", 5)) {
-        cpus += 5;
+    if (smp_parse(arg, &smp, &err) < 0) {
+        return bad(opt, "%s", err.msg);
     }
-    char *copy = xstrdup(cpus), *comma = strchr(copy, ',');
-    if (comma) {
-        *comma = '\0';
+    if (smp.maxcpus > 1) {
+        return bad(opt, "%llu vCPUs requested (cpus=%llu, maxcpus=%llu); "
+                   "only one vCPU is supported so far",
+                   (unsigned long long)smp.maxcpus,
+                   (unsigned long long)smp.cpus,
+                   (unsigned long long)smp.maxcpus);
     }
-    int r = parse_uint(copy, &n);
-    free(copy);
-    if (r < 0 || n < 1 || n > PC_MAX_CPUS) {
-        return bad(opt, "bad number of CPUs '%s'", arg);
-    }
-    if (n > 1) {
-        return bad(opt, "%s CPUs requested; only one vCPU is supported so far",
-                   arg);
-    }
-    o->cfg.smp = (int)n;
+    o->cfg.smp = 1;
     return 0;
 }
 
@@ -309,9 +384,34 @@ static int set_log(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/*
+ * Options scripts written for QEMU pass, accepted where Kite really does
+ * what they ask: -net none (no NIC), -rtc base=utc (the RTC runs on UTC),
+ * -name (a label), -vga none (no display), -pidfile (see main).
+ */
+static int set_compat_option(Options *o, const char *opt, const char *arg)
+{
+    if (!strcmp(opt, "-net")) {
+        return strcmp(arg, "none") ? bad(opt, "only '-net none' is supported "
+                                         "so far (no network yet)") : 0;
+    }
+    if (!strcmp(opt, "-rtc")) {
+        return strcmp(arg, "base=utc") ? bad(opt, "only base=utc is "
+                                             "supported, not '%s'", arg) : 0;
+    }
+    if (!strcmp(opt, "-vga")) {
+        return strcmp(arg, "none") ? bad(opt, "no display device yet; only "
+                                         "'-vga none' is accepted") : 0;
+    }
+    if (!strcmp(opt, "-pidfile")) {
+        o->pidfile = arg;
+    }
+    return 0;                    /* -name: a label only */
+}
+
 static const char *const unsupported_yet[] = {
     "-qmp", "-monitor", "-s", "-S", "-gdb", "-drive", "-hda", "-cdrom",
-    "-netdev", "-net", "-snapshot", "-loadvm", "-incoming", "-vga",
+    "-netdev", "-snapshot", "-loadvm", "-incoming",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -354,6 +454,9 @@ static int parse_args(Options *o, int argc, char **argv)
             continue;
         } else if (!strcmp(opt, "-no-user-config")) {
             continue;
+        } else if (!strcmp(opt, "-daemonize")) {
+            o->daemonize = true;
+            continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
             if (!strcmp(opt, unsupported_yet[k])) {
@@ -366,7 +469,7 @@ static int parse_args(Options *o, int argc, char **argv)
         static const char *const with_arg[] = {
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
-            "-d", "-D",
+            "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -413,6 +516,8 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {
             o->cfg.log_file = arg;
+        } else {
+            r = set_compat_option(o, opt, arg);
         }
         if (r < 0) {
             return -1;
@@ -434,7 +539,9 @@ static int check_file(const char *opt, const char *path)
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        error_report("%s '%s': not a regular file", opt, path);
+        error_report("%s '%s': %s, not a regular file", opt, path,
+                     S_ISDIR(st.st_mode) ? "a directory" :
+                     S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
         return -1;
     }
     if (access(path, R_OK) < 0) {
@@ -465,19 +572,95 @@ static int check_config(const MachineConfig *cfg)
     return 0;
 }
 
+/* -pidfile: Kite's pid, written once the machine exists; removed on exit. */
+static int write_pidfile(const char *path)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+    if (fd < 0 || write(fd, buf, n) != n) {
+        error_report("-pidfile '%s': %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/*
+ * -daemonize, as QEMU does it: the parent waits until the child has built
+ * the machine (one byte on a pipe), then exits 0; if the child fails, its
+ * error is on stderr and the parent exits 1. The child leaves the
+ * terminal (setsid, standard fds on /dev/null) once the machine runs.
+ */
+static int daemonize_fork(int *ready_fd)
+{
+    int p[2];
+    pid_t pid;
+    char c;
+
+    if (pipe(p) < 0 || (pid = fork()) < 0) {
+        error_report("-daemonize: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0) {
+        close(p[1]);
+        exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+    }
+    close(p[0]);
+    setsid();
+    *ready_fd = p[1];
+    return 0;
+}
+
+static void daemonize_ready(int ready_fd)
+{
+    int null = open("/dev/null", O_RDWR);
+
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    if (write(ready_fd, "", 1) != 1) {
+        exit(1);
+    }
+    close(ready_fd);
+}
+
+static int check_daemonize(const Options *o)
+{
+    if (o->daemonize && (o->cfg.nographic || !o->cfg.serial ||
+                         o->stdio_serial)) {
+        error_report("-daemonize cannot be used with stdio (-nographic or "
+                     "-serial stdio); give -serial with another backend");
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     Options o = { 0 };
     Machine *m;
     Error err = { "" };
-    int status;
+    int status, ready_fd = -1;
 
+    term_init_signals();
     o.cfg.ram_size = DEFAULT_RAM_SIZE;
     o.cfg.smp = 1;
     o.cfg.kernel_irqchip = -1;
     o.cfg.accel = "tcg";
     o.cfg.tcg_backend = "native";
-    if (parse_args(&o, argc, argv) < 0 || check_config(&o.cfg) < 0) {
+    if (parse_args(&o, argc, argv) < 0 || check_config(&o.cfg) < 0 ||
+        check_daemonize(&o) < 0) {
+        return 1;
+    }
+    if (o.daemonize && daemonize_fork(&ready_fd) < 0) {
         return 1;
     }
     m = machine_create(&o.cfg, &err);
@@ -485,7 +668,17 @@ int main(int argc, char **argv)
         error_report("%s", err.msg);
         return 1;
     }
+    if (o.pidfile && write_pidfile(o.pidfile) < 0) {
+        machine_destroy(m);
+        return 1;
+    }
+    if (o.daemonize) {
+        daemonize_ready(ready_fd);
+    }
     status = machine_run(m);
     machine_destroy(m);
+    if (o.pidfile) {
+        unlink(o.pidfile);
+    }
     return status;
 }

@@ -176,20 +176,40 @@ int parse_bool(const char *s, bool *out)
     return -1;
 }
 
+static const char *file_type_name(mode_t mode)
+{
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" :
+           S_ISCHR(mode) ? "a character device" :
+           S_ISBLK(mode) ? "a block device" :
+           S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Host inputs are checked before they are read: the open cannot block
+ * (O_NONBLOCK: a FIFO without a writer opens at once), fstat says what
+ * the file is and how big, and only a regular file within max_size is
+ * read, in a loop bounded by that size.
+ */
 int file_read_all(const char *path, uint64_t max_size, uint8_t **data,
                   size_t *size, Error *err)
 {
     struct stat st;
     uint8_t *buf;
     size_t done = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
     if (fd < 0) {
         return error_setg(err, "cannot open '%s': %s", path, strerror(errno));
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
         close(fd);
-        return error_setg(err, "'%s' is not a regular file", path);
+        return error_setg(err, "cannot stat '%s': %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return error_setg(err, "'%s' is %s, not a regular file", path,
+                          file_type_name(st.st_mode));
     }
     if ((uint64_t)st.st_size > max_size) {
         close(fd);
@@ -197,7 +217,7 @@ int file_read_all(const char *path, uint64_t max_size, uint8_t **data,
                           path, (long long)st.st_size,
                           (unsigned long long)max_size);
     }
-    buf = xmalloc(st.st_size);
+    buf = xmalloc(st.st_size ? st.st_size : 1);
     while (done < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + done, st.st_size - done);
         if (n < 0 && errno == EINTR) {

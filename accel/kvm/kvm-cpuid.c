@@ -69,6 +69,50 @@ static void kvm_cpuid_patch(struct kvm_cpuid_entry2 *e, uint32_t apic_id,
     }
 }
 
+/* A CpuidSource over the host's supported table, for the -cpu check. */
+static void kvm_cpuid_lookup(void *opaque, uint32_t leaf, uint32_t sub,
+                             uint32_t out[4])
+{
+    const struct kvm_cpuid2 *c = opaque;
+
+    out[0] = out[1] = out[2] = out[3] = 0;
+    for (uint32_t i = 0; i < c->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &c->entries[i];
+        if (e->function == leaf &&
+            (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == sub)) {
+            out[0] = e->eax;
+            out[1] = e->ebx;
+            out[2] = e->ecx;
+            out[3] = e->edx;
+            return;
+        }
+    }
+}
+
+/* -cpu flags: refused if the host cannot provide them, else applied. */
+static int kvm_cpuid_configure(VCPU *cpu, struct kvm_cpuid2 *c, Error *err)
+{
+    const CpuConfig *cfg;
+
+    if (!cpu->machine) {
+        return 0;
+    }
+    cfg = &cpu->machine->cfg.cpu;
+    if (cpu_config_check(cfg, "kvm", kvm_cpuid_lookup, c, err) < 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < c->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &c->entries[i];
+        uint32_t r[4] = { e->eax, e->ebx, e->ecx, e->edx };
+        cpu_config_apply(cfg, e->function, e->index, r);
+        e->eax = r[0];
+        e->ebx = r[1];
+        e->ecx = r[2];
+        e->edx = r[3];
+    }
+    return 0;
+}
+
 int kvm_cpuid_setup(VCPU *cpu, Error *err)
 {
     KvmVcpu *v = cpu->accel;
@@ -88,6 +132,10 @@ int kvm_cpuid_setup(VCPU *cpu, Error *err)
         c->entries[n++] = *e;
     }
     c->nent = n;
+    if (kvm_cpuid_configure(cpu, c, err) < 0) {
+        free(c);
+        return -1;
+    }
     ret = kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
     free(c);
     if (ret < 0) {

@@ -109,8 +109,8 @@ static void cpuid_leaf_b(const CPUX86TCG *env, uint32_t sub, uint32_t out[4])
     }
 }
 
-void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
-               uint32_t out[4])
+static void x86_cpuid_base(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
+                           uint32_t out[4])
 {
     memset(out, 0, 4 * sizeof(uint32_t));
     switch (leaf) {
@@ -183,6 +183,25 @@ bool x86_tcg_has_feature(unsigned feat)
         return (c & CPUID_1C_XSAVE) && (KITE_CPUID_D1A & CPUID_D1A_XSAVEC);
     default: return false;
     }
+}
+
+void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
+               uint32_t out[4])
+{
+    x86_cpuid_base(env, leaf, sub, out);
+    if (env->machine) {
+        cpu_config_apply(&env->machine->cfg.cpu, leaf, sub, out);  /* -cpu */
+    }
+}
+
+void x86_cpuid_model(void *opaque, uint32_t leaf, uint32_t sub,
+                     uint32_t out[4])
+{
+    CPUX86TCG env;
+
+    memset(&env, 0, sizeof(env));
+    env.st.apic_base = MSR_APICBASE_ENABLE;
+    x86_cpuid_base(&env, leaf, sub, out);
 }
 
 uint64_t x86_cr4_valid_mask(void)

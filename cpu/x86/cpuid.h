@@ -117,6 +117,12 @@ bool x86_tcg_has_feature(unsigned feat);
 /* Fills out[0..3] = EAX, EBX, ECX, EDX for leaf/subleaf on this vCPU. */
 void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t subleaf,
                uint32_t out[4]);
+/*
+ * The model itself, before -cpu changes it (a CpuidSource: what -cpu
+ * flags the TCG can provide); opaque is unused.
+ */
+void x86_cpuid_model(void *opaque, uint32_t leaf, uint32_t subleaf,
+                     uint32_t out[4]);
 /* The CR4 bits a guest may set with the features above. */
 uint64_t x86_cr4_valid_mask(void);
 

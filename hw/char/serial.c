@@ -532,7 +532,7 @@ static int serial_realize(Device *dev, Error *err)
         return error_setg(err, "cannot map ports at 0x%x", s->iobase);
     }
     s->irq_line = &m->gsi[s->irq];
-    s->chr = s->index == 0 ? &m->serial_chr : NULL;
+    s->chr = pc_serial_chardev(m, s->index);
     timer_init(&s->timeout_timer, &m->timers, serial_timeout_cb, s);
     serial_reset(dev);
     if (s->chr) {
@@ -698,7 +698,7 @@ static const PropDef serial_props[] = {
     PROP_DEF_U32("iobase", SerialState, iobase, 0x3f8, "I/O port base"),
     PROP_DEF_U32("irq", SerialState, irq, 4, "interrupt line (GSI)"),
     PROP_DEF_U32("index", SerialState, index, 0,
-                 "0 uses the -serial backend; others discard output"),
+                 "which -serial backend (0-3: COM1-COM4 order)"),
     PROP_DEF_END,
 };
 

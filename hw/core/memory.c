@@ -455,8 +455,26 @@ int address_space_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
 
 /* ---- CPU accesses: one region, whole ---- */
 
+static void address_space_access_untraced(AddressSpace *as, uint64_t addr,
+                                          void *buf, unsigned size,
+                                          bool is_write);
+
+/* The -d ioport hook: every CPU access, with the value as seen. */
 void address_space_access(AddressSpace *as, uint64_t addr, void *buf,
                           unsigned size, bool is_write)
+{
+    uint64_t v = 0;
+
+    address_space_access_untraced(as, addr, buf, size, is_write);
+    if (as->trace && size <= sizeof(v)) {
+        memcpy(&v, buf, size);
+        as->trace(as->trace_opaque, addr, v, size, is_write);
+    }
+}
+
+static void address_space_access_untraced(AddressSpace *as, uint64_t addr,
+                                          void *buf, unsigned size,
+                                          bool is_write)
 {
     const FlatRange *fr = address_space_lookup(as, addr);
     uint8_t *p = buf;

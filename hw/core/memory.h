@@ -107,6 +107,10 @@ struct AddressSpace {
     uint64_t generation;         /* bumped on every change */
     MemoryListener listeners[4];
     size_t nlisteners;
+    /* Optional: sees every access of up to 8 bytes (-d ioport). */
+    void (*trace)(void *opaque, uint64_t addr, uint64_t val, unsigned size,
+                  bool is_write);
+    void *trace_opaque;
 };
 
 void memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size);

@@ -91,6 +91,8 @@ static inline bool loader_ranges_overlap(uint64_t a, uint64_t alen,
     return alen && blen && a < b + blen && b < a + alen;
 }
 
+/* What a file read for the guest may weigh: cap, and never more than RAM. */
+uint64_t loader_file_limit(const Machine *m, uint64_t cap);
 /* True if every byte of [addr, addr+len) is guest RAM (not ROM, not I/O). */
 bool loader_ram_ok(Machine *m, uint64_t addr, uint64_t len);
 /* Copies into guest RAM; -1 (nothing written) if any byte is not RAM. */

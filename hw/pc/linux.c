@@ -17,6 +17,18 @@
  * 0x200) in long mode with the first 4 GiB identity-mapped by 2 MiB
  * pages; otherwise code32_start in flat 32-bit protected mode. In both,
  * RSI holds the address of boot_params and interrupts are off.
+ *
+ * Real-mode entry, for images whose 32-bit entry cannot be trusted:
+ * protocols 2.02-2.05 (which only define the real-mode entry) and
+ * images whose code32_start lies outside the protected-mode payload
+ * (iPXE's ipxe.lkrn leaves it 0 and expects its setup code to run). As
+ * QEMU effectively does (its linuxboot option ROM), the setup code is
+ * copied to BOOT_ZERO_PAGE_ADDR (segment 0x1000, below 640K) with the
+ * loader's header fields, and the CPU starts in real mode at
+ * CS = 0x1020, IP = 0, DS = ES = FS = GS = SS = 0x1000, SP at the heap
+ * end; the command line pointer is in the header. There is no BIOS, so
+ * every IVT vector points at an IRET: a BIOS call returns with nothing
+ * done instead of running whatever low memory holds.
  */
 #include "hw/pc/bootparam.h"
 
@@ -32,7 +44,18 @@ typedef struct LinuxPlan {
     uint64_t cmdline_len;
     uint64_t initrd_addr;
     bool entry64;
+    bool realmode;              /* enter through the setup code */
+    const uint8_t *setup;       /* the real-mode part of the image */
+    size_t setup_size, hdr_end;
 } LinuxPlan;
+
+/* Real-mode entry (see above). */
+#define LINUX_RM_SEG        (BOOT_ZERO_PAGE_ADDR >> 4)
+#define LINUX_RM_HEAP_END   0xfe00u        /* SP, and the heap's end */
+#define LINUX_RM_IRET_ADDR  BOOT_AREA_END  /* one IRET byte, below the EBDA */
+#define LINUX_OLD_PROTOCOL  0x0202         /* cmd_line_ptr, loaded high */
+#define LINUX_OLD_CMDLINE_MAX 255
+#define LINUX_OLD_INITRD_MAX  0x37ffffffu
 
 #define PT_PRESENT_RW  0x003ull
 #define PT_LARGE_PAGE  0x080ull
@@ -41,6 +64,23 @@ typedef struct LinuxPlan {
 static bool is_pow2(uint64_t v)
 {
     return v && !(v & (v - 1));
+}
+
+/*
+ * The 32-bit entry is used only where the protocol defines it (2.06+,
+ * as Kite always did) and code32_start points into the payload as
+ * loaded at 1 MiB; otherwise the setup code is the way in.
+ */
+static void linux_choose_realmode(LinuxPlan *plan)
+{
+    uint32_t code32 = ld32le(plan->bp + SH_CODE32_START);
+
+    if (plan->entry64) {
+        return;
+    }
+    plan->realmode = plan->version < LINUX_MIN_PROTOCOL ||
+                     code32 < LINUX_DEFAULT_LOAD ||
+                     code32 - LINUX_DEFAULT_LOAD >= plan->payload_size;
 }
 
 /* Checks the real-mode header and copies the setup header into plan->bp. */
@@ -59,9 +99,9 @@ static int linux_parse_header(const uint8_t *img, size_t size,
                           "(no \"HdrS\" magic at offset 0x202)");
     }
     plan->version = ld16le(img + SH_VERSION);
-    if (plan->version < LINUX_MIN_PROTOCOL) {
+    if (plan->version < LINUX_OLD_PROTOCOL) {
         return error_setg(err, "Linux boot protocol %u.%02u is too old "
-                          "(kite needs 2.06 or later)",
+                          "(kite needs 2.02 or later)",
                           plan->version >> 8, plan->version & 0xff);
     }
     setup_sects = img[SH_SETUP_SECTS] ? img[SH_SETUP_SECTS] : 4;
@@ -73,10 +113,15 @@ static int linux_parse_header(const uint8_t *img, size_t size,
     }
     hdr_end = MIN(MIN((size_t)SH_JUMP + 2 + img[SH_JUMP + 1],
                       (size_t)SH_MAX_END), setup_size);
-    if (hdr_end < SH_CMDLINE_SIZE + 4) {
+    if (hdr_end < (plan->version >= LINUX_MIN_PROTOCOL ? SH_CMDLINE_SIZE + 4
+                                                        : SH_CMD_LINE_PTR + 4)) {
         return error_setg(err, "Linux setup header is too short for "
-                          "protocol 2.06 (ends at 0x%zx)", hdr_end);
+                          "protocol %u.%02u (ends at 0x%zx)",
+                          plan->version >> 8, plan->version & 0xff, hdr_end);
     }
+    plan->setup = img;
+    plan->setup_size = setup_size;
+    plan->hdr_end = hdr_end;
     memset(plan->bp, 0, sizeof(plan->bp));
     memcpy(plan->bp + SH_START, img + SH_START, hdr_end - SH_START);
     if (!(plan->bp[SH_LOADFLAGS] & LF_LOADED_HIGH)) {
@@ -87,6 +132,12 @@ static int linux_parse_header(const uint8_t *img, size_t size,
     plan->payload_size = size - setup_size;
     if (plan->version >= 0x20c) {
         plan->entry64 = ld16le(plan->bp + SH_XLOADFLAGS) & XLF_KERNEL_64;
+    }
+    linux_choose_realmode(plan);
+    if (plan->realmode && setup_size > LINUX_RM_HEAP_END - 0x200) {
+        return error_setg(err, "Linux setup code (%zu bytes) leaves no room "
+                          "for its heap and stack in one 64 KiB segment",
+                          setup_size);
     }
     return 0;
 }
@@ -103,7 +154,9 @@ static int linux_place_kernel(Machine *m, LinuxPlan *plan, Error *err)
     }
     plan->mem_need = need;
     plan->load_addr = LINUX_DEFAULT_LOAD;
-    if (plan->version >= 0x20a && bp[SH_RELOCATABLE] && is_pow2(align)) {
+    /* the setup code of a real-mode entry expects the kernel at 1 MiB */
+    if (!plan->realmode && plan->version >= 0x20a && bp[SH_RELOCATABLE] &&
+        is_pow2(align)) {
         uint64_t pref = ld64le(bp + SH_PREF_ADDRESS);
 
         if (pref >= LINUX_DEFAULT_LOAD && pref < 4 * GiB) {
@@ -127,7 +180,8 @@ static int linux_place_kernel(Machine *m, LinuxPlan *plan, Error *err)
 static int linux_check_cmdline(LinuxPlan *plan, const char *cmdline,
                                Error *err)
 {
-    uint64_t max = ld32le(plan->bp + SH_CMDLINE_SIZE);
+    uint64_t max = plan->version >= LINUX_MIN_PROTOCOL ?
+                   ld32le(plan->bp + SH_CMDLINE_SIZE) : LINUX_OLD_CMDLINE_MAX;
 
     plan->cmdline_len = strlen(cmdline);
     max = MIN(max, BOOT_AREA_END - BOOT_CMDLINE_ADDR - 1);
@@ -143,7 +197,9 @@ static int linux_check_cmdline(LinuxPlan *plan, const char *cmdline,
 static int linux_place_initrd(Machine *m, LinuxPlan *plan, size_t isize,
                               Error *err)
 {
-    uint64_t limit = (uint64_t)ld32le(plan->bp + SH_INITRD_ADDR_MAX) + 1;
+    uint64_t limit = (uint64_t)(plan->version >= 0x203 ?
+                     ld32le(plan->bp + SH_INITRD_ADDR_MAX) :
+                     LINUX_OLD_INITRD_MAX) + 1;
     uint64_t kernel_end = plan->load_addr + plan->mem_need;
     uint64_t addr;
 
@@ -173,7 +229,8 @@ static void linux_fill_boot_params(Machine *m, LinuxPlan *plan, size_t isize)
 
     bp[SH_TYPE_OF_LOADER] = 0xff;
     bp[SH_LOADFLAGS] |= LF_CAN_USE_HEAP;
-    st16le(bp + SH_HEAP_END_PTR, 0xfe00);
+    st16le(bp + SH_HEAP_END_PTR,
+           plan->realmode ? LINUX_RM_HEAP_END - 0x200 : 0xfe00);
     st32le(bp + SH_CMD_LINE_PTR, (uint32_t)BOOT_CMDLINE_ADDR);
     st32le(bp + BP_EXT_CMD_LINE_PTR, 0);
     st32le(bp + SH_RAMDISK_IMAGE, (uint32_t)plan->initrd_addr);
@@ -210,8 +267,31 @@ static void linux_build_page_tables(uint8_t *pt)
     }
 }
 
+/* Real mode at the setup code: CS = seg + 0x20, IP = 0, SP = heap end. */
+static void linux_setup_cpu_realmode(X86CPUState *cpu)
+{
+    uint32_t data = SEG_P | SEG_S | SEG_W | SEG_A;
+    uint16_t seg = LINUX_RM_SEG;
+
+    x86_cpu_state_reset(cpu);
+    cpu->cr0 = CR0_ET;
+    for (int i = 0; i < 6; i++) {
+        x86_seg_set(&cpu->segs[i], seg, (uint32_t)seg << 4, 0xffff, data);
+    }
+    x86_seg_set(&cpu->segs[R_CS], seg + 0x20, (uint32_t)(seg + 0x20) << 4,
+                0xffff, SEG_P | SEG_S | SEG_CODE | SEG_R | SEG_A);
+    cpu->idt.base = 0;
+    cpu->idt.limit = 0x3ff;
+    cpu->rip = 0;
+    cpu->regs[R_ESP] = LINUX_RM_HEAP_END;
+}
+
 static void linux_setup_cpu(const LinuxPlan *plan, X86CPUState *cpu)
 {
+    if (plan->realmode) {
+        linux_setup_cpu_realmode(cpu);
+        return;
+    }
     loader_cpu_flat32(cpu, BOOT_GDT_ADDR);
     cpu->regs[R_ESI] = BOOT_ZERO_PAGE_ADDR;
     if (!plan->entry64) {
@@ -224,6 +304,29 @@ static void linux_setup_cpu(const LinuxPlan *plan, X86CPUState *cpu)
     cpu->cr4 = CR4_PAE;
     cpu->efer = EFER_LME | EFER_LMA;
     cpu->rip = plan->load_addr + LINUX_64BIT_ENTRY_OFF;
+}
+
+/*
+ * Real-mode entry: the setup code at segment LINUX_RM_SEG with the
+ * loader's setup header over it (the rest of boot_params is the setup
+ * code's to fill), and an IVT whose every vector is an IRET.
+ */
+static int linux_commit_realmode(Machine *m, const LinuxPlan *plan)
+{
+    uint8_t ivt[256 * 4];
+    static const uint8_t iret = 0xcf;
+    int ret = 0;
+
+    for (int i = 0; i < 256; i++) {
+        st16le(ivt + 4 * i, LINUX_RM_IRET_ADDR & 0xf);
+        st16le(ivt + 4 * i + 2, (uint16_t)(LINUX_RM_IRET_ADDR >> 4));
+    }
+    ret |= loader_write(m, BOOT_ZERO_PAGE_ADDR, plan->setup, plan->setup_size);
+    ret |= loader_write(m, BOOT_ZERO_PAGE_ADDR + SH_START, plan->bp + SH_START,
+                        plan->hdr_end - SH_START);
+    ret |= loader_write(m, 0, ivt, sizeof(ivt));
+    ret |= loader_write(m, LINUX_RM_IRET_ADDR, &iret, 1);
+    return ret;
 }
 
 /* Writes everything; every range was checked while planning. */
@@ -241,6 +344,9 @@ static int linux_commit(Machine *m, const LinuxPlan *plan,
         ret |= loader_write(m, plan->initrd_addr, initrd, isize);
     }
     ret |= loader_write(m, BOOT_CMDLINE_ADDR, cmdline, plan->cmdline_len + 1);
+    if (plan->realmode) {
+        return linux_commit_realmode(m, plan) ? -1 : ret ? -1 : 0;
+    }
     ret |= loader_write(m, BOOT_ZERO_PAGE_ADDR, plan->bp, BP_SIZE);
     ret |= loader_write(m, BOOT_GDT_ADDR, gdt, sizeof(gdt));
     if (plan->entry64) {

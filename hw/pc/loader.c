@@ -134,6 +134,11 @@ static void loader_publish_fw_cfg(Machine *m, const uint8_t *kernel,
     }
 }
 
+uint64_t loader_file_limit(const Machine *m, uint64_t cap)
+{
+    return MIN(cap, m->ram_size);
+}
+
 /* Reads -initrd as one file (Linux boot), or nothing if absent. */
 static int loader_read_initrd(Machine *m, uint8_t **initrd, size_t *isize,
                               Error *err)
@@ -141,7 +146,8 @@ static int loader_read_initrd(Machine *m, uint8_t **initrd, size_t *isize,
     *initrd = NULL;
     *isize = 0;
     if (m->cfg.initrd &&
-        file_read_all(m->cfg.initrd, LOADER_MAX_INITRD, initrd, isize,
+        file_read_all(m->cfg.initrd, loader_file_limit(m, LOADER_MAX_INITRD),
+                      initrd, isize,
                       err) < 0) {
         error_prepend(err, "-initrd");
         return -1;
@@ -158,7 +164,8 @@ static int loader_publish_kernel(Machine *m, Error *err)
     if (!m->cfg.kernel || !m->fw_cfg) {
         return 0;
     }
-    if (file_read_all(m->cfg.kernel, LOADER_MAX_KERNEL, &img, &size,
+    if (file_read_all(m->cfg.kernel, loader_file_limit(m, LOADER_MAX_KERNEL),
+                      &img, &size,
                       err) < 0) {
         error_prepend(err, "-kernel");
         return -1;
@@ -253,7 +260,8 @@ static int loader_boot_kernel(Machine *m, Error *err)
     size_t size = 0;
     int ret;
 
-    if (file_read_all(m->cfg.kernel, LOADER_MAX_KERNEL, &img, &size,
+    if (file_read_all(m->cfg.kernel, loader_file_limit(m, LOADER_MAX_KERNEL),
+                      &img, &size,
                       err) < 0) {
         error_prepend(err, "-kernel");
         return -1;

@@ -358,7 +358,7 @@ static int multiboot_split_modules(MbPlan *plan, const char *list, Error *err)
     return 0;
 }
 
-static int multiboot_read_module(MbModule *mod, Error *err)
+static int multiboot_read_module(Machine *m, MbModule *mod, Error *err)
 {
     size_t len = strcspn(mod->string, " ");
     char *path = xmalloc(len + 1);
@@ -370,8 +370,8 @@ static int multiboot_read_module(MbModule *mod, Error *err)
         ret = error_setg(err, "empty multiboot module name in '%s'",
                          mod->string);
     } else {
-        ret = file_read_all(path, LOADER_MAX_INITRD, &mod->data, &mod->size,
-                            err);
+        ret = file_read_all(path, loader_file_limit(m, LOADER_MAX_INITRD),
+                            &mod->data, &mod->size, err);
         if (ret < 0) {
             error_prepend(err, "multiboot module");
         }
@@ -388,7 +388,7 @@ static int multiboot_place_modules(Machine *m, MbPlan *plan, Error *err)
     for (int i = 0; i < plan->nmod; i++) {
         MbModule *mod = &plan->mod[i];
 
-        if (multiboot_read_module(mod, err) < 0) {
+        if (multiboot_read_module(m, mod, err) < 0) {
             return -1;
         }
         if (next + mod->size > m->below_4g ||

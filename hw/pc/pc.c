@@ -10,17 +10,20 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cpu/x86/cpuid.h"
 #include "hw/acpi/acpi-pc.h"
 #include "hw/core/devtypes.h"
 #include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
 #include "system/cpus.h"
+#include "system/term.h"
 
 static void pc_wake_main_loop(void *opaque)
 {
@@ -37,42 +40,77 @@ static void pc_accel_set_irq(void *opaque, int n, int level)
 static void pc_serial_quit(void *opaque)
 {
     Machine *m = opaque;
+    m->user_quit = true;
     machine_request_exit(m, 0);
 }
 
-static void pc_serial_input(void *opaque)
-{
-    Machine *m = opaque;
-    chardev_handle_input(&m->serial_chr);
-}
-
-/*
- * The serial backend stops offering input while the guest is not reading
- * (nothing typed is lost) and when input ended; watch it accordingly.
- */
-static void pc_serial_input_changed(void *opaque)
-{
-    Machine *m = opaque;
-    int fd = chardev_input_fd(&m->serial_chr);
-
-    if (m->serial_chr.in_fd >= 0) {
-        main_loop_remove_fd(&m->loop, m->serial_chr.in_fd);
-    }
-    if (fd >= 0) {
-        main_loop_add_fd(&m->loop, fd, pc_serial_input, m);
-    }
-    main_loop_wake(&m->loop);
-}
-
+/* SIGTSTP suspends (terminal restored meanwhile); the others stop Kite. */
 static void pc_signal_input(void *opaque)
 {
     Machine *m = opaque;
     struct signalfd_siginfo si;
 
-    if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-        error_report("terminating on signal %u", si.ssi_signo);
-        machine_request_exit(m, 0);
+    if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si)) {
+        return;
     }
+    if (si.ssi_signo == SIGTSTP) {
+        term_suspend();
+        return;
+    }
+    error_report("terminating on signal %u", si.ssi_signo);
+    m->user_quit = true;
+    machine_request_exit(m, 0);
+}
+
+/* COM1 (the -nographic terminal by default) and any further -serial. */
+static int pc_open_serials(Machine *m, Error *err)
+{
+    const MachineConfig *cfg = &m->cfg;
+    const char *com1 = cfg->serial ? cfg->serial :
+                       cfg->nographic ? "mon:stdio" : "stdio";
+
+    if (chardev_open_named(&m->serial_chr, com1, "serial0", err) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < PC_MAX_SERIAL - 1 && cfg->serial_more[i]; i++) {
+        char label[16];
+        snprintf(label, sizeof(label), "serial%d", i + 1);
+        if (chardev_open_named(&m->serial_more[i], cfg->serial_more[i],
+                               label, err) < 0) {
+            return -1;
+        }
+    }
+    m->serial_chr.quit = pc_serial_quit;
+    m->serial_chr.quit_opaque = m;
+    return 0;
+}
+
+/* The extra isa-serial devices: COM2-COM4 at their ISA ports and IRQs. */
+static int pc_create_extra_serials(Machine *m, Error *err)
+{
+    static const char *const props[PC_MAX_SERIAL - 1] = {
+        "iobase=0x2f8,irq=3,index=1",
+        "iobase=0x3e8,irq=4,index=2",
+        "iobase=0x2e8,irq=3,index=3",
+    };
+
+    for (int i = 0; i < PC_MAX_SERIAL - 1 && m->cfg.serial_more[i]; i++) {
+        if (!device_create(m, "isa-serial", m->root, props[i], err)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* -d ioport: one line per port access. */
+static void pc_log_ioport(void *opaque, uint64_t port, uint64_t val,
+                          unsigned size, bool is_write)
+{
+    Machine *m = opaque;
+
+    log_mask(&m->log, LOG_IOPORT, "ioport: %s 0x%04llx size %u %s 0x%llx\n",
+             is_write ? "out" : "in ", (unsigned long long)port, size,
+             is_write ? "<-" : "->", (unsigned long long)val);
 }
 
 /* Tries each accelerator of a "kvm:tcg" list; the first that works wins. */
@@ -109,6 +147,17 @@ static int pc_select_accel(Machine *m, Error *err)
 out:
     free(list);
     return ret;
+}
+
+/* -cpu under TCG: against the TCG's own CPUID model (KVM checks the
+ * host's table when it sets up each vCPU). */
+static int pc_check_cpu(Machine *m, Error *err)
+{
+    if (!strcmp(m->accel->name, "kvm")) {
+        return 0;
+    }
+    return cpu_config_check(&m->cfg.cpu, m->accel->name, x86_cpuid_model,
+                            NULL, err);
 }
 
 static int pc_create_devices(Machine *m, Error *err)
@@ -158,7 +207,8 @@ static int pc_create_devices(Machine *m, Error *err)
     }
     /* After the IRQ lines: the HPET takes over ISA IRQ 0 and 8. */
     if (!device_create(m, "hpet", m->root, "", err) ||
-        !device_create(m, "piix4-pm", m->root, "addr=1.3", err)) {
+        !device_create(m, "piix4-pm", m->root, "addr=1.3", err) ||
+        pc_create_extra_serials(m, err) < 0) {
         return -1;
     }
     acpi_pc_reserve(m);
@@ -226,10 +276,7 @@ static int pc_setup_signals(Machine *m)
 {
     sigset_t set;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    term_stop_signals(&set);
     /* Blocked before any vCPU thread exists, so only the signalfd sees them. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -265,14 +312,13 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     if (machine_init_memory(m, cfg->ram_size, err) < 0) {
         goto fail;
     }
-    if (chardev_open(&m->serial_chr, cfg->serial ? cfg->serial : "stdio",
-                     err) < 0) {
+    if (cfg->log_mask & LOG_IOPORT) {
+        m->io.trace = pc_log_ioport;
+        m->io.trace_opaque = m;
+    }
+    if (pc_open_serials(m, err) < 0) {
         goto fail;
     }
-    m->serial_chr.quit = pc_serial_quit;
-    m->serial_chr.quit_opaque = m;
-    m->serial_chr.input_changed = pc_serial_input_changed;
-    m->serial_chr.input_changed_opaque = m;
 
     m->root = device_new(m, &machine_root_type, NULL, "pc");
     m->root->realized = true;
@@ -287,16 +333,16 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
             m->gsi[i] = (IrqLine){ pc_accel_set_irq, m, i };
         }
     }
-    if (pc_create_devices(m, err) < 0 || pc_create_cpus(m, err) < 0 ||
+    if (pc_check_cpu(m, err) < 0 ||
+        pc_create_devices(m, err) < 0 || pc_create_cpus(m, err) < 0 ||
         pc_load_boot(m, err) < 0 || pc_load_cpu_state(m, err) < 0) {
         pthread_mutex_unlock(&m->lock);
         goto fail;
     }
     pthread_mutex_unlock(&m->lock);
 
-    if (chardev_input_fd(&m->serial_chr) >= 0) {
-        main_loop_add_fd(&m->loop, chardev_input_fd(&m->serial_chr),
-                         pc_serial_input, m);
+    for (int i = 0; i < PC_MAX_SERIAL; i++) {
+        chardev_attach(pc_serial_chardev(m, i), &m->loop);
     }
     pc_setup_signals(m);
     return m;
@@ -364,7 +410,12 @@ void machine_destroy(Machine *m)
     if (m->accel && m->accel->destroy) {
         m->accel->destroy(m);
     }
-    chardev_close(&m->serial_chr);
+    for (int i = 0; i < PC_MAX_SERIAL; i++) {
+        /* what the guest printed last reaches a slow reader, unless the
+         * user asked to stop now */
+        chardev_drain(pc_serial_chardev(m, i), m->user_quit ? 0 : 1000);
+        chardev_close(pc_serial_chardev(m, i));
+    }
     if (m->signal_fd >= 0) {
         close(m->signal_fd);
     }

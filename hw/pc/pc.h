@@ -24,6 +24,7 @@
 #include "hw/core/qdev.h"
 #include "hw/core/timer.h"
 #include "system/chardev.h"
+#include "system/cpu-model.h"
 #include "system/log.h"
 #include "system/main-loop.h"
 
@@ -33,6 +34,7 @@
 #define PC_MAX_CPUS       64
 #define PC_NUM_GSI        24
 #define PC_MAX_DEVICE_ARGS 32
+#define PC_MAX_SERIAL     4      /* COM1-COM4 */
 
 /* Priorities of overlapping mappings in the memory space. */
 enum { PRIO_RAM = 0, PRIO_ROM = 1, PRIO_IO = 2 };
@@ -56,8 +58,10 @@ typedef struct E820Table {
 typedef struct MachineConfig {
     uint64_t ram_size;
     int smp;
+    CpuConfig cpu;               /* -cpu */
     const char *kernel, *initrd, *append, *bios;
-    const char *serial;          /* "stdio", "file:PATH", "none" */
+    const char *serial;          /* COM1: "stdio", "file:PATH", "none"... */
+    const char *serial_more[PC_MAX_SERIAL - 1];  /* COM2-COM4, or NULL */
     const char *accel;           /* "kvm", "tcg", "kvm:tcg" */
     const char *tcg_backend;     /* "native", "interp" */
     int kernel_irqchip;          /* -1 default, 0 off, 1 on */
@@ -101,7 +105,8 @@ struct Machine {
     /* devices */
     Device *root;
     IrqLine gsi[PC_NUM_GSI];
-    Chardev serial_chr;
+    Chardev serial_chr;          /* COM1 */
+    Chardev serial_more[PC_MAX_SERIAL - 1];  /* COM2-COM4 */
     FwCfgState *fw_cfg;
     /* userspace interrupt controllers (hw/intc), set when realized */
     PICState *pic;
@@ -137,7 +142,17 @@ struct Machine {
     int paused_cpus;
     bool stopping;
     int signal_fd;
+    bool user_quit;              /* a signal or Ctrl-A x ended the run */
 };
+
+/* The backend of serial port index (0 = COM1), or NULL. */
+static inline Chardev *pc_serial_chardev(Machine *m, unsigned index)
+{
+    if (index == 0) {
+        return &m->serial_chr;
+    }
+    return index < PC_MAX_SERIAL ? &m->serial_more[index - 1] : NULL;
+}
 
 /* Sets up RAM and the address spaces (no devices); usable from tests. */
 int machine_init_memory(Machine *m, uint64_t ram_size, Error *err);

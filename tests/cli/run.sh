@@ -98,6 +98,7 @@ make_plain_elf "$work/plain.elf"
 dd if=/dev/zero bs=1000 count=1 status=none >"$work/bad-size.rom"
 dd if=/dev/zero bs=65536 count=1 status=none >"$work/zero.rom"
 mkdir "$work/a-directory"
+mkfifo "$work/a-fifo"
 
 # ---- accelerator for the cases that get as far as building a machine ----
 
@@ -194,6 +195,13 @@ bad "-m too large" "-m.*(100000G|too large|out of range)" -m 100000G \
 bad "-m 12Q" "-m.*12Q" -m 12Q -bios zero.rom
 bad "unknown -accel" "accel.*foo" -accel foo -bios zero.rom
 bad "unknown -machine" "machine.*foo" -machine foo -bios zero.rom
+# set-accel-use-after-free: a name of 64 characters or more was printed
+# from freed memory; the message must quote it intact.
+long_accel=$(printf 'k%.0s' $(seq 70))
+bad "set-accel-use-after-free (-accel)" "'$long_accel' is too long" \
+    -accel "$long_accel" -bios zero.rom
+bad "set-accel-use-after-free (-machine accel=)" "'$long_accel' is too long" \
+    -machine "pc,accel=$long_accel" -bios zero.rom
 bad "unknown -device" "device.*nosuch" -device nosuch -bios zero.rom
 bad "bad -serial" "serial.*tcp:1" -serial tcp:1 -bios zero.rom
 bad "unknown -d item" "-d.*nosuchitem" -d nosuchitem -bios zero.rom
@@ -230,6 +238,53 @@ bad_machine "-device PCI ROM file missing" "no-such-rom" \
 bad_machine "-device pci-testdev bad membar" "membar" \
     -device pci-testdev,membar=100 -bios zero.rom
 
+# command-line-says-yes: each of these was accepted and then ignored.
+bad "-cpu max,+sse2 under TCG" "cannot provide.*sse2" -accel tcg \
+    -cpu max,+sse2 -bios zero.rom
+bad "-cpu host under TCG" "host.*KVM" -accel tcg -cpu host -bios zero.rom
+bad "-cpu unknown flag" "unknown CPU flag.*nosuch" -cpu max,+nosuch \
+    -bios zero.rom
+bad "-cpu empty flag" "empty" -cpu "max,,+cx8" -bios zero.rom
+bad "-cpu bad flag value" "sse2.*maybe|maybe" -cpu max,sse2=maybe \
+    -bios zero.rom
+bad "-cpu unknown model" "unknown CPU model.*pentium9" -cpu pentium9 \
+    -bios zero.rom
+bad "-machine pc-q35-7.2" "pc-q35-7.2.*not supported" -machine pc-q35-7.2 \
+    -bios zero.rom
+bad "-machine pc-i440fx-7.2" "pc-i440fx-7.2.*not supported" \
+    -machine pc-i440fx-7.2 -bios zero.rom
+bad "-machine pc-foo" "unknown machine.*pc-foo" -machine pc-foo -bios zero.rom
+bad "-machine type=q35" "q35" -machine type=q35 -bios zero.rom
+bad "-smp 1,sockets=4,cores=2" "product of the hierarchy.*maxcpus" \
+    -smp 1,sockets=4,cores=2 -bios zero.rom
+bad "-smp sockets=2" "2 vCPUs.*only one" -smp sockets=2 -bios zero.rom
+bad "-smp 4,sockets=3" "sockets \\(3\\).*maxcpus \\(4\\)" -smp 4,sockets=3 \
+    -bios zero.rom
+bad "-smp 2,maxcpus=1" "maxcpus|only one" -smp 2,maxcpus=1 -bios zero.rom
+bad "-smp 0" "greater than zero" -smp 0 -bios zero.rom
+bad "-smp 1,bogus=1" "unknown topology parameter.*bogus" -smp 1,bogus=1 \
+    -bios zero.rom
+bad "-d ," "empty item" -d , -bios zero.rom
+bad "-d in_asm,,int" "empty item" -d in_asm,,int -bios zero.rom
+bad "-d int," "empty item" -d int, -bios zero.rom
+bad "-serial five times" "at most 4" -serial null -serial null -serial null \
+    -serial null -serial null -bios zero.rom
+bad "-serial stdio twice" "only one.*stdio" -serial stdio -serial stdio \
+    -bios zero.rom
+bad "-vga std" "vga" -vga std -bios zero.rom
+bad "-net user" "net none" -net user -bios zero.rom
+bad "-rtc base=localtime" "base=utc" -rtc base=localtime -bios zero.rom
+bad "-daemonize with stdio" "daemonize.*stdio" -daemonize -nographic \
+    -bios zero.rom
+bad_machine "-serial file: on a FIFO without a reader" "serial.*fifo" \
+    -serial file:a-fifo -bios zero.rom
+good "-smp with a full topology of one" "" -smp \
+    cpus=1,maxcpus=1,sockets=1,dies=1,cores=1,threads=1 -version
+good "-accel help" "^tcg" -accel help
+good "-machine help" "^pc " -machine help
+good "-cpu help" "qemu64" -cpu help
+good "-cpu help lists flags" "sse2" -cpu help
+good "-display help" "none" -display help
 good "-version" "version" -version
 good "-help" "usage" -help
 good "-device help" "isa-debug-exit" -device help

@@ -237,9 +237,65 @@ static void test_linux_bad_magic(void **state)
 
 static void test_linux_old_protocol(void **state)
 {
+    FakeKernel k = fake_bzimage(4, 0x0201, false);
+
+    expect_linux_error(&k, k.size, NULL, 0, "", "2.01 is too old");
+    free(k.img);
+}
+
+/* Checks a real-mode entry: setup code at 0x10000, CPU at 0x1020:0000. */
+static void expect_realmode_entry(FakeKernel *k)
+{
+    Machine *m = test_machine(64 * MiB);
+    X86CPUState cpu;
+    Error err = { "" };
+    uint8_t *setup;
+
+    assert_int_equal(linux_load(m, k->img, k->size, NULL, 0, "rm", &cpu,
+                                &err), 0);
+    setup = guest(m, 0x10000, 5 * 512);
+    assert_memory_equal(setup, k->img, 0x1f1);       /* boot sector */
+    assert_memory_equal(setup + 0x26c, k->img + 0x26c, 5 * 512 - 0x26c);
+    assert_int_equal(ld32le(setup + 0x228), 0x20000); /* cmd_line_ptr */
+    assert_int_equal(setup[0x210], 0xff);
+    assert_int_equal(ld16le(setup + 0x224), 0xfe00 - 0x200);
+    assert_string_equal((char *)guest(m, 0x20000, 3), "rm");
+    assert_memory_equal(guest(m, 0x100000, PAYLOAD_SIZE), k->img + 5 * 512,
+                        PAYLOAD_SIZE);
+    assert_false(cpu.cr0 & CR0_PE);
+    assert_int_equal(cpu.segs[R_CS].selector, 0x1020);
+    assert_int_equal(cpu.segs[R_CS].base, 0x10200);
+    assert_int_equal(cpu.rip, 0);
+    for (int r = 0; r < 6; r++) {
+        if (r != R_CS) {
+            assert_int_equal(cpu.segs[r].selector, 0x1000);
+            assert_int_equal(cpu.segs[r].base, 0x10000);
+        }
+    }
+    assert_int_equal(cpu.regs[R_ESP], 0xfe00);
+    /* every vector returns at once: an IRET where the IVT points */
+    uint8_t *ivt = guest(m, 0, 1024);
+    uint32_t target = ld16le(ivt + 0x15 * 4 + 2) * 16u + ld16le(ivt + 0x15 * 4);
+    assert_int_equal(*guest(m, target, 1), 0xcf);
+    test_machine_free(m);
+}
+
+/* bzimage-realmode-entry: protocols 2.02-2.05 define only this entry. */
+static void test_linux_realmode_old_protocol(void **state)
+{
     FakeKernel k = fake_bzimage(4, 0x0204, false);
 
-    expect_linux_error(&k, k.size, NULL, 0, "", "2.04 is too old");
+    expect_realmode_entry(&k);
+    free(k.img);
+}
+
+/* bzimage-realmode-entry: code32_start 0 (ipxe.lkrn) is no 32-bit entry. */
+static void test_linux_realmode_code32_zero(void **state)
+{
+    FakeKernel k = fake_bzimage(4, 0x0207, false);
+
+    st32le(k.img + 0x214, 0);
+    expect_realmode_entry(&k);
     free(k.img);
 }
 
@@ -419,6 +475,8 @@ int main(void)
         cmocka_unit_test(test_linux_truncated),
         cmocka_unit_test(test_linux_bad_magic),
         cmocka_unit_test(test_linux_old_protocol),
+        cmocka_unit_test(test_linux_realmode_old_protocol),
+        cmocka_unit_test(test_linux_realmode_code32_zero),
         cmocka_unit_test(test_linux_zimage),
         cmocka_unit_test(test_linux_kernel_larger_than_ram),
         cmocka_unit_test(test_linux_initrd_larger_than_ram),
