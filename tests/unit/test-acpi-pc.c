@@ -65,9 +65,9 @@ static void machine_free(Machine *m)
     free(m);
 }
 
-static void *ram_at(Machine *m, uint64_t addr, uint64_t len)
+static const void *ram_at(Machine *m, uint64_t addr, uint64_t len)
 {
-    void *p = address_space_get_ptr(&m->mem, addr, len, false);
+    const void *p = address_space_get_ptr(&m->mem, addr, len);
 
     assert_non_null(p);
     return p;
@@ -143,8 +143,8 @@ static void test_kernel_boot(void **state)
     assert_int_equal(fw_cfg_read_file(m, "etc/table-loader", buf, 4), 0);
     assert_int_equal(ld32le(buf), LINKER_CMD_ALLOCATE);
     /* a guest that scribbled on the tables finds them again after reset */
-    memset(address_space_get_ptr(&m->mem, 0xf0000, 36, true), 0, 36);
-    memset(address_space_get_ptr(&m->mem, ld32le(fadt + 40), 4, true), 0, 4);
+    address_space_fill(&m->mem, 0xf0000, 0, 36);
+    address_space_fill(&m->mem, ld32le(fadt + 40), 0, 4);
     device_reset_tree(m->root);
     assert_memory_equal(ram_at(m, 0xf0000, 8), "RSD PTR ", 8);
     guest_table(m, ld32le(fadt + 40), "DSDT");

@@ -249,7 +249,7 @@ static void expect_realmode_entry(FakeKernel *k)
     Machine *m = test_machine(64 * MiB);
     X86CPUState cpu;
     Error err = { "" };
-    uint8_t *setup;
+    const uint8_t *setup;
 
     assert_int_equal(linux_load(m, k->img, k->size, NULL, 0, "rm", &cpu,
                                 &err), 0);
@@ -274,7 +274,7 @@ static void expect_realmode_entry(FakeKernel *k)
     }
     assert_int_equal(cpu.regs[R_ESP], 0xfe00);
     /* every vector returns at once: an IRET where the IVT points */
-    uint8_t *ivt = guest(m, 0, 1024);
+    const uint8_t *ivt = guest(m, 0, 1024);
     uint32_t target = ld16le(ivt + 0x15 * 4 + 2) * 16u + ld16le(ivt + 0x15 * 4);
     assert_int_equal(*guest(m, target, 1), 0xcf);
     test_machine_free(m);
