@@ -191,13 +191,14 @@ static int pvh_scan_notes(const PvhElf *e, const PvhPhdr *ph, unsigned idx,
         uint32_t type = ld32le(p + 8);
         uint64_t name_room = ALIGN_UP(namesz, align);
         uint64_t desc_room = ALIGN_UP(descsz, align);
-        const uint8_t *desc = p + ELF_NOTE_HDR + name_room;
+        const uint8_t *desc;
 
         if (name_room > left - ELF_NOTE_HDR ||
             desc_room > left - ELF_NOTE_HDR - name_room) {
             return error_setg(err, "ELF note segment %u is malformed (a note "
                               "runs past its end)", idx);
         }
+        desc = p + ELF_NOTE_HDR + name_room;
         if (namesz == 4 && !memcmp(p + ELF_NOTE_HDR, "Xen", 4) &&
             type == XEN_ELFNOTE_PHYS32_ENTRY) {
             if (descsz != 4 && descsz != 8) {

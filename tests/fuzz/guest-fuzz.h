@@ -84,7 +84,7 @@
 #define GF_CODE_MAX     96
 #define GF_MAX_CHUNKS   64
 #define GF_FREE_NS      (5 * 1000000ll)
-#define GF_STEP_NS      (300 * 1000000ll)   /* one single step */
+#define GF_STEP_NS      (100 * 1000000ll)   /* one single step, first try */
 #define GF_HANG_NS      (10 * 1000000000ll)
 #define GF_STEPS        200
 
@@ -577,10 +577,17 @@ static GfOutcome gf_run_steps(GuestFuzz *g, FuzzMachine *e, const GfChunk *c)
     gf_load(g, e, c);
     e->cpu.singlestep = true;
     while (why == VCPU_EXIT_DEBUG && n < GF_STEPS) {
-        atomic_store(&e->cpu.exit_request, false);  /* a late kick */
-        gf_watchdog_arm(&g->wd, e, GF_STEP_NS);
-        why = e->ops->vcpu_run(&e->cpu);
-        gf_watchdog_disarm(&g->wd);
+        /* a kicked step resumes where it stopped; a slow host (the
+           thread descheduled) does not look stuck three times running */
+        for (int t = 0; t < 3; t++) {
+            atomic_store(&e->cpu.exit_request, false);
+            gf_watchdog_arm(&g->wd, e, GF_STEP_NS << t);
+            why = e->ops->vcpu_run(&e->cpu);
+            gf_watchdog_disarm(&g->wd);
+            if (why != VCPU_EXIT_NONE) {
+                break;
+            }
+        }
         n++;
     }
     e->cpu.singlestep = false;

@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 
 #include "hw/pc/loader.h"
+#include "tests/fuzz/fuzz-machine.h"
 #include "tests/fuzz/image-build.h"
 
 #define IMGFUZZ_HDR        4
@@ -512,27 +513,37 @@ static bool imgfuzz_check_multiboot(ImgFuzz *f, Machine *m,
 
 /* ------------------------------------------------------------------ run */
 
+/* A bare machine whose RAM has guard mappings on both sides. */
+typedef struct ImgMachine {
+    Machine m;
+    FuzzGuard guard;
+} ImgMachine;
+
 static Machine *imgfuzz_machine(uint64_t ram)
 {
-    Machine *m = xzalloc(sizeof(*m));
+    ImgMachine *im = xzalloc(sizeof(*im));
     Error err = { "" };
 
-    pthread_mutex_init(&m->lock, NULL);
-    log_init(&m->log);
-    timerlist_init(&m->timers);
-    m->cfg.smp = 1;
-    if (machine_init_memory(m, ram, &err) < 0) {
+    pthread_mutex_init(&im->m.lock, NULL);
+    log_init(&im->m.log);
+    timerlist_init(&im->m.timers);
+    im->m.cfg.smp = 1;
+    if (machine_init_memory(&im->m, ram, &err) < 0) {
         fprintf(stderr, "image fuzz: %s\n", err.msg);
         abort();
     }
-    return m;
+    fuzz_ram_guard(&im->m, &im->guard);
+    return &im->m;
 }
 
 static void imgfuzz_machine_free(Machine *m)
 {
+    ImgMachine *im = container_of(m, ImgMachine, m);
+
+    fuzz_ram_unguard(m, &im->guard);
     machine_destroy_memory(m);
     pthread_mutex_destroy(&m->lock);
-    free(m);
+    free(im);
 }
 
 static char *imgfuzz_cmdline(uint8_t n)
