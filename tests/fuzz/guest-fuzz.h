@@ -134,7 +134,8 @@ typedef struct GfOutcome {
 
 typedef struct GfChunk {
     GfMode mode;
-    uint8_t flags;         /* bit 0 IF, 1 DF, 2 AC, 3 TF, 4-5 IOPL, 6 NT */
+    uint8_t flags;         /* bit 0 IF, 1 DF, 2 AC, 3 TF, 4-5 IOPL, 6 NT,
+                              7 code across a page boundary */
     uint64_t regs[16];
     uint8_t code[GF_CODE_MAX];
     unsigned len;
@@ -256,7 +257,7 @@ static void gf_build_template(uint8_t *r)
     st64le(r + GF_TSS64 + 4, GF_KSTACK);            /* rsp0 */
     st64le(r + GF_TSS64 + 0x24, GF_KSTACK - 0x800); /* IST1 */
     st16le(r + GF_TSS64 + 0x66, 0x68);
-    memset(r + GF_CODE, 0xf4, 0x1000);
+    memset(r + GF_CODE, 0xf4, 0x2000);
     for (int i = 0; i < GF_DATA_SIZE; i += 8) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         st64le(r + GF_DATA + i, s ^ (s >> 29));
@@ -378,6 +379,12 @@ static void gf_mode_long(X86CPUState *st, const uint8_t *r, GfMode mode)
     st->fmask = RF_IF | RF_TF;
 }
 
+/* Where a chunk's code starts, from GF_CODE (and its 16-bit CS base). */
+static uint32_t gf_code_offset(const GfChunk *c)
+{
+    return (c->flags & 0x80) ? 0x1000 + 8 - c->len : 0;
+}
+
 /* The state a chunk starts from. */
 static void gf_chunk_state(const GfChunk *c, const uint8_t *r, X86CPUState *st)
 {
@@ -407,6 +414,7 @@ static void gf_chunk_state(const GfChunk *c, const uint8_t *r, X86CPUState *st)
     for (int i = 0; i < 16; i++) {
         st->regs[i] = wide ? c->regs[i] : (i < 8 ? (uint32_t)c->regs[i] : 0);
     }
+    st->rip += gf_code_offset(c);
 }
 
 /* ------------------------------------------------------------- watchdog */
@@ -509,7 +517,7 @@ static void gf_load(GuestFuzz *g, FuzzMachine *e, const GfChunk *c)
     uint8_t *ram = e->m.ram.host;
 
     memcpy(ram, g->template, GF_RAM);
-    memcpy(ram + GF_CODE, c->code, c->len);
+    memcpy(ram + GF_CODE + gf_code_offset(c), c->code, c->len);
     tcg_invalidate_phys_range(&e->m, 0, GF_RAM);
     gf_chunk_state(c, g->template, &e->cpu.env);
     atomic_store(&e->cpu.exit_request, false);
@@ -720,7 +728,11 @@ static uint64_t gf_reg_value(GfReader *r, int i)
     switch (b & 7) {
     case 0: return (uint64_t)(b >> 3);
     case 1: return GF_DATA + (uint64_t)(b >> 3) * 0x100;      /* flat data */
-    case 2: return (uint64_t)(b >> 3) * 0x200;                /* 16-bit data */
+    case 2:
+        if (b & 8) {
+            return GF_CODE + (uint64_t)(b >> 4) * 4;         /* the code */
+        }
+        return (uint64_t)(b >> 4) * 0x200;                    /* 16-bit data */
     case 3: return GF_STACK - stack - (b >> 3) * 4;
     case 4: return ~0ull << (b >> 3);
     case 5: return gf_bytes(r, 2);
@@ -874,6 +886,14 @@ static const struct {
     { 7, { 0xea, 0x00, 0xa0, 0x00, 0x00, 0x6b, 0x00 } },
     { 7, { 0x9a, 0x00, 0x00, 0x00, 0x00, 0x6b, 0x00 } },
     { 7, { 0xea, 0x10, 0x00, 0x01, 0x00, 0x18, 0x00 } },
+    /* self-modifying code: 32-bit absolute, 64-bit RIP-relative (the
+       next instruction's first byte), 16-bit through CS */
+    { 7, { 0xc6, 0x05, 0x20, 0x00, 0x01, 0x00, 0xcc } },
+    { 7, { 0xc6, 0x05, 0x00, 0x00, 0x00, 0x00, 0x90 } },
+    { 7, { 0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0xf4 } },
+    { 6, { 0x2e, 0xc6, 0x06, 0x10, 0x00, 0xcc } },
+    { 6, { 0x2e, 0xc7, 0x06, 0x08, 0x00, 0x90 } },
+    { 6, { 0x89, 0x05, 0x0c, 0x00, 0x01, 0x00 } },
     { 5, { 0xea, 0x00, 0x00, 0x20, 0x00 } },
 };
 
@@ -937,7 +957,7 @@ static size_t gf_gen_input(uint64_t *rng, uint8_t *buf, size_t cap,
         unsigned n = gf_gen_code(rng, code, 48);
         uint16_t given = (r >> 16) % 4 ? 0 :
                          (uint16_t)(r >> 32) & ~(1u << R_ESP);
-        uint8_t flags = (uint8_t)((r >> 8) & 0x77) |
+        uint8_t flags = (uint8_t)((r >> 8) & 0xf7) |
                         ((r >> 56) % 16 ? 0 : 8);       /* TF: rarely */
         uint8_t hdr[4] = { (uint8_t)(r % GF_NMODES), flags, (uint8_t)given,
                            (uint8_t)(given >> 8) };

@@ -101,7 +101,7 @@ static inline ImgBuf imgfuzz_build_pvh(const ImgPvhSpec *s)
 {
     unsigned ehsize = s->is64 ? 64 : 52, phsize = s->is64 ? 56 : 32;
     unsigned phnum = 1 + (unsigned)s->nseg;
-    uint8_t notes[256];
+    uint8_t notes[256] = { 0 };
     size_t nlen = imgfuzz_pvh_notes(s, notes);
     size_t note_off = ehsize + phnum * phsize, off;
     ImgBuf b;
