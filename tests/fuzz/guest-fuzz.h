@@ -56,6 +56,7 @@
 #include <time.h>
 
 #include "accel/tcg/tcg-accel.h"
+#include "cpu/x86/decode.h"
 #include "tests/difftest/cpu-diff.h"
 #include "tests/fuzz/fuzz-machine.h"
 
@@ -916,17 +917,56 @@ static uint64_t gf_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Random code: snippets, value loads and random bytes, up to max bytes. */
-static unsigned gf_gen_code(uint64_t *rng, uint8_t *code, unsigned max)
+/* The decoder's mode (16, 32, 64) of a chunk mode's code segment. */
+static int gf_code_bits(GfMode mode)
+{
+    switch (mode) {
+    case GF_REAL: case GF_PM16: case GF_V86: case GF_COMPAT16:
+        return 16;
+    case GF_LONG64: case GF_LONG64_USER:
+        return 64;
+    default:
+        return 32;
+    }
+}
+
+/* One random instruction the decoder accepts in that mode (length). */
+static unsigned gf_gen_insn(uint64_t *rng, uint8_t *out, int bits)
+{
+    uint8_t b[16];
+    X86Insn in;
+
+    for (int t = 0; t < 16; t++) {
+        int len;
+
+        st64le(b, gf_rand(rng));
+        st64le(b + 8, gf_rand(rng));
+        len = x86_decode(&in, b, 15, bits);
+        if (len > 0) {
+            memcpy(out, b, (size_t)len);
+            return (unsigned)len;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Random code for a mode: whole instructions the decoder accepts, system
+ * snippets, value loads and raw bytes, up to max bytes.
+ */
+static unsigned gf_gen_code(uint64_t *rng, uint8_t *code, unsigned max,
+                            GfMode mode)
 {
     unsigned len = 0, want = 1 + (unsigned)(gf_rand(rng) % max);
 
     while (len < want) {
         uint64_t r = gf_rand(rng);
-        uint8_t tmp[8];
+        uint8_t tmp[16];
         unsigned n;
 
-        if (r % 8 < 3) {
+        if (r % 8 >= 5 && r % 8 < 7) {
+            n = gf_gen_insn(rng, tmp, gf_code_bits(mode));
+        } else if (r % 8 < 3) {
             unsigned k = (unsigned)((r >> 8) % ARRAY_SIZE(gf_snippets));
             n = gf_snippets[k].len;
             memcpy(tmp, gf_snippets[k].b, n);
@@ -954,7 +994,7 @@ static size_t gf_gen_input(uint64_t *rng, uint8_t *buf, size_t cap,
     for (unsigned i = 0; i < nchunks; i++) {
         uint64_t r = gf_rand(rng);
         uint8_t code[GF_CODE_MAX];
-        unsigned n = gf_gen_code(rng, code, 48);
+        unsigned n = gf_gen_code(rng, code, 48, (GfMode)(r % GF_NMODES));
         uint16_t given = (r >> 16) % 4 ? 0 :
                          (uint16_t)(r >> 32) & ~(1u << R_ESP);
         uint8_t flags = (uint8_t)((r >> 8) & 0xf7) |
