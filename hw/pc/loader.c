@@ -13,7 +13,12 @@
  * fw_cfg (when the machine has one) gets the kernel, initrd and command
  * line sizes and the command line, as QEMU publishes them; with -bios it
  * also gets the setup, kernel and initrd data so firmware can load them.
+ *
+ * A reset loads everything again into RAM the guest has run from; the
+ * loaders' writes bypass the TCG's soft TLB, so loader_fill invalidates
+ * the translated code of every page it writes.
  */
+#include "accel/tcg/tcg-accel.h"
 #include "hw/pc/bootparam.h"
 #include "hw/pc/fw_cfg.h"
 
@@ -60,6 +65,7 @@ static int loader_fill(Machine *m, uint64_t addr, const uint8_t *buf,
         } else {
             memset(host, 0, n);
         }
+        tcg_invalidate_phys_range(m, addr, n);
         addr += n;
         len -= n;
     }
