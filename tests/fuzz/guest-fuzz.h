@@ -149,6 +149,7 @@ typedef struct GfWatchdog {
     FuzzMachine *target;   /* armed while non-NULL */
     int64_t deadline, kicked_at;
     int64_t wake_at;       /* when the thread wakes up next */
+    int64_t max_latency;   /* longest kick-to-return seen, ns */
     bool kicked, quit, started;
     const char *what;      /* names the chunk, for a hang report */
 } GfWatchdog;
@@ -491,6 +492,9 @@ static bool gf_watchdog_disarm(GfWatchdog *w)
     pthread_mutex_lock(&w->lock);
     w->target = NULL;
     kicked = w->kicked;
+    if (kicked) {
+        w->max_latency = MAX(w->max_latency, gf_now_ns() - w->kicked_at);
+    }
     w->kicked = false;
     pthread_mutex_unlock(&w->lock);
     return kicked;

@@ -103,6 +103,8 @@ static void test_budget(void **state)
                   g->by_end[GF_END_SHUTDOWN] - before->by_end[GF_END_SHUTDOWN],
                   g->by_end[GF_END_STEPS] - before->by_end[GF_END_STEPS],
                   g->by_end[GF_END_STUCK] - before->by_end[GF_END_STUCK]);
+    print_message("longest time from a kick to the vCPU's return: %.1f ms\n",
+                  g->wd.max_latency / 1e6);
     for (int m = 0; m < GF_NMODES; m++) {
         unsigned long long k = g->by_mode[m] - before->by_mode[m];
         print_message("  %-9s %llu chunks\n", gf_mode_names[m], k);
