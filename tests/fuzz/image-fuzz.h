@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "hw/pc/loader.h"
 #include "tests/fuzz/fuzz-machine.h"
@@ -330,21 +331,34 @@ static inline size_t imgfuzz_mutate(uint64_t *rng, uint8_t *in, size_t len,
 /* The module files: [0] 4093 bytes of a pattern, [1] empty. */
 #define IMGFUZZ_MOD_SIZE 4093
 
+static char imgfuzz_mod_dir[64], imgfuzz_mod_path[2][96];
+
+/* Removes the module files at exit. */
+static void imgfuzz_module_cleanup(void)
+{
+    for (int k = 0; k < 2; k++) {
+        unlink(imgfuzz_mod_path[k]);
+    }
+    rmdir(imgfuzz_mod_dir);
+}
+
 static const char *imgfuzz_module_file(int i)
 {
-    static char dir[64], path[2][96];
+    char *dir = imgfuzz_mod_dir;
+    char (*path)[96] = imgfuzz_mod_path;
 
     if (!dir[0]) {
         uint8_t data[IMGFUZZ_MOD_SIZE];
         FILE *fp;
 
-        snprintf(dir, sizeof(dir), "/tmp/kite-imgfuzz-XXXXXX");
+        snprintf(dir, sizeof(imgfuzz_mod_dir), "/tmp/kite-imgfuzz-XXXXXX");
         if (!mkdtemp(dir)) {
             perror("image fuzz: mkdtemp");
             abort();
         }
+        atexit(imgfuzz_module_cleanup);
         for (int k = 0; k < 2; k++) {
-            snprintf(path[k], sizeof(path[k]), "%s/mod%d", dir, k);
+            snprintf(path[k], sizeof(imgfuzz_mod_path[k]), "%s/mod%d", dir, k);
             fp = fopen(path[k], "wb");
             for (size_t j = 0; j < sizeof(data); j++) {
                 data[j] = (uint8_t)(j * 29 + 5);
