@@ -7,12 +7,17 @@
  * ELF with a PVH entry note boots through PVH (-initrd is module 0); an
  * image with a multiboot header in its first 8 KiB boots as multiboot
  * v1 (-initrd is the module list); any other ELF is refused (neither
- * multiboot nor PVH); the rest must be a Linux bzImage. Every write to the guest goes
- * through loader_write/loader_zero, which refuse anything but RAM.
+ * multiboot nor PVH); the rest must be a Linux bzImage. Every write to the
+ * guest goes through loader_write/loader_zero, which refuse anything but
+ * RAM and write through the memory core's one guest-memory API.
  *
  * fw_cfg (when the machine has one) gets the kernel, initrd and command
  * line sizes and the command line, as QEMU publishes them; with -bios it
  * also gets the setup, kernel and initrd data so firmware can load them.
+ *
+ * A reset loads everything again into RAM the guest has run from; the
+ * memory core's write API drops the translated code of every page it
+ * writes, so the reloaded kernel is what runs.
  */
 #include "hw/pc/bootparam.h"
 #include "hw/pc/fw_cfg.h"

@@ -93,16 +93,14 @@ typedef struct PvhPlan {
 } PvhPlan;
 
 /*
- * Where the ACPI RSDP is for the start info's rsdp_paddr. The machine has
- * no ACPI tables yet, so 0: the ABI then lets the kernel search for the
- * RSDP itself (the BIOS area scan). When the pc machine builds its ACPI
- * tables, return the RSDP's guest physical address here (the tables must
- * then be built before pc_load_boot runs).
+ * Where the ACPI RSDP is for the start info's rsdp_paddr: the pc machine's
+ * tables are installed (device reset) before the boot images are loaded.
+ * 0 when the machine has no ACPI tables; the ABI then lets the kernel
+ * search for the RSDP itself (the BIOS area scan).
  */
 static uint64_t pvh_rsdp_paddr(const Machine *m)
 {
-    (void)m;
-    return 0;
+    return m->acpi_rsdp_addr;
 }
 
 /* ------------------------------------------------------------ ELF */
@@ -191,13 +189,14 @@ static int pvh_scan_notes(const PvhElf *e, const PvhPhdr *ph, unsigned idx,
         uint32_t type = ld32le(p + 8);
         uint64_t name_room = ALIGN_UP(namesz, align);
         uint64_t desc_room = ALIGN_UP(descsz, align);
-        const uint8_t *desc = p + ELF_NOTE_HDR + name_room;
+        const uint8_t *desc;
 
         if (name_room > left - ELF_NOTE_HDR ||
             desc_room > left - ELF_NOTE_HDR - name_room) {
             return error_setg(err, "ELF note segment %u is malformed (a note "
                               "runs past its end)", idx);
         }
+        desc = p + ELF_NOTE_HDR + name_room;
         if (namesz == 4 && !memcmp(p + ELF_NOTE_HDR, "Xen", 4) &&
             type == XEN_ELFNOTE_PHYS32_ENTRY) {
             if (descsz != 4 && descsz != 8) {

@@ -56,6 +56,7 @@
 #include <time.h>
 
 #include "accel/tcg/tcg-accel.h"
+#include "cpu/x86/decode.h"
 #include "tests/difftest/cpu-diff.h"
 #include "tests/fuzz/fuzz-machine.h"
 
@@ -84,7 +85,7 @@
 #define GF_CODE_MAX     96
 #define GF_MAX_CHUNKS   64
 #define GF_FREE_NS      (5 * 1000000ll)
-#define GF_STEP_NS      (300 * 1000000ll)   /* one single step */
+#define GF_STEP_NS      (100 * 1000000ll)   /* one single step, first try */
 #define GF_HANG_NS      (10 * 1000000000ll)
 #define GF_STEPS        200
 
@@ -134,7 +135,8 @@ typedef struct GfOutcome {
 
 typedef struct GfChunk {
     GfMode mode;
-    uint8_t flags;         /* bit 0 IF, 1 DF, 2 AC, 3 TF, 4-5 IOPL, 6 NT */
+    uint8_t flags;         /* bit 0 IF, 1 DF, 2 AC, 3 TF, 4-5 IOPL, 6 NT,
+                              7 code across a page boundary */
     uint64_t regs[16];
     uint8_t code[GF_CODE_MAX];
     unsigned len;
@@ -147,6 +149,7 @@ typedef struct GfWatchdog {
     FuzzMachine *target;   /* armed while non-NULL */
     int64_t deadline, kicked_at;
     int64_t wake_at;       /* when the thread wakes up next */
+    int64_t max_latency;   /* longest kick-to-return seen, ns */
     bool kicked, quit, started;
     const char *what;      /* names the chunk, for a hang report */
 } GfWatchdog;
@@ -256,7 +259,7 @@ static void gf_build_template(uint8_t *r)
     st64le(r + GF_TSS64 + 4, GF_KSTACK);            /* rsp0 */
     st64le(r + GF_TSS64 + 0x24, GF_KSTACK - 0x800); /* IST1 */
     st16le(r + GF_TSS64 + 0x66, 0x68);
-    memset(r + GF_CODE, 0xf4, 0x1000);
+    memset(r + GF_CODE, 0xf4, 0x2000);
     for (int i = 0; i < GF_DATA_SIZE; i += 8) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         st64le(r + GF_DATA + i, s ^ (s >> 29));
@@ -378,6 +381,12 @@ static void gf_mode_long(X86CPUState *st, const uint8_t *r, GfMode mode)
     st->fmask = RF_IF | RF_TF;
 }
 
+/* Where a chunk's code starts, from GF_CODE (and its 16-bit CS base). */
+static uint32_t gf_code_offset(const GfChunk *c)
+{
+    return (c->flags & 0x80) ? 0x1000 + 8 - c->len : 0;
+}
+
 /* The state a chunk starts from. */
 static void gf_chunk_state(const GfChunk *c, const uint8_t *r, X86CPUState *st)
 {
@@ -407,6 +416,7 @@ static void gf_chunk_state(const GfChunk *c, const uint8_t *r, X86CPUState *st)
     for (int i = 0; i < 16; i++) {
         st->regs[i] = wide ? c->regs[i] : (i < 8 ? (uint32_t)c->regs[i] : 0);
     }
+    st->rip += gf_code_offset(c);
 }
 
 /* ------------------------------------------------------------- watchdog */
@@ -482,6 +492,9 @@ static bool gf_watchdog_disarm(GfWatchdog *w)
     pthread_mutex_lock(&w->lock);
     w->target = NULL;
     kicked = w->kicked;
+    if (kicked) {
+        w->max_latency = MAX(w->max_latency, gf_now_ns() - w->kicked_at);
+    }
     w->kicked = false;
     pthread_mutex_unlock(&w->lock);
     return kicked;
@@ -508,7 +521,8 @@ static void gf_load(GuestFuzz *g, FuzzMachine *e, const GfChunk *c)
 {
     /* Through the memory core, which drops stale translations. */
     address_space_write(&e->m.mem, 0, g->template, GF_RAM);
-    address_space_write(&e->m.mem, GF_CODE, c->code, c->len);
+    address_space_write(&e->m.mem, GF_CODE + gf_code_offset(c), c->code,
+                        c->len);
     gf_chunk_state(c, g->template, &e->cpu.env);
     atomic_store(&e->cpu.exit_request, false);
     atomic_store(&e->cpu.interrupt_request, 0);
@@ -575,10 +589,17 @@ static GfOutcome gf_run_steps(GuestFuzz *g, FuzzMachine *e, const GfChunk *c)
     gf_load(g, e, c);
     e->cpu.singlestep = true;
     while (why == VCPU_EXIT_DEBUG && n < GF_STEPS) {
-        atomic_store(&e->cpu.exit_request, false);  /* a late kick */
-        gf_watchdog_arm(&g->wd, e, GF_STEP_NS);
-        why = e->ops->vcpu_run(&e->cpu);
-        gf_watchdog_disarm(&g->wd);
+        /* a kicked step resumes where it stopped; a slow host (the
+           thread descheduled) does not look stuck three times running */
+        for (int t = 0; t < 3; t++) {
+            atomic_store(&e->cpu.exit_request, false);
+            gf_watchdog_arm(&g->wd, e, GF_STEP_NS << t);
+            why = e->ops->vcpu_run(&e->cpu);
+            gf_watchdog_disarm(&g->wd);
+            if (why != VCPU_EXIT_NONE) {
+                break;
+            }
+        }
         n++;
     }
     e->cpu.singlestep = false;
@@ -711,7 +732,11 @@ static uint64_t gf_reg_value(GfReader *r, int i)
     switch (b & 7) {
     case 0: return (uint64_t)(b >> 3);
     case 1: return GF_DATA + (uint64_t)(b >> 3) * 0x100;      /* flat data */
-    case 2: return (uint64_t)(b >> 3) * 0x200;                /* 16-bit data */
+    case 2:
+        if (b & 8) {
+            return GF_CODE + (uint64_t)(b >> 4) * 4;         /* the code */
+        }
+        return (uint64_t)(b >> 4) * 0x200;                    /* 16-bit data */
     case 3: return GF_STACK - stack - (b >> 3) * 4;
     case 4: return ~0ull << (b >> 3);
     case 5: return gf_bytes(r, 2);
@@ -865,6 +890,14 @@ static const struct {
     { 7, { 0xea, 0x00, 0xa0, 0x00, 0x00, 0x6b, 0x00 } },
     { 7, { 0x9a, 0x00, 0x00, 0x00, 0x00, 0x6b, 0x00 } },
     { 7, { 0xea, 0x10, 0x00, 0x01, 0x00, 0x18, 0x00 } },
+    /* self-modifying code: 32-bit absolute, 64-bit RIP-relative (the
+       next instruction's first byte), 16-bit through CS */
+    { 7, { 0xc6, 0x05, 0x20, 0x00, 0x01, 0x00, 0xcc } },
+    { 7, { 0xc6, 0x05, 0x00, 0x00, 0x00, 0x00, 0x90 } },
+    { 7, { 0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0xf4 } },
+    { 6, { 0x2e, 0xc6, 0x06, 0x10, 0x00, 0xcc } },
+    { 6, { 0x2e, 0xc7, 0x06, 0x08, 0x00, 0x90 } },
+    { 6, { 0x89, 0x05, 0x0c, 0x00, 0x01, 0x00 } },
     { 5, { 0xea, 0x00, 0x00, 0x20, 0x00 } },
 };
 
@@ -887,17 +920,56 @@ static uint64_t gf_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Random code: snippets, value loads and random bytes, up to max bytes. */
-static unsigned gf_gen_code(uint64_t *rng, uint8_t *code, unsigned max)
+/* The decoder's mode (16, 32, 64) of a chunk mode's code segment. */
+static int gf_code_bits(GfMode mode)
+{
+    switch (mode) {
+    case GF_REAL: case GF_PM16: case GF_V86: case GF_COMPAT16:
+        return 16;
+    case GF_LONG64: case GF_LONG64_USER:
+        return 64;
+    default:
+        return 32;
+    }
+}
+
+/* One random instruction the decoder accepts in that mode (length). */
+static unsigned gf_gen_insn(uint64_t *rng, uint8_t *out, int bits)
+{
+    uint8_t b[16];
+    X86Insn in;
+
+    for (int t = 0; t < 16; t++) {
+        int len;
+
+        st64le(b, gf_rand(rng));
+        st64le(b + 8, gf_rand(rng));
+        len = x86_decode(&in, b, 15, bits);
+        if (len > 0) {
+            memcpy(out, b, (size_t)len);
+            return (unsigned)len;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Random code for a mode: whole instructions the decoder accepts, system
+ * snippets, value loads and raw bytes, up to max bytes.
+ */
+static unsigned gf_gen_code(uint64_t *rng, uint8_t *code, unsigned max,
+                            GfMode mode)
 {
     unsigned len = 0, want = 1 + (unsigned)(gf_rand(rng) % max);
 
     while (len < want) {
         uint64_t r = gf_rand(rng);
-        uint8_t tmp[8];
+        uint8_t tmp[16];
         unsigned n;
 
-        if (r % 8 < 3) {
+        if (r % 8 >= 5 && r % 8 < 7) {
+            n = gf_gen_insn(rng, tmp, gf_code_bits(mode));
+        } else if (r % 8 < 3) {
             unsigned k = (unsigned)((r >> 8) % ARRAY_SIZE(gf_snippets));
             n = gf_snippets[k].len;
             memcpy(tmp, gf_snippets[k].b, n);
@@ -925,10 +997,10 @@ static size_t gf_gen_input(uint64_t *rng, uint8_t *buf, size_t cap,
     for (unsigned i = 0; i < nchunks; i++) {
         uint64_t r = gf_rand(rng);
         uint8_t code[GF_CODE_MAX];
-        unsigned n = gf_gen_code(rng, code, 48);
+        unsigned n = gf_gen_code(rng, code, 48, (GfMode)(r % GF_NMODES));
         uint16_t given = (r >> 16) % 4 ? 0 :
                          (uint16_t)(r >> 32) & ~(1u << R_ESP);
-        uint8_t flags = (uint8_t)((r >> 8) & 0x77) |
+        uint8_t flags = (uint8_t)((r >> 8) & 0xf7) |
                         ((r >> 56) % 16 ? 0 : 8);       /* TF: rarely */
         uint8_t hdr[4] = { (uint8_t)(r % GF_NMODES), flags, (uint8_t)given,
                            (uint8_t)(given >> 8) };

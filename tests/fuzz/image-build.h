@@ -27,7 +27,9 @@ typedef struct ImgPvhSpec {
     int nseg;
     ImgPvhSeg seg[4];
     uint64_t entry;
-    unsigned entry_size;          /* descsz of the Xen note; 0: no note */
+    unsigned entry_size;          /* descsz of the Xen note (at most 16,
+                                     the entry in the first 8 bytes); 0:
+                                     no note */
     bool other_notes;             /* Xen and Linux notes before it */
     unsigned note_align;          /* PT_NOTE p_align: 4 (default) or 8 */
     const uint8_t *code;          /* copied to the start of segment 0 */
@@ -53,7 +55,7 @@ static inline size_t imgfuzz_put_note(uint8_t *p, const char *name,
 static inline size_t imgfuzz_pvh_notes(const ImgPvhSpec *s, uint8_t *p)
 {
     unsigned a = s->note_align ? s->note_align : 4;
-    uint8_t entry[8];
+    uint8_t entry[16] = { 0 };
     size_t n = 0;
 
     if (s->other_notes) {
@@ -63,7 +65,8 @@ static inline size_t imgfuzz_pvh_notes(const ImgPvhSpec *s, uint8_t *p)
     }
     if (s->entry_size) {
         st64le(entry, s->entry);
-        n += imgfuzz_put_note(p + n, "Xen", 18, entry, s->entry_size, a);
+        n += imgfuzz_put_note(p + n, "Xen", 18, entry,
+                              MIN(s->entry_size, (unsigned)sizeof(entry)), a);
     }
     return n;
 }
@@ -101,7 +104,7 @@ static inline ImgBuf imgfuzz_build_pvh(const ImgPvhSpec *s)
 {
     unsigned ehsize = s->is64 ? 64 : 52, phsize = s->is64 ? 56 : 32;
     unsigned phnum = 1 + (unsigned)s->nseg;
-    uint8_t notes[256];
+    uint8_t notes[256] = { 0 };
     size_t nlen = imgfuzz_pvh_notes(s, notes);
     size_t note_off = ehsize + phnum * phsize, off;
     ImgBuf b;

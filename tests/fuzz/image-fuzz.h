@@ -16,7 +16,9 @@
  *   [0] loader: 0 as -kernel picks it (pc_kernel_kind), 1 linux_load,
  *       2 multiboot_load, 3 pvh_load
  *   [1] guest RAM: imgfuzz_ram[] index
- *   [2] initrd size: 0 none, else n * 4093 bytes (255: 3 MiB)
+ *   [2] initrd size: 0 none, else n * 4093 bytes (255: 3 MiB); for
+ *       multiboot, n % 5 modules from two files (4093 bytes, empty) with
+ *       arguments holding ",," (a literal comma)
  *   [3] command line length: 0 empty, else n * 37 bytes (255: 640 KiB)
  *
  * Mutation is structure-aware (imgfuzz_mutate): besides byte noise it
@@ -32,8 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "hw/pc/loader.h"
+#include "tests/fuzz/fuzz-machine.h"
 #include "tests/fuzz/image-build.h"
 
 #define IMGFUZZ_HDR        4
@@ -59,7 +63,7 @@ static ImgBuf imgfuzz_seed(int i)
 {
     static const uint8_t opts[IMGFUZZ_NSEEDS][IMGFUZZ_HDR] = {
         { 0, 2, 1, 2 }, { 0, 3, 0, 1 }, { 0, 1, 3, 1 }, { 0, 0, 0, 0 },
-        { 0, 2, 0, 1 }, { 0, 2, 0, 0 }, { 0, 4, 2, 3 }, { 3, 0, 1, 1 },
+        { 0, 2, 3, 1 }, { 0, 2, 4, 0 }, { 0, 4, 2, 3 }, { 3, 0, 1, 1 },
     };
     ImgPvhSpec s;
     ImgBuf img, in;
@@ -322,6 +326,82 @@ static inline size_t imgfuzz_mutate(uint64_t *rng, uint8_t *in, size_t len,
     return len;
 }
 
+/* ------------------------------------------------------------- modules */
+
+/* The module files: [0] 4093 bytes of a pattern, [1] empty. */
+#define IMGFUZZ_MOD_SIZE 4093
+
+static char imgfuzz_mod_dir[64], imgfuzz_mod_path[2][96];
+
+/* Removes the module files at exit. */
+static void imgfuzz_module_cleanup(void)
+{
+    for (int k = 0; k < 2; k++) {
+        unlink(imgfuzz_mod_path[k]);
+    }
+    rmdir(imgfuzz_mod_dir);
+}
+
+static const char *imgfuzz_module_file(int i)
+{
+    char *dir = imgfuzz_mod_dir;
+    char (*path)[96] = imgfuzz_mod_path;
+
+    if (!dir[0]) {
+        uint8_t data[IMGFUZZ_MOD_SIZE];
+        FILE *fp;
+
+        snprintf(dir, sizeof(imgfuzz_mod_dir), "/tmp/kite-imgfuzz-XXXXXX");
+        if (!mkdtemp(dir)) {
+            perror("image fuzz: mkdtemp");
+            abort();
+        }
+        atexit(imgfuzz_module_cleanup);
+        for (int k = 0; k < 2; k++) {
+            snprintf(path[k], sizeof(imgfuzz_mod_path[k]), "%s/mod%d", dir, k);
+            fp = fopen(path[k], "wb");
+            for (size_t j = 0; j < sizeof(data); j++) {
+                data[j] = (uint8_t)(j * 29 + 5);
+            }
+            if (!fp || (k == 0 && fwrite(data, 1, sizeof(data), fp) !=
+                        sizeof(data)) || fclose(fp) != 0) {
+                perror("image fuzz: module file");
+                abort();
+            }
+        }
+    }
+    return path[i];
+}
+
+/* Module i's string as given to -initrd (with ",,") and as loaded. */
+static void imgfuzz_module_string(int i, char *given, char *loaded,
+                                  size_t len)
+{
+    const char *file = imgfuzz_module_file(i % 2);
+
+    if (i % 3 == 0) {
+        snprintf(given, len, "%s", file);
+        snprintf(loaded, len, "%s", file);
+    } else {
+        snprintf(given, len, "%s arg,,%d", file, i);
+        snprintf(loaded, len, "%s arg,%d", file, i);
+    }
+}
+
+static char *imgfuzz_module_list(int nmod)
+{
+    char *list = xzalloc(nmod * 256 + 1), given[256], loaded[256];
+
+    for (int i = 0; i < nmod; i++) {
+        imgfuzz_module_string(i, given, loaded, sizeof(given));
+        if (i) {
+            strcat(list, ",");
+        }
+        strcat(list, given);
+    }
+    return list;
+}
+
 /* --------------------------------------------------------------- checks */
 
 static bool imgfuzz_failf(ImgFuzz *f, const char *fmt, ...) PRINTF_FMT(2, 3);
@@ -495,13 +575,58 @@ static bool imgfuzz_check_linux(ImgFuzz *f, Machine *m,
     return ok;
 }
 
-static bool imgfuzz_check_multiboot(ImgFuzz *f, Machine *m,
-                                    const X86CPUState *cpu)
+/* Module i of the info block: its bytes and its string. */
+static bool imgfuzz_check_mb_module(ImgFuzz *f, Machine *m, uint64_t mods,
+                                    int i)
 {
+    static uint8_t want[IMGFUZZ_MOD_SIZE];
+    char given[256], loaded[256];
+    uint8_t *e = imgfuzz_guest(m, mods + 16 * (uint64_t)i, 16);
+    uint32_t start, end, str;
+    bool ok;
+
+    if (!e) {
+        return imgfuzz_failf(f, "multiboot: module %d entry not in RAM", i);
+    }
+    start = ld32le(e);
+    end = ld32le(e + 4);
+    str = ld32le(e + 8);
+    free(e);
+    for (size_t j = 0; j < sizeof(want); j++) {
+        want[j] = (uint8_t)(j * 29 + 5);
+    }
+    imgfuzz_module_string(i, given, loaded, sizeof(given));
+    ok = end >= start &&
+         end - start == (i % 2 ? 0u : (uint32_t)IMGFUZZ_MOD_SIZE) &&
+         imgfuzz_ram_ok(m, start, 1) &&
+         imgfuzz_check_blob(f, m, start, want, end - start, "module") &&
+         imgfuzz_check_string(f, m, str, loaded, "module string");
+    return ok || imgfuzz_failf(f, "multiboot: module %d is [0x%x, 0x%x)", i,
+                               start, end);
+}
+
+static bool imgfuzz_check_multiboot(ImgFuzz *f, Machine *m,
+                                    const X86CPUState *cpu, int nmod)
+{
+    uint8_t *info;
+    uint32_t count, mods;
+
     if (cpu->regs[R_EAX] != 0x2badb002 ||
-        !imgfuzz_ram_ok(m, cpu->regs[R_EBX], 116)) {
+        !(info = imgfuzz_guest(m, cpu->regs[R_EBX], 116))) {
         return imgfuzz_failf(f, "multiboot: no info block at EBX 0x%llx",
                              (unsigned long long)cpu->regs[R_EBX]);
+    }
+    count = ld32le(info + 20);
+    mods = ld32le(info + 24);
+    free(info);
+    if (count != (uint32_t)nmod) {
+        return imgfuzz_failf(f, "multiboot: %u modules, %d given", count,
+                             nmod);
+    }
+    for (int i = 0; i < nmod; i++) {
+        if (!imgfuzz_check_mb_module(f, m, mods, i)) {
+            return false;
+        }
     }
     if (!imgfuzz_ram_ok(m, cpu->rip, 1)) {
         return imgfuzz_failf(f, "multiboot: entry 0x%llx is not in RAM",
@@ -512,27 +637,37 @@ static bool imgfuzz_check_multiboot(ImgFuzz *f, Machine *m,
 
 /* ------------------------------------------------------------------ run */
 
+/* A bare machine whose RAM has guard mappings on both sides. */
+typedef struct ImgMachine {
+    Machine m;
+    FuzzGuard guard;
+} ImgMachine;
+
 static Machine *imgfuzz_machine(uint64_t ram)
 {
-    Machine *m = xzalloc(sizeof(*m));
+    ImgMachine *im = xzalloc(sizeof(*im));
     Error err = { "" };
 
-    pthread_mutex_init(&m->lock, NULL);
-    log_init(&m->log);
-    timerlist_init(&m->timers);
-    m->cfg.smp = 1;
-    if (machine_init_memory(m, ram, &err) < 0) {
+    pthread_mutex_init(&im->m.lock, NULL);
+    log_init(&im->m.log);
+    timerlist_init(&im->m.timers);
+    im->m.cfg.smp = 1;
+    if (machine_init_memory(&im->m, ram, &err) < 0) {
         fprintf(stderr, "image fuzz: %s\n", err.msg);
         abort();
     }
-    return m;
+    fuzz_ram_guard(&im->m, &im->guard);
+    return &im->m;
 }
 
 static void imgfuzz_machine_free(Machine *m)
 {
+    ImgMachine *im = container_of(m, ImgMachine, m);
+
+    fuzz_ram_unguard(m, &im->guard);
     machine_destroy_memory(m);
     pthread_mutex_destroy(&m->lock);
-    free(m);
+    free(im);
 }
 
 static char *imgfuzz_cmdline(uint8_t n)
@@ -549,8 +684,8 @@ static char *imgfuzz_cmdline(uint8_t n)
 
 static int imgfuzz_load(Machine *m, int loader, const uint8_t *img,
                         size_t size, const uint8_t *initrd, size_t isize,
-                        const char *cmdline, X86CPUState *cpu, KernelKind *kind,
-                        Error *err)
+                        const char *cmdline, const char *modules,
+                        X86CPUState *cpu, KernelKind *kind, Error *err)
 {
     *kind = pc_kernel_kind(img, size);
     if (loader == 1) {
@@ -562,7 +697,7 @@ static int imgfuzz_load(Machine *m, int loader, const uint8_t *img,
     }
     switch (*kind) {
     case KERNEL_MULTIBOOT:
-        return multiboot_load(m, img, size, cmdline, NULL, cpu, err);
+        return multiboot_load(m, img, size, cmdline, modules, cpu, err);
     case KERNEL_PVH:
     case KERNEL_ELF_OTHER:
         return pvh_load(m, img, size, initrd, isize, cmdline, cpu, err);
@@ -573,11 +708,11 @@ static int imgfuzz_load(Machine *m, int loader, const uint8_t *img,
 
 static bool imgfuzz_check_loaded(ImgFuzz *f, Machine *m, KernelKind kind,
                                  const X86CPUState *cpu, const uint8_t *initrd,
-                                 size_t isize, const char *cmdline)
+                                 size_t isize, const char *cmdline, int nmod)
 {
     switch (kind) {
     case KERNEL_MULTIBOOT:
-        return imgfuzz_check_multiboot(f, m, cpu);
+        return imgfuzz_check_multiboot(f, m, cpu, nmod);
     case KERNEL_PVH:
         return imgfuzz_check_pvh(f, m, cpu, initrd, isize, cmdline);
     case KERNEL_ELF_OTHER:
@@ -594,11 +729,11 @@ static int imgfuzz_run(ImgFuzz *f, const uint8_t *in, size_t len)
     size_t size, isize;
     Machine *m;
     uint8_t *initrd;
-    char *cmdline;
+    char *cmdline, *modules;
     X86CPUState cpu;
     Error err = { "" };
     KernelKind kind;
-    int ret;
+    int ret, nmod;
 
     f->fail[0] = 0;
     if (len < IMGFUZZ_HDR || len - IMGFUZZ_HDR > IMGFUZZ_MAX_IMAGE) {
@@ -613,9 +748,11 @@ static int imgfuzz_run(ImgFuzz *f, const uint8_t *in, size_t len)
         initrd[i] = (uint8_t)(i * 13 + 1);
     }
     cmdline = imgfuzz_cmdline(in[3]);
+    nmod = in[2] % 5;
+    modules = imgfuzz_module_list(nmod);
     memset(&cpu, 0, sizeof(cpu));
     ret = imgfuzz_load(m, in[0] % 4, img, size, isize ? initrd : NULL, isize,
-                       cmdline, &cpu, &kind, &err);
+                       cmdline, nmod ? modules : NULL, &cpu, &kind, &err);
     if (f->trace) {
         fprintf(stderr, "image fuzz: loader %d kind %d ram %llu KiB initrd "
                 "%zu: %s\n", in[0] % 4, (int)kind,
@@ -633,8 +770,9 @@ static int imgfuzz_run(ImgFuzz *f, const uint8_t *in, size_t len)
     } else {
         f->loaded++;
         f->by_kind[kind]++;
-        imgfuzz_check_loaded(f, m, kind, &cpu, initrd, isize, cmdline);
+        imgfuzz_check_loaded(f, m, kind, &cpu, initrd, isize, cmdline, nmod);
     }
+    free(modules);
     free(cmdline);
     free(initrd);
     imgfuzz_machine_free(m);

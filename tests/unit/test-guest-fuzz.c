@@ -103,6 +103,8 @@ static void test_budget(void **state)
                   g->by_end[GF_END_SHUTDOWN] - before->by_end[GF_END_SHUTDOWN],
                   g->by_end[GF_END_STEPS] - before->by_end[GF_END_STEPS],
                   g->by_end[GF_END_STUCK] - before->by_end[GF_END_STUCK]);
+    print_message("longest time from a kick to the vCPU's return: %.1f ms\n",
+                  g->wd.max_latency / 1e6);
     for (int m = 0; m < GF_NMODES; m++) {
         unsigned long long k = g->by_mode[m] - before->by_mode[m];
         print_message("  %-9s %llu chunks\n", gf_mode_names[m], k);
@@ -173,6 +175,36 @@ static void test_endless_loop(void **state)
 }
 
 /*
+ * The comparison is not vacuous: a register, a RAM byte or the vector
+ * changed on one side after identical runs is reported (injected here).
+ */
+static void test_compare_catches_injected_differences(void **state)
+{
+    uint8_t in[] = { GF_LONG64, 0, 0, 0, 3, 0x48, 0xff, 0xc0 };  /* inc rax */
+    GfReader r = { in, sizeof(in), 0 };
+    GfOutcome o[2];
+    GfChunk c;
+
+    assert_true(gf_read_chunk(&r, &c));
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < 2; i++) {
+            o[i] = gf_run_one(fuzz, &fuzz->e[i], &c);
+        }
+        fuzz->fail[0] = 0;
+        assert_true(gf_compare(fuzz, o));
+        switch (k) {
+        case 0: fuzz->e[1].cpu.env.regs[R_EAX] ^= 1; break;
+        case 1: fuzz->e[1].cpu.env.rflags ^= RF_CF; break;
+        case 2: fuzz->e[0].m.ram.host[GF_DATA + 77] ^= 0x40; break;
+        default: o[1].vector = EXCP_GP; break;
+        }
+        assert_false(gf_compare(fuzz, o));
+        print_message("injected %d: %s\n", k, fuzz->fail);
+    }
+    fuzz->fail[0] = 0;
+}
+
+/*
  * An exception loop (real mode, IVT[6] pointing at a UD2) keeps the vCPU
  * busy without completing an instruction: the free run needs the kick,
  * and under VCPU.singlestep the step that enters the loop never returns
@@ -207,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_modes_breakpoint),
         cmocka_unit_test(test_endless_loop),
         cmocka_unit_test(test_exception_loop_is_bounded),
+        cmocka_unit_test(test_compare_catches_injected_differences),
         cmocka_unit_test(test_budget),
     };
 

@@ -97,10 +97,63 @@ static void test_budget(void **state)
     free(buf);
 }
 
+/*
+ * The checks are not vacuous: after a good PVH load they pass, and a
+ * changed command line, initrd byte or start-info magic in guest RAM
+ * (injected here) fails them.
+ */
+static void test_checks_catch_injected_damage(void **state)
+{
+    ImgPvhSpec s = imgfuzz_pvh_default(true);
+    ImgBuf b = imgfuzz_build_pvh(&s);
+    uint8_t initrd[5000];
+    const char *cmdline = "console=ttyS0";
+    static const uint64_t poke[] = { 0, 1, 2 };
+
+    for (size_t i = 0; i < sizeof(initrd); i++) {
+        initrd[i] = (uint8_t)i;
+    }
+    for (size_t k = 0; k < ARRAY_SIZE(poke); k++) {
+        Machine *m = imgfuzz_machine(8 * MiB);
+        ImgFuzz f = { 0 };
+        X86CPUState cpu;
+        Error err = { "" };
+        uint8_t *si;
+
+        assert_int_equal(pvh_load(m, b.p, b.len, initrd, sizeof(initrd),
+                                  cmdline, &cpu, &err), 0);
+        assert_true(imgfuzz_check_pvh(&f, m, &cpu, initrd, sizeof(initrd),
+                                      cmdline));
+        si = address_space_get_ptr(&m->mem, cpu.regs[R_EBX], 56, true);
+        switch (poke[k]) {
+        case 0:
+            ((uint8_t *)address_space_get_ptr(&m->mem, ld64le(si + 24), 1,
+                                              true))[3] ^= 1;
+            break;
+        case 1: {
+            uint8_t *mod = address_space_get_ptr(&m->mem, ld64le(si + 16),
+                                                 32, true);
+            ((uint8_t *)address_space_get_ptr(&m->mem, ld64le(mod) + 4999,
+                                              1, true))[0] ^= 1;
+            break;
+        }
+        default:
+            si[0] ^= 1;
+            break;
+        }
+        assert_false(imgfuzz_check_pvh(&f, m, &cpu, initrd, sizeof(initrd),
+                                       cmdline));
+        print_message("injected %zu: %s\n", k, f.fail);
+        imgfuzz_machine_free(m);
+    }
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seeds),
+        cmocka_unit_test(test_checks_catch_injected_damage),
         cmocka_unit_test(test_budget),
     };
 

@@ -398,6 +398,40 @@ static void test_pvh_entry_runs(void **state)
     }
 }
 
+/*
+ * A kernel loaded again into RAM that the TCG has run code from (what a
+ * reset does: pc_reset calls pc_load_boot) must run as loaded: the
+ * loaders' writes bypass the soft TLB, so they invalidate the translated
+ * code of the pages they write. Before, the second run executed the
+ * first image's translation (EAX 0x11111111).
+ */
+static void test_reload_invalidates_translated_code(void **state)
+{
+    uint8_t code[] = { 0xb8, 0x11, 0x11, 0x11, 0x11, 0xf4 }; /* mov eax; hlt */
+    ImgPvhSpec s = imgfuzz_pvh_default(false);
+    FuzzMachine *f = calloc(1, sizeof(*f));
+    char why[256];
+
+    s.code = code;
+    s.code_len = sizeof(code);
+    s.entry = s.seg[0].paddr;
+    if (fuzz_machine_start(f, 16 * MiB, "native", why, sizeof(why)) < 0) {
+        fail_msg("%s", why);
+    }
+    for (int run = 0; run < 2; run++) {
+        Error err = { "" };
+
+        memset(code + 1, run ? 0x22 : 0x11, 4);
+        assert_int_equal(load(&f->m, &s, NULL, 0, "", &f->cpu.env, &err), 0);
+        f->ops->set_state(&f->cpu);
+        assert_int_equal(f->ops->vcpu_run(&f->cpu), VCPU_EXIT_HALT);
+        f->ops->get_state(&f->cpu);
+        assert_int_equal(f->cpu.env.regs[R_EAX], run ? 0x22222222 : 0x11111111);
+    }
+    fuzz_machine_stop(f);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_kernel_kind),
         cmocka_unit_test(test_boot_elf_without_note),
         cmocka_unit_test(test_pvh_entry_runs),
+        cmocka_unit_test(test_reload_invalidates_translated_code),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
