@@ -556,12 +556,16 @@ static bool imgfuzz_check_linux(ImgFuzz *f, Machine *m,
                                 const X86CPUState *cpu, const uint8_t *initrd,
                                 size_t isize, const char *cmdline)
 {
-    uint8_t *bp = imgfuzz_guest(m, cpu->regs[R_ESI], 4096);
+    /* Protected-mode entries point ESI at boot_params; the real-mode entry
+       starts in the setup code, whose segment holds the header. */
+    uint64_t at = (cpu->cr0 & CR0_PE) ? cpu->regs[R_ESI]
+                                      : cpu->segs[R_DS].base;
+    uint8_t *bp = imgfuzz_guest(m, at, 4096);
     bool ok;
 
     if (!bp) {
-        return imgfuzz_failf(f, "linux: boot_params at ESI 0x%llx not in RAM",
-                             (unsigned long long)cpu->regs[R_ESI]);
+        return imgfuzz_failf(f, "linux: boot_params at 0x%llx not in RAM",
+                             (unsigned long long)at);
     }
     ok = imgfuzz_check_string(f, m, ld32le(bp + 0x228), cmdline,
                               "linux cmdline") &&

@@ -97,6 +97,16 @@ static void test_budget(void **state)
     free(buf);
 }
 
+/* Damages one byte of guest RAM, through the memory core. */
+static void flip_guest_byte(Machine *m, uint64_t addr)
+{
+    uint8_t v;
+
+    assert_int_equal(address_space_read(&m->mem, addr, &v, 1), 0);
+    v ^= 1;
+    assert_int_equal(address_space_write(&m->mem, addr, &v, 1), 0);
+}
+
 /*
  * The checks are not vacuous: after a good PVH load they pass, and a
  * changed command line, initrd byte or start-info magic in guest RAM
@@ -118,27 +128,27 @@ static void test_checks_catch_injected_damage(void **state)
         ImgFuzz f = { 0 };
         X86CPUState cpu;
         Error err = { "" };
-        uint8_t *si;
+        const uint8_t *si;
 
         assert_int_equal(pvh_load(m, b.p, b.len, initrd, sizeof(initrd),
                                   cmdline, &cpu, &err), 0);
         assert_true(imgfuzz_check_pvh(&f, m, &cpu, initrd, sizeof(initrd),
                                       cmdline));
-        si = address_space_get_ptr(&m->mem, cpu.regs[R_EBX], 56, true);
+        si = address_space_get_ptr(&m->mem, cpu.regs[R_EBX], 56);
+        assert_non_null(si);
         switch (poke[k]) {
         case 0:
-            ((uint8_t *)address_space_get_ptr(&m->mem, ld64le(si + 24), 1,
-                                              true))[3] ^= 1;
+            flip_guest_byte(m, ld64le(si + 24) + 3);
             break;
         case 1: {
-            uint8_t *mod = address_space_get_ptr(&m->mem, ld64le(si + 16),
-                                                 32, true);
-            ((uint8_t *)address_space_get_ptr(&m->mem, ld64le(mod) + 4999,
-                                              1, true))[0] ^= 1;
+            const uint8_t *mod = address_space_get_ptr(&m->mem,
+                                                       ld64le(si + 16), 32);
+            assert_non_null(mod);
+            flip_guest_byte(m, ld64le(mod) + 4999);
             break;
         }
         default:
-            si[0] ^= 1;
+            flip_guest_byte(m, cpu.regs[R_EBX]);
             break;
         }
         assert_false(imgfuzz_check_pvh(&f, m, &cpu, initrd, sizeof(initrd),
