@@ -53,11 +53,32 @@ bool gen_check_fpu(DisasContext *d, X86FpuKind kind)
 {
     int vec = fpu_fault(d->flags, kind, x86_tcg_has_feature(d->insn->feature));
 
-    if (vec < 0) {
-        return true;
+    if (vec >= 0) {
+        gen_exception(d, vec);
+        return false;
     }
-    gen_exception(d, vec);
-    return false;
+    if (kind == X86_FPU_MMX || kind == X86_FPU_X87_WAIT) {
+        gen_check_fpu_pending(d);
+    }
+    return true;
+}
+
+/* #MF when FSW.ES says an unmasked x87 exception is pending. */
+void gen_check_fpu_pending(DisasContext *d)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 t = tmp_new(d);
+    TCGLabel *ok = tcg_label_new(s);
+
+    tcg_gen_ld16u_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.fsw));
+    tcg_gen_andi_i64(s, t, t, 0x80);
+    tcg_gen_brcondi_i64(s, TCG_COND_EQ, t, 0, ok);
+    tcg_gen_movi_i64(s, d->g->rip, d->rip);
+    if (d->cc_op_dirty) {
+        tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
+    }
+    gen_helper_raise_exception(s, tcg_env(s), tcg_constant_i32(s, EXCP_MF));
+    tcg_gen_set_label(s, ok);
 }
 
 /* ---- registers ---- */
