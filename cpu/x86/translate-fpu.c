@@ -180,7 +180,8 @@ void gen_ld_mem128(DisasContext *d, TCGv_i64 lo, TCGv_i64 hi,
 }
 
 /* A store that crosses a page is probed on both pages before either half
-   is written, so that a fault on the second page writes nothing. */
+   is written, so that a fault on the second page writes nothing (and
+   reports the start of that page in CR2, as processors do). */
 static void gen_probe_split_store(DisasContext *d, TCGv_i64 laddr)
 {
     TCGContext *s = d->s;
@@ -194,8 +195,9 @@ static void gen_probe_split_store(DisasContext *d, TCGv_i64 laddr)
         tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
     }
     gen_helper_probe_write(s, tcg_env(s), laddr, tcg_constant_i32(s, 1));
-    gen_helper_probe_write(s, tcg_env(s), gen_addr_plus(d, laddr, 15),
-                           tcg_constant_i32(s, 1));
+    t = gen_addr_plus(d, laddr, 15);
+    tcg_gen_andi_i64(s, t, t, ~(uint64_t)(TCG_PAGE_SIZE - 1));
+    gen_helper_probe_write(s, tcg_env(s), t, tcg_constant_i32(s, 1));
     tcg_gen_set_label(s, skip);
 }
 
