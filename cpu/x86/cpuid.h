@@ -100,7 +100,7 @@
  */
 #define KITE_TCG_EXTRA_1D (CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |    \
                            CPUID_1D_SSE2)
-#define KITE_TCG_EXTRA_1C 0u
+#define KITE_TCG_EXTRA_1C (CPUID_1C_SSE3 | CPUID_1C_SSE41)
 
 /* Whether the TCG runs the instructions of decoder feature feat
    (X86Feature): advertised in CPUID or listed just above. */
