@@ -53,6 +53,9 @@
 #define CPUID_1C_XSAVE        (1u << 26)
 #define CPUID_1C_OSXSAVE      (1u << 27)
 #define CPUID_1C_HYPERVISOR   (1u << 31)
+/* Leaf 0Dh subleaf 1 EAX */
+#define CPUID_D1A_XSAVEOPT (1u << 0)
+#define CPUID_D1A_XSAVEC   (1u << 1)
 /* Leaf 6 EAX */
 #define CPUID_6A_ARAT    (1u << 2)
 /* Leaf 7.0 EBX / ECX */
@@ -80,7 +83,9 @@
                        CPUID_1D_CLFLUSH)
 #define KITE_CPUID_1C (CPUID_1C_CX16 | CPUID_1C_X2APIC | CPUID_1C_MOVBE |   \
                        CPUID_1C_POPCNT | CPUID_1C_TSC_DEADLINE |            \
-                       CPUID_1C_HYPERVISOR)
+                       CPUID_1C_XSAVE | CPUID_1C_HYPERVISOR)
+/* XSAVE features (leaf 0Dh.1 EAX); XCR0 components: cpu/x86/xsave.h */
+#define KITE_CPUID_D1A (CPUID_D1A_XSAVEOPT | CPUID_D1A_XSAVEC)
 #define KITE_CPUID_6A  CPUID_6A_ARAT
 #define KITE_CPUID_7B  CPUID_7B_TSC_ADJUST
 #define KITE_CPUID_7C  CPUID_7C_UMIP
@@ -89,7 +94,7 @@
                         CPUID_81D_LM)
 #define KITE_CPUID_87D CPUID_87D_INVTSC
 
-#define KITE_CPUID_MAX_BASIC 0xb
+#define KITE_CPUID_MAX_BASIC 0xd
 #define KITE_CPUID_MAX_EXT   0x80000008u
 
 /*
@@ -100,7 +105,8 @@
  */
 #define KITE_TCG_EXTRA_1D (CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |    \
                            CPUID_1D_SSE2)
-#define KITE_TCG_EXTRA_1C (CPUID_1C_SSE3 | CPUID_1C_SSE41)
+#define KITE_TCG_EXTRA_1C (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE41 |   \
+                           CPUID_1C_SSE42)
 
 /* Whether the TCG runs the instructions of decoder feature feat
    (X86Feature): advertised in CPUID or listed just above. */

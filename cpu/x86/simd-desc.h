@@ -19,4 +19,9 @@ enum {
 #define SIMD_DESC_BYTES(desc) (((desc) >> 8) & 0xff)
 #define SIMD_DESC_IMM(desc) (((desc) >> 16) & 0xff)
 
+/* helper pcmpstr's control word: imm8 plus these */
+#define SIMD_STR_EXPLICIT (1u << 8)     /* PCMPESTRx: lengths in rAX, rDX */
+#define SIMD_STR_WIDE     (1u << 9)     /* REX.W: 64-bit rAX, rDX */
+#define SIMD_STR_MASK     (1u << 10)    /* PCMPxSTRM: mask to XMM0 */
+
 #endif
