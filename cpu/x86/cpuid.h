@@ -21,6 +21,7 @@
 #define CPUID_VIRT_BITS   48
 
 /* Leaf 1 EDX */
+#define CPUID_1D_FPU     (1u << 0)
 #define CPUID_1D_DE      (1u << 2)
 #define CPUID_1D_PSE     (1u << 3)
 #define CPUID_1D_TSC     (1u << 4)
@@ -64,8 +65,9 @@
 #define CPUID_87D_INVTSC  (1u << 8)
 
 /* What is advertised (the one place to change when a feature lands). */
-#define KITE_CPUID_1D (CPUID_1D_DE | CPUID_1D_PSE | CPUID_1D_TSC |          \
-                       CPUID_1D_MSR | CPUID_1D_PAE | CPUID_1D_CX8 |         \
+#define KITE_CPUID_1D (CPUID_1D_FPU | CPUID_1D_DE | CPUID_1D_PSE |          \
+                       CPUID_1D_TSC | CPUID_1D_MSR | CPUID_1D_PAE |         \
+                       CPUID_1D_CX8 |                                       \
                        CPUID_1D_APIC | CPUID_1D_SEP | CPUID_1D_MTRR |       \
                        CPUID_1D_PGE | CPUID_1D_CMOV | CPUID_1D_PAT |        \
                        CPUID_1D_CLFLUSH)
