@@ -7,8 +7,8 @@
  * the arithmetic with MXCSR's rounding, FTZ, DAZ, flags and masks, and
  * raises #XM for an unmasked exception before anything is written.
  *
- * The conversions with an MMX register operand first raise #MF for a
- * pending x87 exception (FSW.ES), and make the x87 -> MMX transition
+ * The conversions with an MMX register operand first deliver a pending
+ * x87 exception (FSW.ES), and make the x87 -> MMX transition
  * (TOP = 0, tags valid) once their operands are read, before the helper:
  * the transition stays when the helper raises #XM (as the host shows).
  */
@@ -34,22 +34,12 @@ static uint32_t fp_imm(const X86Insn *in)
     return 0;
 }
 
-/* #MF when an unmasked x87 exception is pending (FSW.ES). */
+/* A pending x87 exception (FSW.ES) is delivered first: #MF, or FERR#
+   with CR0.NE clear (helper x87_wait of the x87 unit). */
 static void gen_check_x87_pending(DisasContext *d)
 {
-    TCGContext *s = d->s;
-    TCGv_i64 t = tmp_new(d);
-    TCGLabel *ok = tcg_label_new(s);
-
-    tcg_gen_ld16u_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.fsw));
-    tcg_gen_andi_i64(s, t, t, 0x80);
-    tcg_gen_brcondi_i64(s, TCG_COND_EQ, t, 0, ok);
-    tcg_gen_movi_i64(s, d->g->rip, d->rip);
-    if (d->cc_op_dirty) {       /* cold path: d->cc_op_dirty stays */
-        tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
-    }
-    gen_helper_raise_exception(s, tcg_env(s), tcg_constant_i32(s, EXCP_MF));
-    tcg_gen_set_label(s, ok);
+    gen_sync_state(d);
+    gen_helper_x87_wait(d->s, tcg_env(d->s));
 }
 
 /* ops[0] = op(ops[0], ops[1]): every vector and scalar form. */
