@@ -24,5 +24,6 @@ const DeviceType *const kite_device_types[] = {
     &ioapic_type,
     &apic_type,
     &pit_type,
+    &ferr_type,
     NULL,
 };

@@ -20,5 +20,6 @@ extern const DeviceType pic_type;
 extern const DeviceType ioapic_type;
 extern const DeviceType apic_type;
 extern const DeviceType pit_type;
+extern const DeviceType ferr_type;
 
 #endif

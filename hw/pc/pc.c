@@ -120,6 +120,7 @@ static int pc_create_devices(Machine *m, Error *err)
         { "port92", "" },
         { "reset-control", "" },
         { "i8042", "" },
+        { "ferr", "" },
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(builtin); i++) {
