@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "cpu/x86/decode.h"
+#include "cpu/x86/xsave.h"
 #include "hw/pc/pc.h"
 
 static void cpuid_put_str(uint32_t *regs, int n, const char *s, size_t off)
@@ -66,6 +68,26 @@ static void cpuid_leaf1(const CPUX86TCG *env, uint32_t out[4])
     if (n > 1) {
         out[3] |= 1u << 28;           /* HTT: the EBX count is valid */
     }
+    if ((KITE_CPUID_1C & CPUID_1C_XSAVE) && (env->st.cr4 & CR4_OSXSAVE)) {
+        out[2] |= CPUID_1C_OSXSAVE;
+    }
+}
+
+/* Leaf 0Dh: XCR0 may hold x87 and SSE, both in the 512-byte legacy
+   region, so every size is that plus the 64-byte header. */
+static void cpuid_leaf_d(uint32_t sub, uint32_t out[4])
+{
+    if (!(KITE_CPUID_1C & CPUID_1C_XSAVE)) {
+        return;
+    }
+    if (sub == 0) {
+        out[0] = (uint32_t)X86_XCR0_SUPPORTED;
+        out[1] = X86_XSAVE_SIZE;        /* for the features XCR0 enables */
+        out[2] = X86_XSAVE_SIZE;        /* for every supported feature */
+    } else if (sub == 1) {
+        out[0] = KITE_CPUID_D1A;
+        out[1] = X86_XSAVE_SIZE;        /* compacted, XCR0 | IA32_XSS */
+    }
 }
 
 static void cpuid_leaf_b(const CPUX86TCG *env, uint32_t sub, uint32_t out[4])
@@ -110,6 +132,9 @@ void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
     case 0xb:
         cpuid_leaf_b(env, sub, out);
         break;
+    case 0xd:
+        cpuid_leaf_d(sub, out);
+        break;
     case 0x80000000u:
         out[0] = KITE_CPUID_MAX_EXT;
         break;
@@ -133,6 +158,33 @@ void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
     }
 }
 
+bool x86_tcg_has_feature(unsigned feat)
+{
+    const uint32_t d = KITE_CPUID_1D | KITE_TCG_EXTRA_1D;
+    const uint32_t c = KITE_CPUID_1C | KITE_TCG_EXTRA_1C;
+
+    switch (feat) {
+    case X86_FEAT_NONE: return true;
+    case X86_FEAT_X87: return d & CPUID_1D_FPU;
+    case X86_FEAT_MMX: return d & CPUID_1D_MMX;
+    case X86_FEAT_FXSR: return d & CPUID_1D_FXSR;
+    case X86_FEAT_SSE: return d & CPUID_1D_SSE;
+    case X86_FEAT_SSE2: return d & CPUID_1D_SSE2;
+    case X86_FEAT_SSE3: return c & CPUID_1C_SSE3;
+    case X86_FEAT_SSSE3: return c & CPUID_1C_SSSE3;
+    case X86_FEAT_SSE41: return c & CPUID_1C_SSE41;
+    case X86_FEAT_SSE42: return c & CPUID_1C_SSE42;
+    case X86_FEAT_POPCNT: return c & CPUID_1C_POPCNT;
+    case X86_FEAT_CX16: return c & CPUID_1C_CX16;
+    case X86_FEAT_XSAVE: return c & CPUID_1C_XSAVE;
+    case X86_FEAT_XSAVEOPT:
+        return (c & CPUID_1C_XSAVE) && (KITE_CPUID_D1A & CPUID_D1A_XSAVEOPT);
+    case X86_FEAT_XSAVEC:
+        return (c & CPUID_1C_XSAVE) && (KITE_CPUID_D1A & CPUID_D1A_XSAVEC);
+    default: return false;
+    }
+}
+
 uint64_t x86_cr4_valid_mask(void)
 {
     uint64_t m = CR4_PCE;
@@ -152,13 +204,13 @@ uint64_t x86_cr4_valid_mask(void)
     if (KITE_CPUID_1D & CPUID_1D_PGE) {
         m |= CR4_PGE;
     }
-    if (KITE_CPUID_1D & CPUID_1D_FXSR) {
+    if ((KITE_CPUID_1D | KITE_TCG_EXTRA_1D) & CPUID_1D_FXSR) {
         m |= CR4_OSFXSR;
     }
-    if (KITE_CPUID_1D & CPUID_1D_SSE) {
+    if ((KITE_CPUID_1D | KITE_TCG_EXTRA_1D) & CPUID_1D_SSE) {
         m |= CR4_OSXMMEXCPT;
     }
-    if (KITE_CPUID_1C & CPUID_1C_XSAVE) {
+    if ((KITE_CPUID_1C | KITE_TCG_EXTRA_1C) & CPUID_1C_XSAVE) {
         m |= CR4_OSXSAVE;
     }
     if (KITE_CPUID_7B & CPUID_7B_FSGSBASE) {

@@ -58,6 +58,7 @@ static uint32_t hflags_control(const X86CPUState *st)
     hf |= (st->cr0 & CR0_MP) ? HF_MP : 0;
     hf |= (st->cr0 & CR0_PG) ? HF_PG : 0;
     hf |= (st->cr4 & CR4_OSFXSR) ? HF_OSFXSR : 0;
+    hf |= (st->cr4 & CR4_OSXSAVE) ? HF_OSXSAVE : 0;
     hf |= (st->cr4 & CR4_SMAP) ? HF_SMAP : 0;
     hf |= (st->cr4 & CR4_UMIP) ? HF_UMIP : 0;
     hf |= (st->cr4 & CR4_TSD) ? HF_TSD : 0;

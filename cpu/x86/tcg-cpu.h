@@ -71,6 +71,7 @@ enum {
     HF_SEGCHK_SHIFT = 23,
     HF_SEGCHK_MASK = 0x3fu << 23,
     HF_ALIGN       = 1u << 29,    /* alignment checking: CPL 3, CR0.AM, AC */
+    HF_OSXSAVE     = 1u << 30,    /* CR4.OSXSAVE */
 };
 #define HF_SEGCHK(seg) (1u << (HF_SEGCHK_SHIFT + (seg)))
 
@@ -91,6 +92,7 @@ typedef struct CPUX86TCG {
     uint64_t cc_dst, cc_src, cc_src2;
     uint32_t cc_op;
     int32_t df;                 /* +1 or -1 */
+    XMMReg simd_tmp[2];         /* SIMD memory operands (translate-fpu.c) */
 
     uint32_t hflags;
     uint64_t a20_mask;          /* ~0, or ~(1 << 20) with A20 disabled */

@@ -8,22 +8,15 @@
  * ST(i) operands. FCMOVcc evaluates its condition here and passes it;
  * FCOMI and friends leave the flags in env as CC_OP_EFLAGS.
  *
- * Availability (SDM vol. 3 2.5, table 2-2): CR0.EM or CR0.TS make every
- * x87 instruction raise #NM; WAIT/FWAIT raises #NM only with CR0.MP and
- * CR0.TS both set. x87_check_avail() is the one place that decides.
+ * Availability (SDM vol. 3 2.5, table 2-2) is gen_check_fpu's
+ * (translate-fpu.c): CR0.EM or CR0.TS make every x87 instruction raise
+ * #NM; WAIT/FWAIT raises #NM only with CR0.MP and CR0.TS both set.
+ * FISTTP also needs its CPUID feature (SSE3), else #UD.
  */
+#include "cpu/x86/cpuid.h"
+#include "cpu/x86/translate-fpu.h"
 #include "cpu/x86/translate.h"
 #include "cpu/x86/x87.h"
-
-/* #NM for an x87 instruction under CR0.EM/CR0.TS; false if raised. */
-static bool x87_check_avail(DisasContext *d)
-{
-    if (d->flags & (HF_EM | HF_TS)) {
-        gen_exception(d, EXCP_NM);
-        return false;
-    }
-    return true;
-}
 
 static unsigned mem_bytes(const X86Insn *in, const X86Operand *o)
 {
@@ -118,7 +111,11 @@ bool x86_gen_x87(DisasContext *d, const X86Insn *in)
         !x87_knows(in->mnem, mem)) {
         return false;
     }
-    if (!x87_check_avail(d)) {
+    if (!x86_tcg_has_feature(in->feature)) {
+        gen_illegal(d);
+        return true;
+    }
+    if (!gen_check_fpu(d, X86_FPU_X87)) {
         return true;
     }
     uint64_t desc = (uint64_t)(((in->opcode & 7) << 8) | in->modrm) << 24;
@@ -142,8 +139,7 @@ bool x86_gen_x87(DisasContext *d, const X86Insn *in)
    unmasked x87 exception. */
 void gen_x87_wait(DisasContext *d)
 {
-    if ((d->flags & (HF_MP | HF_TS)) == (HF_MP | HF_TS)) {
-        gen_exception(d, EXCP_NM);
+    if (!gen_check_fpu(d, X86_FPU_X87_WAIT)) {
         return;
     }
     gen_sync_state(d);

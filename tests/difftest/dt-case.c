@@ -16,6 +16,14 @@
  *   expect rflags 0x...
  *   expect reg N 0x...
  *   expect mem OFFSET HEX      scratch bytes that differ from the seed
+ *
+ * The x87/MMX/SSE state (absent: FNINIT state, MXCSR 0x1f80, zeros):
+ *   fill 1                     dt_fill_scratch variant (after seed)
+ *   fpu fcw 0x.. fsw 0x.. ftw 0x.. mxcsr 0x..
+ *   st I MANT EXP              ST(i): significand, sign and exponent
+ *   xmm I LO HI                two 64-bit halves
+ *   expect fpu ... / expect st ... / expect xmm ...   what differs from
+ *                              the initial state
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,6 +31,7 @@
 
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/disas.h"
+#include "system/util.h"
 #include "tests/difftest/dt.h"
 
 static const char *const reg_names64[16] = {
@@ -91,6 +100,8 @@ void dt_case_request(const DtCase *c, DtRequest *rq)
     memcpy(rq->regs, c->regs, sizeof(rq->regs));
     rq->rflags = c->rflags;
     rq->mem_seed = c->mem_seed;
+    rq->fill = c->fill;
+    rq->fpu = c->fpu;
 }
 
 /* ---- comparison ---- */
@@ -111,6 +122,48 @@ static uint32_t mask_at(const DtCase *c, uint64_t rip)
         all |= undef[i];
     }
     return all;
+}
+
+int dt_xmm_count(int mode)
+{
+    return mode == 64 ? 16 : 8;
+}
+
+/* x87 control, status and tag words, MXCSR, ST0-7 (MM0-7), XMM */
+static int compare_fpu(const DtCase *c, const DtFpu *a, const DtFpu *b,
+                       DtCompare *out, int n)
+{
+#define FDIFF(...)                                                          \
+    do {                                                                    \
+        out->ok = false;                                                    \
+        if (n < (int)sizeof(out->what) - 1) {                               \
+            n += snprintf(out->what + n, sizeof(out->what) - n, __VA_ARGS__); \
+        }                                                                   \
+    } while (0)
+    if (a->fcw != b->fcw) {
+        FDIFF("fcw ");
+    }
+    if (a->fsw != b->fsw) {
+        FDIFF("fsw(%#x) ", a->fsw ^ b->fsw);
+    }
+    if (a->ftw != b->ftw) {
+        FDIFF("ftw ");
+    }
+    if (a->mxcsr != b->mxcsr) {
+        FDIFF("mxcsr(%#x) ", a->mxcsr ^ b->mxcsr);
+    }
+    for (int i = 0; i < 8; i++) {
+        if (memcmp(a->st[i], b->st[i], 10)) {
+            FDIFF("st%d ", i);
+        }
+    }
+    for (int i = 0; i < dt_xmm_count(c->seq.mode); i++) {
+        if (memcmp(a->xmm[i], b->xmm[i], 16)) {
+            FDIFF("xmm%d ", i);
+        }
+    }
+#undef FDIFF
+    return n;
 }
 
 void dt_compare(const DtCase *c, const DtResult *a, const DtResult *b,
@@ -159,10 +212,38 @@ void dt_compare(const DtCase *c, const DtResult *a, const DtResult *b,
             break;
         }
     }
+    n = compare_fpu(c, &a->fpu, &b->fpu, out, n);
 #undef DIFF
 }
 
 /* ---- printing ---- */
+
+/* The x87/SSE state; with other, only what differs from it. */
+static void print_fpu(const DtCase *c, const DtFpu *p, const DtFpu *other,
+                      FILE *f)
+{
+    fprintf(f, "  %cfcw %04x %cfsw %04x (top %d) %cftw %02x %cmxcsr %08x\n",
+            other && other->fcw != p->fcw ? '*' : ' ', p->fcw,
+            other && other->fsw != p->fsw ? '*' : ' ', p->fsw,
+            (p->fsw >> 11) & 7, other && other->ftw != p->ftw ? '*' : ' ',
+            p->ftw, other && other->mxcsr != p->mxcsr ? '*' : ' ', p->mxcsr);
+    for (int i = 0; i < 8; i++) {
+        if (other && !memcmp(other->st[i], p->st[i], 10)) {
+            continue;
+        }
+        fprintf(f, "  %cst%d=%04x:%016" PRIx64 "%s", other ? '*' : ' ', i,
+                ld16le(p->st[i] + 8), ld64le(p->st[i]),
+                other || i % 3 == 2 || i == 7 ? "\n" : "");
+    }
+    for (int i = 0; i < dt_xmm_count(c->seq.mode); i++) {
+        if (other && !memcmp(other->xmm[i], p->xmm[i], 16)) {
+            continue;
+        }
+        fprintf(f, "  %cxmm%-2d=%016" PRIx64 ":%016" PRIx64 "%s",
+                other ? '*' : ' ', i, ld64le(p->xmm[i] + 8), ld64le(p->xmm[i]),
+                other || i % 2 == 1 ? "\n" : "");
+    }
+}
 
 void dt_case_print(const DtCase *c, FILE *f)
 {
@@ -178,6 +259,7 @@ void dt_case_print(const DtCase *c, FILE *f)
         fprintf(f, "  %s=%016" PRIx64 "%s", reg_name(c->seq.mode, r),
                 c->regs[r], r % 4 == 3 ? "\n" : "");
     }
+    print_fpu(c, &c->fpu, NULL, f);
     if (len < 0) {
         fprintf(f, "  (does not assemble)\n");
         return;
@@ -211,7 +293,8 @@ void dt_result_print(const DtCase *c, const char *name, const DtResult *r,
         fprintf(f, "  %c%-3s=%016" PRIx64 "%s", diff ? '*' : ' ',
                 reg_name(c->seq.mode, i), r->regs[i], i % 4 == 3 ? "\n" : "");
     }
-    dt_fill_scratch(init, c->mem_seed);
+    print_fpu(c, &r->fpu, other ? &other->fpu : &c->fpu, f);
+    dt_fill_scratch(init, c->mem_seed, c->fill);
     for (uint32_t i = 0; i < DT_SCRATCH_SIZE && shown < 8; i++) {
         if (other ? other->mem[i] != r->mem[i] : init[i] != r->mem[i]) {
             fprintf(f, "  mem[%#x] = %02x (initially %02x)\n", i, r->mem[i],
@@ -223,9 +306,33 @@ void dt_result_print(const DtCase *c, const char *name, const DtResult *r,
 
 /* ---- case files ---- */
 
+/* The fields of p that differ from base, as case lines. */
+static void save_fpu(FILE *f, const DtCase *c, const char *pfx,
+                     const DtFpu *p, const DtFpu *base)
+{
+    if (p->fcw != base->fcw || p->fsw != base->fsw || p->ftw != base->ftw ||
+        p->mxcsr != base->mxcsr) {
+        fprintf(f, "%sfpu fcw %#x fsw %#x ftw %#x mxcsr %#x\n", pfx, p->fcw,
+                p->fsw, p->ftw, p->mxcsr);
+    }
+    for (int i = 0; i < 8; i++) {
+        if (memcmp(p->st[i], base->st[i], 10)) {
+            fprintf(f, "%sst %d %#" PRIx64 " %#x\n", pfx, i, ld64le(p->st[i]),
+                    ld16le(p->st[i] + 8));
+        }
+    }
+    for (int i = 0; i < dt_xmm_count(c->seq.mode); i++) {
+        if (memcmp(p->xmm[i], base->xmm[i], 16)) {
+            fprintf(f, "%sxmm %d %#" PRIx64 " %#" PRIx64 "\n", pfx, i,
+                    ld64le(p->xmm[i]), ld64le(p->xmm[i] + 8));
+        }
+    }
+}
+
 int dt_case_save(const DtCase *c, const DtResult *expect, const char *path)
 {
     uint8_t init[DT_SCRATCH_SIZE];
+    DtFpu dflt;
     FILE *f = fopen(path, "w");
     int nregs = dt_regs_count(c->seq.mode);
 
@@ -235,9 +342,14 @@ int dt_case_save(const DtCase *c, const DtResult *expect, const char *path)
     fprintf(f, "# Kite difftest regression case (tests/difftest/README)\n");
     fprintf(f, "mode %d\nseed %#" PRIx64 "\nrflags %#" PRIx64 "\n",
             c->seq.mode, c->mem_seed, c->rflags);
+    if (c->fill) {
+        fprintf(f, "fill %u\n", c->fill);
+    }
     for (int r = 0; r < nregs; r++) {
         fprintf(f, "reg %d %#" PRIx64 "\n", r, c->regs[r]);
     }
+    dt_fpu_default(&dflt);
+    save_fpu(f, c, "", &c->fpu, &dflt);
     for (int i = 0; i < c->seq.n; i++) {
         const DtInsn *d = &c->seq.insn[i];
         fprintf(f, "insn ");
@@ -256,7 +368,8 @@ int dt_case_save(const DtCase *c, const DtResult *expect, const char *path)
     for (int r = 0; r < nregs; r++) {
         fprintf(f, "expect reg %d %#" PRIx64 "\n", r, expect->regs[r]);
     }
-    dt_fill_scratch(init, c->mem_seed);
+    save_fpu(f, c, "expect ", &expect->fpu, &c->fpu);
+    dt_fill_scratch(init, c->mem_seed, c->fill);
     for (uint32_t i = 0; i < DT_SCRATCH_SIZE; i++) {
         uint32_t j = i;
         if (init[i] == expect->mem[i]) {
@@ -291,6 +404,39 @@ static int hex_bytes(const char *s, uint8_t *out, int max)
     return n;
 }
 
+/* fpu / st / xmm lines (after "expect" for the expected state) */
+static int fpu_line(const char *kw, const char *rest, DtFpu *p)
+{
+    unsigned long long a = 0, b = 0, i = 0;
+    unsigned fcw, fsw, ftw, mxcsr;
+
+    if (!strcmp(kw, "fpu")) {
+        if (sscanf(rest, "fcw %x fsw %x ftw %x mxcsr %x", &fcw, &fsw, &ftw,
+                   &mxcsr) != 4) {
+            return -1;
+        }
+        p->fcw = (uint16_t)fcw;
+        p->fsw = (uint16_t)fsw;
+        p->ftw = (uint8_t)ftw;
+        p->mxcsr = mxcsr;
+        return 0;
+    }
+    if (sscanf(rest, "%llu %llx %llx", &i, &a, &b) != 3) {
+        return -1;
+    }
+    if (!strcmp(kw, "st") && i < 8) {
+        st64le(p->st[i], a);
+        st16le(p->st[i] + 8, (uint16_t)b);
+        return 0;
+    }
+    if (!strcmp(kw, "xmm") && i < 16) {
+        st64le(p->xmm[i], a);
+        st64le(p->xmm[i] + 8, b);
+        return 0;
+    }
+    return -1;
+}
+
 static int case_line(DtCase *c, DtResult *e, char *line)
 {
     char kw[16], kw2[16];
@@ -309,6 +455,11 @@ static int case_line(DtCase *c, DtResult *e, char *line)
         return sscanf(line + off, "%llx", &a) == 1 ? (c->mem_seed = a, 0) : -1;
     } else if (!strcmp(kw, "rflags")) {
         return sscanf(line + off, "%llx", &a) == 1 ? (c->rflags = a, 0) : -1;
+    } else if (!strcmp(kw, "fill")) {
+        return sscanf(line + off, "%llu", &a) == 1 ? (c->fill = (uint32_t)a, 0)
+                                                   : -1;
+    } else if (!strcmp(kw, "fpu") || !strcmp(kw, "st") || !strcmp(kw, "xmm")) {
+        return fpu_line(kw, line + off, &c->fpu);
     } else if (!strcmp(kw, "reg")) {
         if (sscanf(line + off, "%llu %llx", &b, &a) != 2 || b > 15) {
             return -1;
@@ -349,6 +500,9 @@ static int case_line(DtCase *c, DtResult *e, char *line)
             return -1;
         }
         char *rest = line + off + off2;
+        if (!strcmp(kw2, "fpu") || !strcmp(kw2, "st") || !strcmp(kw2, "xmm")) {
+            return fpu_line(kw2, rest, &e->fpu);
+        }
         if (!strcmp(kw2, "vector")) {
             int v;
             if (sscanf(rest, "%d error %llx", &v, &a) != 2) {
@@ -384,11 +538,13 @@ int dt_case_load(DtCase *c, DtResult *expect, const char *path, char *err,
 {
     char line[512];
     int lineno = 0, seed_seen = 0;
+    bool expect_init = false;
     FILE *f = fopen(path, "r");
 
     memset(c, 0, sizeof(*c));
     memset(expect, 0, sizeof(*expect));
     expect->magic = DT_MAGIC;
+    dt_fpu_default(&c->fpu);
     if (!f) {
         snprintf(err, errlen, "cannot open %s", path);
         return -1;
@@ -398,8 +554,12 @@ int dt_case_load(DtCase *c, DtResult *expect, const char *path, char *err,
         if (!strncmp(line, "seed ", 5)) {
             seed_seen = 1;
         }
+        if (!strncmp(line, "expect", 6) && !expect_init) {
+            expect->fpu = c->fpu;   /* the expected state starts there */
+            expect_init = true;
+        }
         if (!strncmp(line, "expect mem", 10) && seed_seen == 1) {
-            dt_fill_scratch(expect->mem, c->mem_seed);
+            dt_fill_scratch(expect->mem, c->mem_seed, c->fill);
             seed_seen = 2;
         }
         if (case_line(c, expect, line) < 0) {
@@ -411,7 +571,10 @@ int dt_case_load(DtCase *c, DtResult *expect, const char *path, char *err,
     }
     fclose(f);
     if (seed_seen == 1) {
-        dt_fill_scratch(expect->mem, c->mem_seed);
+        dt_fill_scratch(expect->mem, c->mem_seed, c->fill);
+    }
+    if (!expect_init) {
+        expect->fpu = c->fpu;
     }
     if (c->seq.mode != 16 && c->seq.mode != 32 && c->seq.mode != 64) {
         snprintf(err, errlen, "%s: bad or missing mode", path);

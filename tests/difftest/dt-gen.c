@@ -14,11 +14,21 @@
  * immediates. x86_decode checks every instruction, and the tracker
  * (dt-track.c) checks the whole sequence; what it rejects is dropped.
  *
+ * The x87, MMX and SSE families (dt.h, DT_FAMILIES; difftest -f picks
+ * them) take their forms from the same tables, with register operands
+ * ST(i), MMX and XMM; each case starts from a random x87/SSE state
+ * (gen_fpu_state: edge values in the registers, random control words,
+ * tag words and MXCSR) and, with those families, a scratch area seeded
+ * with floating-point edge values (dt_fill_scratch variant 1). Their
+ * memory operands are mostly aligned to their size, so the alignment
+ * checks of MOVAPS and friends do not end every sequence.
+ *
  * Left out on purpose: privileged and I/O instructions, anything whose
  * result depends on the host (CPUID, RDTSC, RDRAND...), far transfers and
  * segment loads, returns and indirect branches (targets would be data),
  * INT n (vectors differ between Linux and the guest IDT), POPA (it would
- * reload the address registers from the stack), x87/MMX/SSE.
+ * reload the address registers from the stack), XSAVE and friends (the
+ * host saves its AVX state too), AES, SHA and PCLMULQDQ.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +65,66 @@ static const uint16_t gp_mnems[] = {
     X86_M_PREFETCHT2, X86_M_PREFETCHW,
 };
 
+/* ssefp: floating-point arithmetic, comparisons, conversions */
+static const uint16_t ssefp_mnems[] = {
+    X86_M_ADDPS, X86_M_ADDPD, X86_M_ADDSS, X86_M_ADDSD, X86_M_SUBPS,
+    X86_M_SUBPD, X86_M_SUBSS, X86_M_SUBSD, X86_M_MULPS, X86_M_MULPD,
+    X86_M_MULSS, X86_M_MULSD, X86_M_DIVPS, X86_M_DIVPD, X86_M_DIVSS,
+    X86_M_DIVSD, X86_M_MINPS, X86_M_MINPD, X86_M_MINSS, X86_M_MINSD,
+    X86_M_MAXPS, X86_M_MAXPD, X86_M_MAXSS, X86_M_MAXSD, X86_M_SQRTPS,
+    X86_M_SQRTPD, X86_M_SQRTSS, X86_M_SQRTSD, X86_M_CMPPS, X86_M_CMPPD,
+    X86_M_CMPSS, X86_M_CMPSD, X86_M_COMISS, X86_M_COMISD, X86_M_UCOMISS,
+    X86_M_UCOMISD, X86_M_CVTDQ2PD, X86_M_CVTDQ2PS, X86_M_CVTPD2DQ,
+    X86_M_CVTPD2PI, X86_M_CVTPD2PS, X86_M_CVTPI2PD, X86_M_CVTPI2PS,
+    X86_M_CVTPS2DQ, X86_M_CVTPS2PD, X86_M_CVTPS2PI, X86_M_CVTSD2SI,
+    X86_M_CVTSD2SS, X86_M_CVTSI2SD, X86_M_CVTSI2SS, X86_M_CVTSS2SD,
+    X86_M_CVTSS2SI, X86_M_CVTTPD2DQ, X86_M_CVTTPD2PI, X86_M_CVTTPS2DQ,
+    X86_M_CVTTPS2PI, X86_M_CVTTSD2SI, X86_M_CVTTSS2SI, X86_M_ADDSUBPS,
+    X86_M_ADDSUBPD, X86_M_HADDPS, X86_M_HADDPD, X86_M_HSUBPS, X86_M_HSUBPD,
+    X86_M_ROUNDPS, X86_M_ROUNDPD, X86_M_ROUNDSS, X86_M_ROUNDSD, X86_M_DPPS,
+    X86_M_DPPD,
+};
+
+static const uint16_t rcp_mnems[] = {
+    X86_M_RCPPS, X86_M_RCPSS, X86_M_RSQRTPS, X86_M_RSQRTSS,
+};
+
+static const uint16_t x87t_mnems[] = {
+    X86_M_F2XM1, X86_M_FYL2X, X86_M_FYL2XP1, X86_M_FPTAN, X86_M_FPATAN,
+    X86_M_FSIN, X86_M_FCOS, X86_M_FSINCOS,
+};
+
+static const uint16_t x87env_mnems[] = {
+    X86_M_FNSTENV, X86_M_FLDENV, X86_M_FNSAVE, X86_M_FRSTOR, X86_M_FXSAVE,
+    X86_M_FXRSTOR,
+};
+
+static const char *const family_names[DT_FAM_COUNT] = {
+#define DT_FAM_NAME(name) #name,
+    DT_FAMILIES(DT_FAM_NAME)
+#undef DT_FAM_NAME
+};
+
 /* Constraints of one form, from its path through the tables. */
 typedef struct FormKey {
     int reg, mod, rm, pfx, mode64, rexb, rexw;
     bool modrm;
 } FormKey;
+
+/* The parent switch entry of a leaf (NULL at the top of a map). */
+static const X86OpEntry *parent_entry(const X86OpEntry *table,
+                                      const uint8_t *path, int depth)
+{
+    const X86OpEntry *e = &table[path[0]];
+
+    if (depth < 2) {
+        return NULL;
+    }
+    for (int d = 1; d < depth - 1; d++) {
+        e = &e->sub[path[d]];
+    }
+    return e;
+}
 
 typedef struct Build {
     uint8_t b[32];
@@ -86,10 +151,12 @@ static bool chance(DtGen *g, unsigned pct)
 
 /* ---- forms ---- */
 
-static bool mnem_allowed(unsigned m)
+#define IN_LIST(list, m) in_list(list, ARRAY_SIZE(list), m)
+
+static bool in_list(const uint16_t *list, size_t n, unsigned m)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(gp_mnems); i++) {
-        if (gp_mnems[i] == m) {
+    for (size_t i = 0; i < n; i++) {
+        if (list[i] == m) {
             return true;
         }
     }
@@ -103,7 +170,9 @@ static bool feature_allowed(unsigned f)
     case X86_FEAT_CX16: case X86_FEAT_POPCNT: case X86_FEAT_LZCNT:
     case X86_FEAT_BMI1: case X86_FEAT_MOVBE: case X86_FEAT_CLFLUSH:
     case X86_FEAT_SSE: case X86_FEAT_SSE2: case X86_FEAT_LAHF_LM:
-    case X86_FEAT_PREFETCHW:
+    case X86_FEAT_PREFETCHW: case X86_FEAT_X87: case X86_FEAT_MMX:
+    case X86_FEAT_SSE3: case X86_FEAT_SSSE3: case X86_FEAT_SSE41:
+    case X86_FEAT_SSE42: case X86_FEAT_FXSR:
         return true;
     default:
         return false;
@@ -115,11 +184,91 @@ static bool optype_allowed(unsigned t)
     switch (t) {
     case X86_T_NONE: case X86_T_E: case X86_T_G: case X86_T_I: case X86_T_J:
     case X86_T_M: case X86_T_O: case X86_T_R: case X86_T_X: case X86_T_Y:
-    case X86_T_REG: case X86_T_ZREG: case X86_T_ONE:
+    case X86_T_REG: case X86_T_ZREG: case X86_T_ONE: case X86_T_N:
+    case X86_T_P: case X86_T_Q: case X86_T_U: case X86_T_V: case X86_T_W:
+    case X86_T_ST0: case X86_T_STI: case X86_T_XMM0:
         return true;
     default:
         return false;
     }
+}
+
+static bool has_mmx_operand(const X86OpEntry *e)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned t = e->ops[i].type;
+        if (t == X86_T_N || t == X86_T_P || t == X86_T_Q) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The family of a table leaf, or -1 if the generator leaves it out. */
+static int form_family(const X86OpEntry *e)
+{
+    unsigned m = e->mnem;
+
+    if (IN_LIST(gp_mnems, m)) {
+        return DT_FAM_gp;
+    }
+    if (IN_LIST(x87env_mnems, m)) {
+        return DT_FAM_x87env;
+    }
+    if (IN_LIST(x87t_mnems, m)) {
+        return DT_FAM_x87t;
+    }
+    if (e->feature == X86_FEAT_X87 || m == X86_M_FISTTP || m == X86_M_FWAIT) {
+        return DT_FAM_x87;
+    }
+    if (IN_LIST(ssefp_mnems, m)) {
+        return DT_FAM_ssefp;
+    }
+    if (IN_LIST(rcp_mnems, m)) {
+        return DT_FAM_rcp;
+    }
+    if (e->feature == X86_FEAT_MMX || has_mmx_operand(e)) {
+        return DT_FAM_mmx;
+    }
+    switch (e->feature) {
+    case X86_FEAT_SSE: case X86_FEAT_SSE2: case X86_FEAT_SSE3:
+    case X86_FEAT_SSSE3: case X86_FEAT_SSE41: case X86_FEAT_SSE42:
+        return DT_FAM_sse;
+    default:
+        return -1;
+    }
+}
+
+const char *dt_family_name(int fam)
+{
+    return fam >= 0 && fam < DT_FAM_COUNT ? family_names[fam] : "?";
+}
+
+int dt_families_parse(const char *list, uint32_t *mask)
+{
+    const char *p = list;
+
+    *mask = 0;
+    while (*p) {
+        size_t n = strcspn(p, ", ");
+        int f = -1;
+        if (n == 3 && !strncmp(p, "all", 3)) {
+            *mask |= (1u << DT_FAM_COUNT) - 1;
+            f = 0;
+        }
+        for (int i = 0; i < DT_FAM_COUNT && f < 0; i++) {
+            if (strlen(family_names[i]) == n && !strncmp(p, family_names[i], n)) {
+                *mask |= 1u << i;
+                f = i;
+            }
+        }
+        if (f < 0 && n) {
+            return -1;
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return *mask ? 0 : -1;
 }
 
 static const X86OpEntry *map_table(unsigned map)
@@ -149,16 +298,40 @@ static void form_key(const DtForm *f, FormKey *k)
         case X86_SW_MODE: k->mode64 = i; break;
         case X86_SW_REXB: k->rexb = i; break;
         case X86_SW_REXW: k->rexw = i; break;
+        case X86_SW_X87:
+            k->reg = i >> 3; k->rm = i & 7; k->mod = 1; k->modrm = true;
+            break;
         default: break;
         }
         e = &e->sub[i];
     }
     for (int i = 0; i < 4; i++) {
         unsigned t = f->e->ops[i].type;
-        if (t == X86_T_E || t == X86_T_G || t == X86_T_M || t == X86_T_R) {
+        switch (t) {
+        case X86_T_E: case X86_T_G: case X86_T_M: case X86_T_R: case X86_T_N:
+        case X86_T_P: case X86_T_Q: case X86_T_U: case X86_T_V: case X86_T_W:
             k->modrm = true;
+            break;
+        default:
+            break;
         }
     }
+}
+
+static bool form_has_sti(const X86OpEntry *e)
+{
+    for (int i = 0; i < 4; i++) {
+        if (e->ops[i].type == X86_T_STI) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool same_entry(const X86OpEntry *a, const X86OpEntry *b)
+{
+    return a->mnem == b->mnem && a->flags == b->flags &&
+           !memcmp(a->ops, b->ops, sizeof(a->ops));
 }
 
 static void collect(void *opaque, X86Map map, const uint8_t *path, int depth,
@@ -166,10 +339,23 @@ static void collect(void *opaque, X86Map map, const uint8_t *path, int depth,
 {
     DtGen *g = opaque;
     DtForm f = { .e = e, .map = (uint8_t)map, .depth = depth };
+    const X86OpEntry *up;
+    int fam = form_family(e);
     FormKey k;
 
-    if (!mnem_allowed(e->mnem) || !feature_allowed(e->feature) || depth > 10) {
+    if (fam < 0 || !(g->families & (1u << fam)) ||
+        !feature_allowed(e->feature) || depth > 10) {
         return;
+    }
+    f.family = (uint8_t)fam;
+    /* x87 rows of op st(0), st(i): one form, ST(i) picked at random */
+    up = parent_entry(map_table(map), path, depth);
+    if (up && up->sw == X86_SW_X87 && form_has_sti(e)) {
+        const X86OpEntry *first = &up->sub[path[depth - 1] & ~7];
+        if ((path[depth - 1] & 7) != 0 && same_entry(first, e)) {
+            return;
+        }
+        f.any_sti = true;
     }
     for (int i = 0; i < 4; i++) {
         if (!optype_allowed(e->ops[i].type)) {
@@ -194,13 +380,14 @@ static void collect(void *opaque, X86Map map, const uint8_t *path, int depth,
     g->forms[g->nforms++] = f;
 }
 
-int dt_gen_init(DtGen *g, int mode, uint64_t seed)
+int dt_gen_init(DtGen *g, int mode, uint64_t seed, uint32_t families)
 {
-    DtGen all = { 0 };
+    DtGen all = { .families = families };
 
     memset(g, 0, sizeof(*g));
     g->mode = mode;
     g->rng = seed;
+    g->families = families;
     x86_decode_walk_tables(collect, &all);
     for (int i = 0; i < all.nforms; i++) {
         unsigned bit = mode == 64 ? 4 : mode == 32 ? 2 : 1;
@@ -506,14 +693,19 @@ static int build_insn(DtGen *g, const DtTrack *t, int fi, uint32_t code_off,
 
     memset(out, 0, sizeof(*out));
     out->rip_disp_at = -1;
+    if (f->family != DT_FAM_gp && chance(g, 97)) {
+        target &= ~(uint64_t)15;    /* MOVAPS & co. need aligned operands */
+    }
     form_key(f, &k);
     if (k.modrm) {
-        if (k.mod == 1 || form_has(f, X86_T_R)) {
+        if (k.mod == 1 || form_has(f, X86_T_R) || form_has(f, X86_T_N) ||
+            form_has(f, X86_T_U)) {
             mem = false;
         } else if (k.mod == 0 || form_has(f, X86_T_M)) {
             mem = true;
         } else {
-            mem = form_has(f, X86_T_E) && chance(g, 50);
+            mem = (form_has(f, X86_T_E) || form_has(f, X86_T_Q) ||
+                   form_has(f, X86_T_W)) && chance(g, 50);
         }
     }
     /* legacy prefixes */
@@ -552,6 +744,9 @@ static int build_insn(DtGen *g, const DtTrack *t, int fi, uint32_t code_off,
         reg |= 8;       /* REX.R on an opcode extension is ignored */
     }
     rm = k.rm >= 0 ? k.rm : (int)rndn(g, g->mode == 64 ? 16 : 8);
+    if (f->any_sti) {
+        rm = (int)rndn(g, 8);
+    }
     if (g->mode == 64) {
         bool w = k.rexw >= 0 ? k.rexw : chance(g, 35);
         rex = 0x40 | (w ? 8 : 0) | (reg & 8 ? 4 : 0);
@@ -724,6 +919,10 @@ static int implicit_setups(DtGen *g, const DtTrack *t, Insn *ins,
                  SCRATCH(g) + 0x100 + rndn(g, DT_DATA_SIZE - 0x200));
         }
     }
+    if (in->mnem == X86_M_MASKMOVQ || in->mnem == X86_M_MASKMOVDQU) {
+        NEED(R_EDI, known_in(t, R_EDI, SCRATCH(g), SCRATCH(g) + DT_DATA_SIZE),
+             SCRATCH(g) + (rndn(g, DT_DATA_SIZE - 16) & ~(chance(g, 80) ? 15u : 0u)));
+    }
     if (in->last_rep && (in->ops[0].type == X86_T_X || in->ops[0].type == X86_T_Y)) {
         NEED(R_ECX, known_in(t, R_ECX, 0, 9), rndn(g, 9));
     }
@@ -769,6 +968,63 @@ static int implicit_setups(DtGen *g, const DtTrack *t, Insn *ins,
 
 /* ---- sequences ---- */
 
+static void gen_f80(DtGen *g, uint8_t *p)
+{
+    uint64_t mant, se;
+
+    if (chance(g, 60)) {
+        const uint64_t *e = dt_f80_edge[rndn(g, ARRAY_SIZE(dt_f80_edge))];
+        mant = e[0];
+        se = e[1];
+        if (chance(g, 20)) {
+            mant += chance(g, 50) ? 1 : (uint64_t)-1;
+        }
+        if (chance(g, 20)) {
+            se ^= 0x8000;
+        }
+    } else {
+        mant = rnd(g) | (chance(g, 90) ? 1ull << 63 : 0);
+        se = 0x3fff + (rnd(g) % 160) - 80 + (chance(g, 50) ? 0x8000 : 0);
+    }
+    st64le(p, mant);
+    st16le(p + 8, (uint16_t)se);
+}
+
+/*
+ * A random x87/MMX/SSE state: edge values in ST(i) and XMM, random
+ * precision, rounding and masks in FCW and MXCSR (DAZ and FTZ too),
+ * random TOP and tags, sometimes pending exception flags. ES and B follow
+ * the flags and masks, as the processor keeps them.
+ */
+static void gen_fpu_state(DtGen *g, DtFpu *f)
+{
+    static const uint16_t pc[3] = { 0, 2, 3 };
+    uint16_t flags = 0;
+
+    dt_fpu_default(f);
+    f->fcw = (uint16_t)(0x40 | (chance(g, 60) ? 0x3f : rnd(g) & 0x3f) |
+                        pc[rndn(g, 3)] << 8 | rndn(g, 4) << 10);
+    if (chance(g, 25)) {
+        flags = (uint16_t)(rnd(g) & 0x7f);
+    }
+    f->fsw = (uint16_t)(flags | (rnd(g) & 0x4700) | rndn(g, 8) << 11);
+    if (flags & ~f->fcw & 0x3f) {
+        f->fsw |= 0x8080;
+    }
+    f->ftw = (uint8_t)(chance(g, 30) ? 0 : chance(g, 30) ? 0xff : rnd(g));
+    f->mxcsr = (uint32_t)((chance(g, 60) ? 0x1f80 : rnd(g) & 0x1f80) |
+                          rndn(g, 4) << 13 | (chance(g, 30) ? 0x8000 : 0) |
+                          (chance(g, 30) ? 0x40 : 0) |
+                          (chance(g, 25) ? rnd(g) & 0x3f : 0));
+    for (int i = 0; i < 8; i++) {
+        gen_f80(g, f->st[i]);
+    }
+    for (int i = 0; i < 16; i++) {
+        st64le(f->xmm[i], dt_fp_edge(&g->rng));
+        st64le(f->xmm[i] + 8, dt_fp_edge(&g->rng));
+    }
+}
+
 static void gen_initial_state(DtGen *g, DtCase *c)
 {
     static const uint64_t edge[] = {
@@ -795,6 +1051,8 @@ static void gen_initial_state(DtGen *g, DtCase *c)
     c->rflags = RF_FIXED | RF_IF | (rnd(g) & RF_ARITH) |
                 (chance(g, 20) ? RF_DF : 0);
     c->mem_seed = rnd(g);
+    c->fill = g->families & ~(1u << DT_FAM_gp) ? 1 : 0;
+    gen_fpu_state(g, &c->fpu);
 }
 
 static void cover_insn(DtGen *g, int form, const X86Insn *in)
@@ -985,14 +1243,15 @@ void dt_gen_report(const DtGen *g, FILE *f, bool list_all)
             n += g->cover[i][s][0] + g->cover[i][s][1];
         }
         if (n == 0) {
-            fprintf(f, "  never: %s\n", dt_form_name(&g->forms[i], name,
-                                                     sizeof(name)));
+            fprintf(f, "  never: %-6s %s\n", dt_family_name(g->forms[i].family),
+                    dt_form_name(&g->forms[i], name, sizeof(name)));
             continue;
         }
         if (!list_all) {
             continue;
         }
-        fprintf(f, "  %-28s", dt_form_name(&g->forms[i], name, sizeof(name)));
+        fprintf(f, "  %-6s %-28s", dt_family_name(g->forms[i].family),
+                dt_form_name(&g->forms[i], name, sizeof(name)));
         for (int s = 0; s < 4; s++) {
             for (int m = 0; m < 2; m++) {
                 if (g->cover[i][s][m]) {

@@ -6,13 +6,18 @@
  *
  * A run: the scratch area is filled from the request's seed, the snippet
  * is copied to DT_CODE followed by UD2, and a loader built at DT_LOADER
- * sets RFLAGS and every GPR (RSP last) and jumps to DT_CODE. The snippet
+ * loads the x87/MMX/SSE state with FXRSTOR (from an image at
+ * DT_FX_IMAGE), sets RFLAGS and every GPR (RSP last) and jumps to
+ * DT_CODE. The snippet
  * ends in a signal: SIGILL at the terminator for a normal end, or the
  * signal of the exception it raised (the kernel gives the vector in the
  * context's trap number: SIGFPE #DE, SIGILL #UD, SIGSEGV #GP/#PF/#BR/#OF,
- * SIGTRAP #BP/#DB, SIGBUS #AC). The handler, on an alternate stack so
- * the scratch stack is never touched, copies the registers out of the
- * signal context and siglongjmps back.
+ * SIGTRAP #BP/#DB, SIGBUS #AC, SIGFPE also #MF and #XM, told apart by the
+ * trap number). The handler, on an alternate stack so the scratch stack is
+ * never touched, copies the registers out of the signal context, and the
+ * x87/MMX/SSE state out of the FXSAVE image the kernel saved there (the
+ * state at the fault: the kernel gives the handler a fresh FPU state, so
+ * the runner's own code never disturbs it), and siglongjmps back.
  *
  * The 32-bit build also runs 16-bit snippets, in 16-bit LDT segments
  * (dt-host16.c); the 64-bit build reports them as the wrong runner.
@@ -44,6 +49,7 @@
 #endif
 
 #define ALT_STACK_SIZE (256 * 1024)
+#define DT_FX_IMAGE (DT_LOADER + 0x800)    /* 16-byte aligned */
 
 typedef struct HostRun {
     sigjmp_buf jmp;
@@ -95,6 +101,13 @@ static void host_build_loader(const DtRequest *rq)
     nregs = 16;
 #endif
     emit_mov_imm(&e, 4, DT_LOADER + 0xff0);
+#ifdef __x86_64__
+    emit8(&e, 0x48);                        /* fxrstor64 [DT_FX_IMAGE] */
+    emit8(&e, 0x0f); emit8(&e, 0xae); emit8(&e, 0x0c); emit8(&e, 0x25);
+#else
+    emit8(&e, 0x0f); emit8(&e, 0xae); emit8(&e, 0x0d); /* fxrstor [abs] */
+#endif
+    emit32(&e, DT_FX_IMAGE);
     emit8(&e, 0x68);                        /* push imm32 */
     emit32(&e, (uint32_t)rq->rflags);
     emit8(&e, 0x9d);                        /* popf */
@@ -140,6 +153,28 @@ static void host_save_context(DtResult *r, const ucontext_t *uc)
     r->error_code = (uint32_t)g[REG_ERR];
 }
 
+/*
+ * The FXSAVE image in the signal context: 64-bit, fpregs points at it;
+ * 32-bit, it follows the 112-byte FSAVE-format header whose magic word
+ * (offset 110) is 0 when the FXSAVE part is present.
+ */
+static int host_save_fpu(DtResult *r, const ucontext_t *uc)
+{
+    const uint8_t *fp = (const uint8_t *)uc->uc_mcontext.fpregs;
+
+    if (!fp) {
+        return -1;
+    }
+#ifndef __x86_64__
+    if (fp[110] != 0 || fp[111] != 0) {
+        return -1;
+    }
+    fp += 112;
+#endif
+    dt_fpu_from_fxsave(&r->fpu, fp);
+    return 0;
+}
+
 static void host_signal(int sig, siginfo_t *si, void *ctx)
 {
     HostRun *run;
@@ -166,6 +201,11 @@ static void host_signal(int sig, siginfo_t *si, void *ctx)
         snprintf(run->res.msg, sizeof(run->res.msg), "timeout");
     } else {
         host_save_context(&run->res, ctx);
+        if (host_save_fpu(&run->res, ctx) < 0) {
+            run->res.vector = DT_VEC_ERROR;
+            snprintf(run->res.msg, sizeof(run->res.msg),
+                     "no FXSAVE image in the signal context");
+        }
 #if HOST_HAS_16
         if (run->mode == 16 && host16_fix_rip(&run->res, ctx) < 0) {
             run->res.vector = DT_VEC_ERROR;
@@ -240,7 +280,8 @@ static void host_run(HostRun *run, const DtRequest *rq)
     memcpy(code, rq->code, rq->code_len);
     code[rq->code_len] = 0x0f;              /* ud2: the terminator */
     code[rq->code_len + 1] = 0x0b;
-    dt_fill_scratch(scratch, rq->mem_seed);
+    dt_fill_scratch(scratch, rq->mem_seed, rq->fill);
+    dt_fpu_to_fxsave(&rq->fpu, (uint8_t *)(uintptr_t)DT_FX_IMAGE);
 #if HOST_HAS_16
     if (rq->mode == 16) {
         host16_build_loader(rq);

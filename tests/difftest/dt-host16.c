@@ -14,7 +14,7 @@
  * FS and GS keep the process's values (the generator never uses them).
  *
  * The loader is 32-bit code at DT_LOADER: POPF from a private stack,
- * DS/ES/SS := the data selector, every GPR from the request (ESP last),
+ * FXRSTOR of the x87/SSE image dt-host.c wrote, DS/ES/SS := the data selector, every GPR from the request (ESP last),
  * then JMP FAR to offset 0 of the 16-bit code segment. The snippet ends
  * in a signal exactly as in 32-bit mode; the kernel switches the handler
  * to the flat selectors and the alternate stack (the 64-bit kernel's
@@ -98,6 +98,8 @@ void host16_build_loader(const DtRequest *rq)
     put8(&e, 0x68);                         /* push imm32 */
     put32(&e, (uint32_t)rq->rflags);
     put8(&e, 0x9d);                         /* popf */
+    put8(&e, 0x0f); put8(&e, 0xae); put8(&e, 0x0d); /* fxrstor [image] */
+    put32(&e, DT_LOADER + 0x800);
     put8(&e, 0xb8);                         /* mov eax, data selector */
     put32(&e, DT_SEG16_DATA_SEL);
     put8(&e, 0x8e); put8(&e, 0xd8);         /* mov ds, ax */

@@ -12,7 +12,11 @@
  * found from where the guest halted and the faulting RIP, RFLAGS and RSP
  * from the exception frame on the ring-0 stack (SDM Vol. 3, 6.12 and
  * 6.14). The terminator UD2 at the end of the snippet gives #UD at a
- * known address, which means "ran to the end".
+ * known address, which means "ran to the end". CR0.NE is set and CR4 has
+ * OSFXSR and OSXMMEXCPT, as Linux runs processes: x87 errors raise #MF,
+ * unmasked SIMD exceptions #XM. The x87/MMX/SSE state goes in and out
+ * through X86CPUState (DtFpu: FXSAVE fields; the full tag word is made
+ * from the abridged one and the register contents).
  *
  * 16-bit code runs like 32-bit code (32-bit paging, 32-bit IDT and TSS)
  * but in the host runner's 16-bit LDT segments (dt-proto.h): an LDT at
@@ -190,6 +194,67 @@ static void set_user_segs(X86CPUState *env, int mode)
     }
 }
 
+/* The full tag of a physical register in use (SDM Vol. 1, 8.1.7). */
+static unsigned fp_tag(const FloatX80 *r)
+{
+    unsigned exp = r->exp & 0x7fff;
+
+    if (exp == 0x7fff) {
+        return 2;
+    }
+    if (exp == 0) {
+        return r->mant ? 2 : 1;
+    }
+    return r->mant >> 63 ? 0 : 2;
+}
+
+static void set_fpu_state(X86CPUState *env, const DtFpu *f)
+{
+    unsigned top = (f->fsw >> 11) & 7;
+
+    env->fcw = f->fcw;
+    env->fsw = f->fsw;
+    env->mxcsr = f->mxcsr;
+    env->fop = 0;
+    env->fip = env->fdp = 0;
+    env->fcs = env->fds = 0;
+    for (int i = 0; i < 8; i++) {
+        FloatX80 *r = &env->fpregs[(top + i) & 7];
+        r->mant = ld64le(f->st[i]);
+        r->exp = ld16le(f->st[i] + 8);
+    }
+    env->ftw = 0;
+    for (int i = 0; i < 8; i++) {
+        unsigned tag = (f->ftw >> i) & 1 ? fp_tag(&env->fpregs[i]) : 3;
+        env->ftw |= (uint16_t)(tag << (2 * i));
+    }
+    for (int i = 0; i < 16; i++) {
+        memcpy(env->xmm[i].b, f->xmm[i], 16);
+    }
+}
+
+static void get_fpu_state(const X86CPUState *env, DtFpu *f)
+{
+    unsigned top = (env->fsw >> 11) & 7;
+
+    dt_fpu_default(f);
+    f->fcw = env->fcw;
+    f->fsw = env->fsw;
+    f->mxcsr = env->mxcsr;
+    f->ftw = 0;
+    for (int i = 0; i < 8; i++) {
+        const FloatX80 *r = &env->fpregs[(top + i) & 7];
+        st64le(f->st[i], r->mant);
+        st16le(f->st[i] + 8, r->exp);
+        if (((env->ftw >> (2 * i)) & 3) != 3) {
+            f->ftw |= (uint8_t)(1u << i);
+        }
+    }
+    for (int i = 0; i < 16; i++) {
+        memcpy(f->xmm[i], env->xmm[i].b, 16);
+    }
+}
+
 static void set_cpu_state(DtEngine *e, const DtCase *c)
 {
     X86CPUState *env = &e->cpu.env;
@@ -228,6 +293,7 @@ static void set_cpu_state(DtEngine *e, const DtCase *c)
     }
     env->rip = mode == 16 ? DT_CODE - DT_SEG16_CODE_BASE : DT_CODE;
     env->rflags = c->rflags | RF_FIXED;
+    set_fpu_state(env, &c->fpu);
 }
 
 /* ---- engine life cycle ---- */
@@ -389,7 +455,7 @@ int dt_engine_load(DtEngine *e, const DtCase *c, DtResult *r)
     ram(e)[slot_pa + rq.code_len] = 0x0f;
     ram(e)[slot_pa + rq.code_len + 1] = 0x0b;
     set_code_page(e, slot_pa);
-    dt_fill_scratch(ram(e) + G_SCRATCH, c->mem_seed);
+    dt_fill_scratch(ram(e) + G_SCRATCH, c->mem_seed, c->fill);
 
     set_cpu_state(e, c);
     if (e->ops->set_state(&e->cpu) < 0) {
@@ -423,6 +489,7 @@ void dt_engine_collect(DtEngine *e, const DtCase *c, VcpuExit why, DtResult *r)
     memcpy(r->regs, env->regs, sizeof(r->regs));
     r->rip = env->rip;
     r->rflags = env->rflags;
+    get_fpu_state(env, &r->fpu);
     memcpy(r->mem, ram(e) + G_SCRATCH, DT_SCRATCH_SIZE);
     if (why != VCPU_EXIT_HALT || env->rip < G_STUBS + 1 ||
         env->rip >= G_STUBS + NVEC * STUB_SIZE ||

@@ -3,12 +3,14 @@
  * command-line tool behind `make check-difftest` and `make difftest`.
  *
  *   difftest run [-m 64|32|16|all] [-n N] [-s SEED] [-l LEN] [-c]
- *                [--save DIR] [--max-fail K] [--kvm32]
+ *                [-f FAMILIES] [--save DIR] [--max-fail K] [--kvm32]
  *       N random sequences per mode, each run on the host CPU (the
  *       reference, dt-host64/dt-host32 child processes) and on every Kite
  *       engine available (kvm for 64-bit code; tcg-native and tcg-interp
  *       for every mode once the TCG exists). A mismatch is shrunk, printed
  *       and saved as a regression case in DIR. -c prints the coverage.
+ *       -f picks the instruction families (dt.h: gp, x87, x87t, x87env,
+ *       mmx, sse, ssefp, rcp, or all; a list like "gp,sse"); default gp.
  * --xfail ENGINE[,ENGINE] counts that engine's mismatches as expected
  * failures (printed, listed in the closing line, not failing the run):
  * for engines with open bugs, so `make check` stays usable meanwhile.
@@ -70,6 +72,7 @@ typedef struct Options {
     const char *save_dir;
     const char *xfail;      /* engines whose mismatches are known bugs */
     const char *fault;      /* engine whose results are corrupted (test) */
+    uint32_t families;      /* DT_FAM_* bits (-f) */
     int max_fail;
     char bindir[512];
 } Options;
@@ -231,6 +234,33 @@ static void engine_run(const Options *o, DtEngine *e, const char *name,
     }
 }
 
+/*
+ * KVM on this kind of host intercepts #GP and hands the faulting
+ * instruction to its own instruction emulator, which does not know most
+ * SSE instructions (it injects #UD) and skips some checks of those it
+ * knows (it ran a misaligned FXSAVE). Seen on AMD hosts; not a Kite bug:
+ * when the host raised #GP at an x87/MMX/SSE instruction, a different
+ * KVM result is counted as skipped.
+ */
+static bool kvm_gp_quirk(const DtGen *g, const DtCase *c, const char *engine,
+                         const DtResult *host)
+{
+    uint8_t code[DT_CODE_MAX];
+    uint32_t offs[DT_MAX_INSNS + 1];
+
+    if (strcmp(engine, "kvm") || host->vector != 13 ||
+        dt_seq_assemble(&c->seq, code, offs) < 0) {
+        return false;
+    }
+    for (int i = 0; i < c->seq.n; i++) {
+        int f = c->seq.insn[i].form;
+        if (DT_CODE + offs[i] == host->rip) {
+            return f >= 0 && f < g->nforms && g->forms[f].family != DT_FAM_gp;
+        }
+    }
+    return false;
+}
+
 /* ---- shrinking ---- */
 
 /* The shrinker reruns the host and the engine on every candidate, so it
@@ -362,6 +392,7 @@ static void run_mode(const Options *o, int mode, Stats *st)
     Engines en;
     DtGen g;
     uint64_t mpass[3] = { 0 }, mfail[3] = { 0 }, herr = 0, vec[33] = { 0 };
+    uint64_t quirk = 0;
 
     host_start(&h, o->bindir, mode);
     if (!h.ok) {
@@ -379,7 +410,7 @@ static void run_mode(const Options *o, int mode, Stats *st)
                    en.names[i], en.why[i]);
         }
     }
-    if (dt_gen_init(&g, mode, o->seed ^ (uint64_t)mode) < 0) {
+    if (dt_gen_init(&g, mode, o->seed ^ (uint64_t)mode, o->families) < 0) {
         printf("%d-bit: no instruction forms\n", mode);
         st->failed++;
         goto out;
@@ -411,6 +442,11 @@ static void run_mode(const Options *o, int mode, Stats *st)
             }
             engine_run(o, en.e[i], en.names[i], &c, &rb);
             dt_compare(&c, &ra, &rb, &cmp);
+            if (!cmp.ok && kvm_gp_quirk(&g, &c, en.names[i], &ra)) {
+                st->skipped++;
+                quirk++;
+                continue;
+            }
             if (cmp.ok) {
                 mpass[i]++;
                 st->passed++;
@@ -434,6 +470,11 @@ static void run_mode(const Options *o, int mode, Stats *st)
                    en.names[i], (unsigned long long)mpass[i],
                    (unsigned long long)mfail[i]);
         }
+    }
+    if (quirk) {
+        printf("%d-bit: %llu kvm comparisons skipped: the host raised #GP at "
+               "an x87/SSE instruction, KVM's instruction emulator did "
+               "otherwise\n", mode, (unsigned long long)quirk);
     }
     if (!en.e[0] && !en.e[1] && !en.e[2]) {
         printf("%d-bit: %llu sequences ran on the host only (no Kite engine "
@@ -507,7 +548,7 @@ static int sample(const Options *o, Stats *st)
         HostRunner h;
         DtGen g;
         host_start(&h, o->bindir, o->modes[m]);
-        if (!h.ok || dt_gen_init(&g, o->modes[m], o->seed) < 0) {
+        if (!h.ok || dt_gen_init(&g, o->modes[m], o->seed, o->families) < 0) {
             printf("%d-bit host runner: %s\n", o->modes[m], h.why);
             host_stop(&h);
             continue;
@@ -576,7 +617,8 @@ static void record_file(const Options *o, const char *path, Stats *st)
 static void usage(void)
 {
     fprintf(stderr, "usage: difftest run [-m 64|32|16|all] [-n N] [-s SEED] "
-            "[-l LEN] [-c] [--save DIR] [--max-fail K] [--kvm32] [--xfail ENGINES]\n"
+            "[-l LEN] [-c] [-f FAMILIES]\n"
+            "                    [--save DIR] [--max-fail K] [--kvm32] [--xfail ENGINES]\n"
             "                    [--fault ENGINE]   (test of the tester)\n"
             "       difftest replay [--kvm32] [--xfail ENGINES] FILE...\n"
             "       difftest sample -n N [-s SEED] [-m MODE] --save DIR\n"
@@ -603,7 +645,8 @@ static int parse_opts(Options *o, int argc, char **argv)
     o->modes[1] = 32;
     o->modes[2] = 16;
     o->nmodes = 3;
-    while ((ch = getopt_long(argc, argv, "m:n:s:l:c", lo, NULL)) != -1) {
+    o->families = 1u << DT_FAM_gp;
+    while ((ch = getopt_long(argc, argv, "m:n:s:l:cf:", lo, NULL)) != -1) {
         switch (ch) {
         case 'm':
             if (strcmp(optarg, "all")) {
@@ -615,6 +658,12 @@ static int parse_opts(Options *o, int argc, char **argv)
         case 's': o->seed = strtoull(optarg, NULL, 0); break;
         case 'l': o->len = MAX(1, MIN(atoi(optarg), 40)); break;
         case 'c': o->coverage = true; break;
+        case 'f':
+            if (dt_families_parse(optarg, &o->families) < 0) {
+                fprintf(stderr, "difftest: unknown family in \"%s\"\n", optarg);
+                return -1;
+            }
+            break;
         case 'S': o->save_dir = optarg; break;
         case 'F': o->max_fail = atoi(optarg); break;
         case 'K': o->kvm32 = true; break;

@@ -252,6 +252,26 @@ void dt_flags_of(const DtTrack *t, const X86Insn *in, uint32_t *reads,
     case X86_M_INTO:
         *reads = RF_OF;
         break;
+    /* ZF, PF, CF from the comparison; OF, SF, AF cleared */
+    case X86_M_COMISS: case X86_M_COMISD: case X86_M_UCOMISS:
+    case X86_M_UCOMISD: case X86_M_FCOMI: case X86_M_FCOMIP:
+    case X86_M_FUCOMI: case X86_M_FUCOMIP: case X86_M_PTEST:
+    case X86_M_PCMPESTRI: case X86_M_PCMPESTRM: case X86_M_PCMPISTRI:
+    case X86_M_PCMPISTRM:
+        *defs = F_ALL;
+        break;
+    case X86_M_FCMOVB: case X86_M_FCMOVNB:
+        *reads = RF_CF;
+        break;
+    case X86_M_FCMOVE: case X86_M_FCMOVNE:
+        *reads = RF_ZF;
+        break;
+    case X86_M_FCMOVBE: case X86_M_FCMOVNBE:
+        *reads = RF_CF | RF_ZF;
+        break;
+    case X86_M_FCMOVU: case X86_M_FCMOVNU:
+        *reads = RF_PF;
+        break;
     default:
         break;
     }
@@ -526,7 +546,8 @@ static void forget_implicit(DtTrack *t, const X86Insn *in)
         { X86_M_SALC, 1 },
         { X86_M_LODS, 0x43 }, { X86_M_STOS, 0x82 }, { X86_M_MOVS, 0xc2 },
         { X86_M_CMPS, 0xc2 }, { X86_M_SCAS, 0x82 }, { X86_M_LOOP, 2 },
-        { X86_M_LOOPE, 2 }, { X86_M_LOOPNE, 2 },
+        { X86_M_LOOPE, 2 }, { X86_M_LOOPNE, 2 }, { X86_M_PCMPESTRI, 2 },
+        { X86_M_PCMPISTRI, 2 },
     };
 
     for (size_t i = 0; i < sizeof(imp) / sizeof(imp[0]); i++) {
@@ -627,6 +648,17 @@ int dt_track_step(DtTrack *t, const X86Insn *in, const DtInsn *di, int i)
         }
         if (o->kind == X86_OPK_REL) {
             rel = true;
+        }
+    }
+    if (in->mnem == X86_M_MASKMOVQ || in->mnem == X86_M_MASKMOVDQU) {
+        /* stores the selected bytes at DS:rDI */
+        uint64_t a = know(t, R_EDI) ? (t->k.val[R_EDI] &
+                                       addr_mask(in->addr_size)) +
+                                      (t->mode == 16 ? DT_SEG16_DATA_BASE : 0)
+                                    : 0;
+        if (!know(t, R_EDI) || !in_scratch(a, a + 16) ||
+            in->seg_override == X86_SEG_FS || in->seg_override == X86_SEG_GS) {
+            return reject(t, "maskmov destination unknown");
         }
     }
     if (in->mnem == X86_M_BSWAP && in->op_size == 2) {

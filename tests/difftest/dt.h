@@ -44,6 +44,8 @@ typedef struct DtCase {
     uint64_t regs[16];
     uint64_t rflags;
     uint64_t mem_seed;
+    uint32_t fill;              /* dt_fill_scratch variant */
+    DtFpu fpu;                  /* x87/MMX/SSE state before the sequence */
 } DtCase;
 
 /* What the tracker knows at one point of a sequence. */
@@ -101,27 +103,53 @@ int dt_case_save(const DtCase *c, const DtResult *expect, const char *path);
 int dt_case_load(DtCase *c, DtResult *expect, const char *path, char *err,
                  size_t errlen);
 int dt_regs_count(int mode);
+int dt_xmm_count(int mode);
 
 /* ---- dt-gen.c ---- */
+/*
+ * Instruction families (difftest -f): gp the general-purpose integer ISA;
+ * x87 (x87t: the transcendentals, whose last bits are the processor's
+ * own; x87env: FNSTENV/FLDENV/FNSAVE/FRSTOR/FXSAVE/FXRSTOR); mmx (every
+ * form with an MMX operand, except the conversions of ssefp); sse (SSE to
+ * SSE4.2 integer, moves, shuffles, logic, MXCSR loads and stores);
+ * ssefp (SSE to SSE4.1 floating-point arithmetic, comparisons and
+ * conversions); rcp (RCPPS/RCPSS/RSQRTPS/RSQRTSS approximations).
+ */
+#define DT_FAMILIES(X) X(gp) X(x87) X(x87t) X(x87env) X(mmx) X(sse) \
+    X(ssefp) X(rcp)
+enum {
+#define DT_FAM_ENUM(name) DT_FAM_##name,
+    DT_FAMILIES(DT_FAM_ENUM)
+#undef DT_FAM_ENUM
+    DT_FAM_COUNT
+};
+/* Family bit mask of a list like "gp,x87 sse" ("all": every family);
+   -1 for an unknown name. */
+int dt_families_parse(const char *list, uint32_t *mask);
+const char *dt_family_name(int fam);
+
 typedef struct DtForm {
     const X86OpEntry *e;
     uint8_t map;                /* X86Map */
     uint8_t path[10];
     int depth;
     uint8_t modes;              /* bit 0: 16, bit 1: 32, bit 2: 64 */
+    uint8_t family;             /* DT_FAM_* */
+    bool any_sti;               /* x87 row: ST(i) picked at random */
 } DtForm;
 
 typedef struct DtGen {
     DtForm *forms;
     int nforms;
     int mode;
+    uint32_t families;          /* bit mask of DT_FAM_* */
     uint64_t rng;
     /* coverage: [form][opsize 2/4/8 -> 0..2, 3 for byte/none][mem] */
     uint32_t (*cover)[4][2];
     uint64_t rejects;
 } DtGen;
 
-int dt_gen_init(DtGen *g, int mode, uint64_t seed);
+int dt_gen_init(DtGen *g, int mode, uint64_t seed, uint32_t families);
 void dt_gen_destroy(DtGen *g);
 /* A random safe case of about n instructions; 0 on success. */
 int dt_gen_case(DtGen *g, DtCase *c, int n);

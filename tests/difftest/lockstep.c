@@ -204,7 +204,7 @@ static int run_random(Lockstep *ls, int mode, uint64_t n, uint64_t seed,
     static DtCase c;
     DtGen g;
 
-    if (dt_gen_init(&g, mode, seed) < 0) {
+    if (dt_gen_init(&g, mode, seed, 1u << DT_FAM_gp) < 0) {
         return -1;
     }
     for (uint64_t k = 0; k < n; k++) {
@@ -333,7 +333,7 @@ static int self_test(void)
             /* a planted bug must be caught at the instruction it hits */
             static DtCase c;
             DtGen g;
-            dt_gen_init(&g, 64, 7);
+            dt_gen_init(&g, 64, 7, 1u << DT_FAM_gp);
             while (dt_gen_case(&g, &c, 12) < 0) {
             }
             dt_gen_destroy(&g);

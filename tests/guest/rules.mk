@@ -95,3 +95,26 @@ $(GUEST_DIR)/exceptions64.o $(GUEST_DIR)/softint64.o: tests/guest/lib/sys64.h
 $(GUEST_DIR)/irq-timers.o $(GUEST_DIR)/sti-shadow.o $(GUEST_DIR)/hlt-wake-sti.o \
 $(GUEST_DIR)/kvm-pit-gsi2.o $(GUEST_DIR)/kvm-irqchip-off-cpuid.o: tests/guest/lib/sys64.h
 $(GUEST_DIR)/m32-a20.o: tests/guest/m32-realmode.c
+
+# SIMD guests whose instruction tables also run on the host CPU: the host
+# oracle must print exactly their .expected files (the hardware check of
+# what the guests print under every accelerator).
+SIMD_ORACLE_TESTS := simd-int simd-state
+SIMD_ORACLE_HDRS := tests/guest/simd-int-ops.h tests/guest/simd-int-table.h \
+                    tests/guest/simd-state-ops.h
+$(GUEST_DIR)/simd-int.o $(GUEST_DIR)/simd-state.o: $(SIMD_ORACLE_HDRS)
+$(GUEST_DIR)/host/simd-oracle: tests/guest/host/simd-oracle.c $(SIMD_ORACLE_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -O1 -Wall -Wextra -o $@ $<
+
+.PHONY: check-simd-oracle
+check-simd-oracle: $(GUEST_DIR)/host/simd-oracle
+	$(Q)pass=0; fail=0; for t in $(SIMD_ORACLE_TESTS); do \
+	    if $(GUEST_DIR)/host/simd-oracle $$t | cmp -s - tests/guest/$$t.expected; \
+	    then echo "PASS $$t (host CPU)"; pass=$$((pass + 1)); \
+	    else echo "FAIL $$t: host CPU output differs from tests/guest/$$t.expected"; \
+	         fail=$$((fail + 1)); fi; \
+	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+CHECK_TARGETS += check-simd-oracle

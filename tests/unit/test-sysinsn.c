@@ -42,7 +42,7 @@ static void test_cpuid_leaves(void **state)
     char vendor[13] = { 0 }, brand[49] = { 0 };
 
     cpuid(f, 0, 0, r);
-    assert_int_equal(r[0], 0xb);
+    assert_int_equal(r[0], 0xd);
     memcpy(vendor, &r[1], 4);
     memcpy(vendor + 4, &r[3], 4);
     memcpy(vendor + 8, &r[2], 4);
@@ -83,6 +83,23 @@ static void test_cpuid_leaves(void **state)
     cpuid(f, 7, 0, r);
     assert_false(r[1] & (CPUID_7B_SMEP | CPUID_7B_SMAP | CPUID_7B_FSGSBASE));
     assert_true(r[2] & CPUID_7C_UMIP);
+    /* XSAVE: x87 and SSE in XCR0, 576-byte areas, OSXSAVE mirrors CR4 */
+    cpuid(f, 1, 0, r);
+    assert_true(r[2] & CPUID_1C_XSAVE);
+    assert_false(r[2] & CPUID_1C_OSXSAVE);
+    f->env.st.cr4 |= CR4_OSXSAVE;
+    cpuid(f, 1, 0, r);
+    assert_true(r[2] & CPUID_1C_OSXSAVE);
+    f->env.st.cr4 &= ~CR4_OSXSAVE;
+    cpuid(f, 0xd, 0, r);
+    assert_int_equal(r[0], 3);
+    assert_int_equal(r[1], 576);
+    assert_int_equal(r[2], 576);
+    assert_int_equal(r[3], 0);
+    cpuid(f, 0xd, 1, r);
+    assert_int_equal(r[0], CPUID_D1A_XSAVEOPT | CPUID_D1A_XSAVEC);
+    cpuid(f, 0xd, 2, r);
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
     /* APIC bit follows IA32_APIC_BASE.EN */
     f->env.st.apic_base &= ~MSR_APICBASE_ENABLE;
     cpuid(f, 1, 0, r);
@@ -181,8 +198,10 @@ static void test_cr_writes(void **state)
     assert_int_equal(x86_write_cr0(env, CR0_PE), 0);
     assert_true(st->cr0 & CR0_ET);
     assert_true(env->hflags & HF_PE);
+    /* CR4.OSFXSR: the TCG runs FXSR/SSE; hflags follow it */
+    assert_int_equal(x86_write_cr4(env, CR4_OSFXSR), 0);
+    assert_true(env->hflags & HF_OSFXSR);
     /* CR4 bits not advertised: #GP */
-    assert_int_equal(x86_write_cr4(env, CR4_OSFXSR), -1);
     assert_int_equal(x86_write_cr4(env, CR4_SMEP), -1);
     assert_int_equal(x86_write_cr4(env, CR4_VME), -1);
     assert_int_equal(x86_write_cr4(env, CR4_PSE | CR4_PGE | CR4_UMIP), 0);
