@@ -9,8 +9,8 @@
  * operations and stack faults); an unmasked invalid, denormal or zero
  * divide sets the flag plus ES and B and leaves the destination and the
  * stack alone. An unmasked overflow or underflow on a register result
- * stores the rounded result (the SDM's exponent-biased result is not
- * produced); to memory it stores nothing. The exception itself is
+ * stores the result with its exponent wrapped by 24576 (softfloat's
+ * oe_wrap/ue_wrap); to memory it stores nothing. The exception itself is
  * delivered at the next waiting x87 instruction: #MF with CR0.NE=1,
  * otherwise FERR# (IRQ 13 through hw/misc/ferr.c).
  */
