@@ -78,14 +78,19 @@
 #define CPUID_87D_INVTSC  (1u << 8)
 
 /* What is advertised (the one place to change when a feature lands). */
-#define KITE_CPUID_1D (CPUID_1D_DE | CPUID_1D_PSE | CPUID_1D_TSC |          \
-                       CPUID_1D_MSR | CPUID_1D_PAE | CPUID_1D_CX8 |         \
+#define KITE_CPUID_1D (CPUID_1D_FPU | CPUID_1D_DE | CPUID_1D_PSE |          \
+                       CPUID_1D_TSC | CPUID_1D_MSR | CPUID_1D_PAE |         \
+                       CPUID_1D_CX8 |                                       \
                        CPUID_1D_APIC | CPUID_1D_SEP | CPUID_1D_MTRR |       \
                        CPUID_1D_PGE | CPUID_1D_CMOV | CPUID_1D_PAT |        \
-                       CPUID_1D_CLFLUSH | CPUID_1D_MCE | CPUID_1D_MCA)
-#define KITE_CPUID_1C (CPUID_1C_CX16 | CPUID_1C_X2APIC | CPUID_1C_MOVBE |   \
-                       CPUID_1C_POPCNT | CPUID_1C_TSC_DEADLINE |            \
-                       CPUID_1C_XSAVE | CPUID_1C_HYPERVISOR)
+                       CPUID_1D_CLFLUSH | CPUID_1D_MCE | CPUID_1D_MCA |     \
+                       CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |        \
+                       CPUID_1D_SSE2)
+#define KITE_CPUID_1C (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE41 |    \
+                       CPUID_1C_SSE42 | CPUID_1C_CX16 | CPUID_1C_X2APIC |   \
+                       CPUID_1C_MOVBE | CPUID_1C_POPCNT |                   \
+                       CPUID_1C_TSC_DEADLINE | CPUID_1C_XSAVE |             \
+                       CPUID_1C_HYPERVISOR)
 /* XSAVE features (leaf 0Dh.1 EAX); XCR0 components: cpu/x86/xsave.h */
 #define KITE_CPUID_D1A (CPUID_D1A_XSAVEOPT | CPUID_D1A_XSAVEC)
 #define KITE_CPUID_6A  CPUID_6A_ARAT
@@ -101,14 +106,12 @@
 
 /*
  * Features whose instructions the TCG runs although CPUID does not
- * advertise them yet, because another part of the same CPUID bit is still
- * missing (SSE and SSE2: the floating-point arithmetic). A guest that
- * probes CPUID does not use them; tests may. Leaf 1 EDX / ECX bits.
+ * advertise them yet. A guest that probes CPUID does not use them; tests
+ * may. Leaf 1 EDX / ECX bits. (None now: every SSE level up to SSE4.2 is
+ * complete and advertised.)
  */
-#define KITE_TCG_EXTRA_1D (CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |    \
-                           CPUID_1D_SSE2)
-#define KITE_TCG_EXTRA_1C (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE41 |   \
-                           CPUID_1C_SSE42)
+#define KITE_TCG_EXTRA_1D 0u
+#define KITE_TCG_EXTRA_1C 0u
 
 /* Whether the TCG runs the instructions of decoder feature feat
    (X86Feature): advertised in CPUID or listed just above. */

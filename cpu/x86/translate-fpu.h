@@ -12,16 +12,19 @@
  *   FXSR       CR0.EM or CR0.TS -> #NM (FXSAVE, FXRSTOR)
  *   XSAVE      CR4.OSXSAVE = 0 -> #UD; CR0.TS -> #NM
  *   XCR        CR4.OSXSAVE = 0 -> #UD (XGETBV, XSETBV)
- * and for every kind, #UD when the TCG does not run the instruction's
- * CPUID feature (x86_tcg_has_feature). The CR0/CR4 bits are hflags, so
+ * and for every kind but the x87 ones, #UD when the TCG does not run the
+ * instruction's CPUID feature (x86_tcg_has_feature). MMX then delivers
+ * a pending unmasked x87 exception (FSW.ES) through the x87 unit: #MF, or
+ * FERR# with CR0.NE clear; WAIT does the same in its own emitter. The CR0/CR4 bits are hflags, so
  * a block is translated for one setting of them; writes to CR0 and CR4
  * end the block.
  *
  * MMX state (SDM Vol. 1 9.5 "Compatibility with x87 FPU Architecture"):
  * MMi is the mantissa of physical x87 register Ri (st.fpregs[i].mant).
- * Every MMX instruction except EMMS sets TOP to 0 and all tags to valid
- * (ftw = 0); a write of MMi also sets Ri's sign and exponent to all ones
- * (exp = 0xffff). EMMS sets every tag to empty (ftw = 0xffff).
+ * Every MMX instruction sets TOP to 0 and, except EMMS, every tag to
+ * valid (ftw = 0); a write of MMi also sets Ri's sign and exponent to all
+ * ones (exp = 0xffff). EMMS sets every tag to empty (ftw = 0xffff). SDM
+ * Vol. 1 Table 9-2; checked against processors by the difftest.
  *
  * Operands: an emitter asks for the env offset of a source operand;
  * for a register that is the register itself, for memory the value is
@@ -53,6 +56,9 @@ typedef enum X86FpuKind {
  * exception is emitted and the block ends): the emitter returns at once.
  */
 bool gen_check_fpu(DisasContext *d, X86FpuKind kind);
+/* The run-time pending-exception check alone (FSW.ES: helper x87_wait),
+   for SSE instructions with an MMX operand. */
+void gen_check_fpu_pending(DisasContext *d);
 
 /* Offsets of registers and scratch slots in env. */
 static inline int64_t xmm_off(int reg)

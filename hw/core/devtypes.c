@@ -32,5 +32,6 @@ const DeviceType *const kite_device_types[] = {
     &hpet_type,
     &piix4_pm_type,
     &acpi_tables_type,
+    &ferr_type,
     NULL,
 };

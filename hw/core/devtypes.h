@@ -28,5 +28,6 @@ extern const DeviceType port80_type;
 extern const DeviceType hpet_type;
 extern const DeviceType piix4_pm_type;
 extern const DeviceType acpi_tables_type;
+extern const DeviceType ferr_type;
 
 #endif
