@@ -2,28 +2,22 @@
  * Translation of the x87 instructions (escape opcodes D8..DF) and FWAIT.
  *
  * Each instruction becomes one helper call (see x87.h): helper_x87_mem
- * with the linear address of its memory operand, already checked against
- * the segment limit and type here, or helper_x87_reg; both take a
+ * with the linear address of its memory operand (the helper checks it
+ * against the segment after delivering a pending #MF, which comes
+ * first), or helper_x87_reg; both take a
  * descriptor with the mnemonic, the memory size, FOP, the segment and the
  * ST(i) operands. FCMOVcc evaluates its condition here and passes it;
  * FCOMI and friends leave the flags in env as CC_OP_EFLAGS.
  *
- * Availability (SDM vol. 3 2.5, table 2-2): CR0.EM or CR0.TS make every
- * x87 instruction raise #NM; WAIT/FWAIT raises #NM only with CR0.MP and
- * CR0.TS both set. x87_check_avail() is the one place that decides.
+ * Availability (SDM vol. 3 2.5, table 2-2) is gen_check_fpu's
+ * (translate-fpu.c): CR0.EM or CR0.TS make every x87 instruction raise
+ * #NM; WAIT/FWAIT raises #NM only with CR0.MP and CR0.TS both set.
+ * FISTTP also needs its CPUID feature (SSE3), else #UD.
  */
+#include "cpu/x86/cpuid.h"
+#include "cpu/x86/translate-fpu.h"
 #include "cpu/x86/translate.h"
 #include "cpu/x86/x87.h"
-
-/* #NM for an x87 instruction under CR0.EM/CR0.TS; false if raised. */
-static bool x87_check_avail(DisasContext *d)
-{
-    if (d->flags & (HF_EM | HF_TS)) {
-        gen_exception(d, EXCP_NM);
-        return false;
-    }
-    return true;
-}
 
 static unsigned mem_bytes(const X86Insn *in, const X86Operand *o)
 {
@@ -40,18 +34,6 @@ static unsigned mem_bytes(const X86Insn *in, const X86Operand *o)
         return 8;
     default:
         return 10;
-    }
-}
-
-static bool x87_writes_mem(unsigned mnem)
-{
-    switch (mnem) {
-    case X86_M_FST: case X86_M_FSTP: case X86_M_FIST: case X86_M_FISTP:
-    case X86_M_FISTTP: case X86_M_FBSTP: case X86_M_FNSTCW:
-    case X86_M_FNSTSW: case X86_M_FNSTENV: case X86_M_FNSAVE:
-        return true;
-    default:
-        return false;
     }
 }
 
@@ -88,9 +70,6 @@ static void gen_x87_mem(DisasContext *d, const X86Insn *in, uint64_t desc)
     unsigned bytes = mem_bytes(in, o);
     TCGv_i64 laddr = gen_lea(d, o);
     desc |= x87_desc(in->mnem, bytes, 0, o->seg, o->addr_size, 0, 0);
-    gen_check_seg(d, laddr, bytes,
-                  x87_writes_mem(in->mnem) ? X86_SEGACC_WRITE
-                                           : X86_SEGACC_READ);
     gen_helper_x87_mem(d->s, tcg_env(d->s), laddr, tconst(d, desc));
 }
 
@@ -118,7 +97,11 @@ bool x86_gen_x87(DisasContext *d, const X86Insn *in)
         !x87_knows(in->mnem, mem)) {
         return false;
     }
-    if (!x87_check_avail(d)) {
+    if (!x86_tcg_has_feature(in->feature)) {
+        gen_illegal(d);
+        return true;
+    }
+    if (!gen_check_fpu(d, X86_FPU_X87)) {
         return true;
     }
     uint64_t desc = (uint64_t)(((in->opcode & 7) << 8) | in->modrm) << 24;
@@ -142,8 +125,7 @@ bool x86_gen_x87(DisasContext *d, const X86Insn *in)
    unmasked x87 exception. */
 void gen_x87_wait(DisasContext *d)
 {
-    if ((d->flags & (HF_MP | HF_TS)) == (HF_MP | HF_TS)) {
-        gen_exception(d, EXCP_NM);
+    if (!gen_check_fpu(d, X86_FPU_X87_WAIT)) {
         return;
     }
     gen_sync_state(d);

@@ -36,7 +36,7 @@ LEN ?= 12
 # here when it lands (one line each, so merges do not collide).
 DT_CHECK_FAMILIES := gp
 #
-# DT_CHECK_FAMILIES += x87
+DT_CHECK_FAMILIES += x87
 #
 # DT_CHECK_FAMILIES += x87t
 #
