@@ -14,8 +14,8 @@
  *   XCR        CR4.OSXSAVE = 0 -> #UD (XGETBV, XSETBV)
  * and for every kind but the x87 ones, #UD when the TCG does not run the
  * instruction's CPUID feature (x86_tcg_has_feature). MMX and x87 WAIT
- * then raise #MF while FSW.ES says an unmasked x87 exception is pending
- * (as with CR0.NE = 1; the FERR# path of CR0.NE = 0 is not modelled). The CR0/CR4 bits are hflags, so
+ * then deliver a pending unmasked x87 exception (FSW.ES) through the x87
+ * unit: #MF, or FERR# with CR0.NE = 0. The CR0/CR4 bits are hflags, so
  * a block is translated for one setting of them; writes to CR0 and CR4
  * end the block.
  *
