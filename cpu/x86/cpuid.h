@@ -78,8 +78,9 @@
 #define CPUID_87D_INVTSC  (1u << 8)
 
 /* What is advertised (the one place to change when a feature lands). */
-#define KITE_CPUID_1D (CPUID_1D_DE | CPUID_1D_PSE | CPUID_1D_TSC |          \
-                       CPUID_1D_MSR | CPUID_1D_PAE | CPUID_1D_CX8 |         \
+#define KITE_CPUID_1D (CPUID_1D_FPU | CPUID_1D_DE | CPUID_1D_PSE |          \
+                       CPUID_1D_TSC | CPUID_1D_MSR | CPUID_1D_PAE |         \
+                       CPUID_1D_CX8 |                                       \
                        CPUID_1D_APIC | CPUID_1D_SEP | CPUID_1D_MTRR |       \
                        CPUID_1D_PGE | CPUID_1D_CMOV | CPUID_1D_PAT |        \
                        CPUID_1D_CLFLUSH | CPUID_1D_MCE | CPUID_1D_MCA)

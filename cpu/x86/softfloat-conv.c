@@ -322,6 +322,17 @@ static u128 unp_round_int_mag(const SfUnp *u, int mode, bool *inexact)
     return kept;
 }
 
+/* Whether the integer magnitude mag is above |u| (rounded up). */
+static bool unp_mag_rounded_up(const SfUnp *u, u128 mag)
+{
+    if (u->exp >= 63 || mag == 0) {
+        return false;
+    }
+    /* mag > sig * 2^(exp - 126)  <=>  mag * 2^(126 - exp) > sig */
+    int sh = 126 - u->exp;
+    return sh >= 128 || (mag << sh) > u->sig || (mag >> (128 - sh)) != 0;
+}
+
 static int64_t unp_to_int(SfUnp *u, int bits, bool truncate, SfStatus *st,
                           uint8_t before)
 {
@@ -346,6 +357,7 @@ static int64_t unp_to_int(SfUnp *u, int bits, bool truncate, SfStatus *st,
     if (inexact) {
         sf_raise(st, SF_PE);
     }
+    st->rounded_up = unp_mag_rounded_up(u, mag);
     return u->sign ? (int64_t)-(uint64_t)mag : (int64_t)(uint64_t)mag;
 }
 
@@ -428,6 +440,7 @@ int64_t sf_f80_to_i64(Float80 a, bool truncate, SfStatus *st)
 static void unp_round_int(SfUnp *u, int prec, int mode, bool suppress_pe,
                           SfStatus *st)
 {
+    st->rounded_up = false;
     if (u->cls != SFC_NORMAL || u->exp >= prec - 1) {
         return;
     }
@@ -436,6 +449,7 @@ static void unp_round_int(SfUnp *u, int prec, int mode, bool suppress_pe,
     if (inexact && !suppress_pe) {
         sf_raise(st, SF_PE);
     }
+    st->rounded_up = unp_mag_rounded_up(u, mag);
     if (mag == 0) {
         u->cls = SFC_ZERO;
         return;
@@ -453,7 +467,10 @@ Float32 sf_f32_round_int(Float32 a, int mode, bool suppress_pe, SfStatus *st)
     st->flags = before | (st->flags & ~SF_DE);   /* ROUNDSS: no #D */
     conv_prepare(&u, st);
     unp_round_int(&u, 24, mode, suppress_pe, st);
-    return sf_pack_f32(&u, st);
+    bool up = st->rounded_up;
+    Float32 r = sf_pack_f32(&u, st);
+    st->rounded_up = up;        /* packing an integral value is exact */
+    return r;
 }
 
 Float64 sf_f64_round_int(Float64 a, int mode, bool suppress_pe, SfStatus *st)
@@ -464,7 +481,10 @@ Float64 sf_f64_round_int(Float64 a, int mode, bool suppress_pe, SfStatus *st)
     st->flags = before | (st->flags & ~SF_DE);
     conv_prepare(&u, st);
     unp_round_int(&u, 53, mode, suppress_pe, st);
-    return sf_pack_f64(&u, st);
+    bool up = st->rounded_up;
+    Float64 r = sf_pack_f64(&u, st);
+    st->rounded_up = up;        /* packing an integral value is exact */
+    return r;
 }
 
 Float80 sf_f80_round_int(Float80 a, int mode, bool suppress_pe, SfStatus *st)
@@ -473,5 +493,8 @@ Float80 sf_f80_round_int(Float80 a, int mode, bool suppress_pe, SfStatus *st)
     sf_unpack_f80(a, &u, st);
     conv_prepare(&u, st);
     unp_round_int(&u, 64, mode, suppress_pe, st);
-    return sf_pack_f80_prec(&u, 64, st);
+    bool up = st->rounded_up;
+    Float80 r = sf_pack_f80_prec(&u, 64, st);
+    st->rounded_up = up;        /* packing an integral value is exact */
+    return r;
 }

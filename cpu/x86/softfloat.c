@@ -28,7 +28,10 @@
  *    tiny and inexact; with ue_exact (underflow unmasked) any tiny result.
  *    Overflow gives infinity or the largest finite number by mode.
  *    x87 precision control simply lowers prec while keeping the 15-bit
- *    exponent range of the extended format.
+ *    exponent range of the extended format. With the x87's overflow or
+ *    underflow exception unmasked (oe_wrap, ue_wrap) such a result is
+ *    rounded as a normal number and its exponent wrapped by 3/2 of the
+ *    exponent range (SDM vol. 1 8.5.3, 8.5.4).
  *  - NaNs: an SNaN operand raises IE and is quietened; for two NaN
  *    operands SSE returns the first one, x87 a QNaN over an SNaN, and
  *    between two of the same kind the one with the larger significand.
@@ -65,6 +68,8 @@ void sf_status_init_x87(SfStatus *st, uint16_t fcw)
         .prec = (fcw >> 8) & 3,
         .nan_rule = SF_NAN_X87,
         .ue_exact = !((fcw >> 4) & 1),
+        .oe_wrap = !((fcw >> 3) & 1),
+        .ue_wrap = !((fcw >> 4) & 1),
     };
 }
 
@@ -161,6 +166,26 @@ static SfPacked overflow_result(bool sign, const SfFormat *f, int prec,
     return (SfPacked){ sign, f->emax + f->bias, ones };
 }
 
+static int32_t wrap_amount(const SfFormat *f)
+{
+    return 3 * (f->emax + 1) / 2;
+}
+
+/* Rounds a wrapped result (unmasked x87 overflow / underflow). */
+static SfPacked round_wrapped(SfUnp *u, const SfFormat *f, int prec,
+                              int32_t adjust, int flag, SfStatus *st)
+{
+    SfUnp w = *u;
+    w.exp += adjust;
+    SfStatus inner = *st;
+    inner.oe_wrap = inner.ue_wrap = false;
+    inner.flags = 0;
+    SfPacked p = sf_round_pack(&w, f, prec, &inner);
+    st->rounded_up = inner.rounded_up;
+    sf_raise(st, flag | (inner.flags & SF_PE));
+    return p;
+}
+
 SfPacked sf_round_pack(SfUnp *u, const SfFormat *f, int prec, SfStatus *st)
 {
     int32_t exp = u->exp;
@@ -168,6 +193,18 @@ SfPacked sf_round_pack(SfUnp *u, const SfFormat *f, int prec, SfStatus *st)
     bool denormal = exp < f->emin;
     bool tiny = denormal && tiny_after_rounding(u, f, prec, st);
     st->rounded_up = false;
+    if (tiny && st->ue_wrap) {
+        return round_wrapped(u, f, prec, wrap_amount(f), SF_UE, st);
+    }
+    if (exp >= f->emax && st->oe_wrap) {
+        SfStatus probe = *st;
+        probe.oe_wrap = false;
+        probe.flags = 0;
+        sf_round_pack(u, f, prec, &probe);
+        if (probe.flags & SF_OE) {
+            return round_wrapped(u, f, prec, -wrap_amount(f), SF_OE, st);
+        }
+    }
     if (denormal && tiny && st->ftz) {
         sf_raise(st, SF_UE | SF_PE);
         return (SfPacked){ u->sign, 0, 0 };

@@ -73,6 +73,10 @@ typedef struct SfStatus {
                            exact or not (masked: tiny and inexact) */
     uint8_t flags;      /* accumulated SF_* exception flags */
     bool rounded_up;    /* last rounding increased the magnitude (x87 C1) */
+    /* x87 with OE / UE unmasked: an overflowing or tiny result is
+       delivered with its exponent wrapped by 3/2 * 2^(exponent bits - 1)
+       (24576 for extended) instead of infinity, maximum or denormal */
+    bool oe_wrap, ue_wrap;
 } SfStatus;
 
 /* Comparison results. */

@@ -319,13 +319,11 @@ void gen_CLFLUSH(DisasContext *d, const X86Insn *in) { gen_cache_flush(d, in); }
 void gen_CLFLUSHOPT(DisasContext *d, const X86Insn *in) { gen_cache_flush(d, in); }
 void gen_CLWB(DisasContext *d, const X86Insn *in) { gen_cache_flush(d, in); }
 
-/* FWAIT: checks for pending x87 exceptions; with no x87 state yet only the
-   #NM of CR0.MP + CR0.TS remains. */
+/* FWAIT: #NM with CR0.MP + CR0.TS, pending x87 exceptions
+   (translate-x87.c). */
 void gen_FWAIT(DisasContext *d, const X86Insn *in)
 {
-    if ((d->flags & (HF_MP | HF_TS)) == (HF_MP | HF_TS)) {
-        gen_exception(d, EXCP_NM);
-    }
+    gen_x87_wait(d);
 }
 
 void gen_LFENCE(DisasContext *d, const X86Insn *in) { tcg_gen_mb(d->s, 0); }

@@ -807,7 +807,7 @@ static void gen_insn(DisasContext *d, const X86Insn *in)
 
     if (fn) {
         fn(d, in);
-    } else if (!x86_gen_sys(d, in)) {
+    } else if (!x86_gen_x87(d, in) && !x86_gen_sys(d, in)) {
         gen_illegal(d);
     }
 }

@@ -129,6 +129,11 @@ typedef void X86GenFn(DisasContext *d, const X86Insn *in);
  */
 bool x86_gen_sys(DisasContext *d, const X86Insn *in);
 
+/* x87 instructions (translate-x87.c): false for anything else. */
+bool x86_gen_x87(DisasContext *d, const X86Insn *in);
+/* WAIT/FWAIT: #NM by CR0.MP/TS, pending x87 exceptions. */
+void gen_x87_wait(DisasContext *d);
+
 /* ---- sizes ---- */
 
 /* MemOp size code of a byte count (1 2 4 8 -> MO_8..MO_64). */

@@ -32,5 +32,6 @@ const DeviceType *const kite_device_types[] = {
     &pci_testdev_type,
     &pc_testdev_type,
     &port80_type,
+    &ferr_type,
     NULL,
 };

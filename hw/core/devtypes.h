@@ -28,5 +28,6 @@ extern const DeviceType piix3_type;
 extern const DeviceType pci_testdev_type;
 extern const DeviceType pc_testdev_type;
 extern const DeviceType port80_type;
+extern const DeviceType ferr_type;
 
 #endif

@@ -125,6 +125,7 @@ static int pc_create_devices(Machine *m, Error *err)
         { "reset-control", "", false },
         { "port80", "", false },
         { "i8042", "", false },
+        { "ferr", "", false },
     };
     bool defaults = !m->cfg.nodefaults || m->cfg.serial;
 

@@ -212,6 +212,15 @@ static void test_f80_encodings(void **state)
     st = st_x87(SF_ROUND_NEAREST, SF_PREC_64);
     r = sf_f80_mul(max, max, &st);
     assert_true(r.se == 0x7fff && r.mant == 1ull << 63);
+    /* overflow / underflow unmasked: the exponent wraps by 24576 */
+    sf_status_init_x87(&st, 0x0377);
+    r = sf_f80_add(max, max, &st);
+    assert_true(r.se == 0x1fff && r.mant == ~0ull);
+    assert_int_equal(st.flags, SF_OE);
+    sf_status_init_x87(&st, 0x036f);
+    r = sf_f80_mul(f80(0x0001, 1ull << 63), f80(0x3ffe, 1ull << 63), &st);
+    assert_true(r.se == 0x6000 && r.mant == 1ull << 63);
+    assert_int_equal(st.flags, SF_UE);
 }
 
 static void test_int_conversions(void **state)
@@ -607,23 +616,24 @@ static Float80 host_x87(int op, Float80 a, Float80 b, uint16_t cw,
        clear C1 */
     switch (op) {
     case X_ADD:
-        __asm__ volatile("fadd %%st(1), %%st\n\tfnstsw %1"
+        __asm__ volatile("fadd %%st(1), %%st\n\tfnstsw %1\n\tfnclex"
                          : "=t"(t), "=m"(s) : "0"(u), "u"(v));
         break;
     case X_SUB:
-        __asm__ volatile("fsub %%st(1), %%st\n\tfnstsw %1"
+        __asm__ volatile("fsub %%st(1), %%st\n\tfnstsw %1\n\tfnclex"
                          : "=t"(t), "=m"(s) : "0"(u), "u"(v));
         break;
     case X_MUL:
-        __asm__ volatile("fmul %%st(1), %%st\n\tfnstsw %1"
+        __asm__ volatile("fmul %%st(1), %%st\n\tfnstsw %1\n\tfnclex"
                          : "=t"(t), "=m"(s) : "0"(u), "u"(v));
         break;
     case X_DIV:
-        __asm__ volatile("fdiv %%st(1), %%st\n\tfnstsw %1"
+        __asm__ volatile("fdiv %%st(1), %%st\n\tfnstsw %1\n\tfnclex"
                          : "=t"(t), "=m"(s) : "0"(u), "u"(v));
         break;
     case X_SQRT:
-        __asm__ volatile("fsqrt\n\tfnstsw %1" : "=t"(t), "=m"(s) : "0"(u));
+        __asm__ volatile("fsqrt\n\tfnstsw %1\n\tfnclex"
+                         : "=t"(t), "=m"(s) : "0"(u));
         break;
     case X_TOF64: {
         volatile double d = (double)x;
@@ -726,6 +736,25 @@ static void test_host_x87(void **state)
         }
         printf("  x87 %-7s: %ld operand pairs, %ld mismatches\n",
                x_names[op], m.total, m.count);
+        mism += m.count;
+    }
+    /* overflow and underflow unmasked: wrapped exponents (x87 only) */
+    static const uint16_t unmasked[3] = { 0x0377, 0x036f, 0x0367 };
+    for (int op = X_ADD; op <= X_DIV; op++) {
+        Mismatch m = { 0, 0 };
+        for (int u = 0; u < 3; u++) {
+            for (int mode = 0; mode < 4; mode++) {
+                uint16_t cw = unmasked[u] | mode << 10;
+                for (long i = 0; i < n / 4; i++) {
+                    Float80 a = rnd_f80(rnd() & 1 ? 32700 : 60);
+                    uint32_t ea = a.se & 0x7fff;
+                    uint32_t eb = op == X_DIV ? 32766 - ea : ea;
+                    x87_check(&m, op, a, rnd_f80(eb), cw);
+                }
+            }
+        }
+        printf("  x87 %-7s OE/UE unmasked: %ld operand pairs, %ld "
+               "mismatches\n", x_names[op], m.total, m.count);
         mism += m.count;
     }
     assert_int_equal(mism, 0);
