@@ -53,11 +53,32 @@ bool gen_check_fpu(DisasContext *d, X86FpuKind kind)
 {
     int vec = fpu_fault(d->flags, kind, x86_tcg_has_feature(d->insn->feature));
 
-    if (vec < 0) {
-        return true;
+    if (vec >= 0) {
+        gen_exception(d, vec);
+        return false;
     }
-    gen_exception(d, vec);
-    return false;
+    if (kind == X86_FPU_MMX || kind == X86_FPU_X87_WAIT) {
+        gen_check_fpu_pending(d);
+    }
+    return true;
+}
+
+/* #MF when FSW.ES says an unmasked x87 exception is pending. */
+void gen_check_fpu_pending(DisasContext *d)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 t = tmp_new(d);
+    TCGLabel *ok = tcg_label_new(s);
+
+    tcg_gen_ld16u_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.fsw));
+    tcg_gen_andi_i64(s, t, t, 0x80);
+    tcg_gen_brcondi_i64(s, TCG_COND_EQ, t, 0, ok);
+    tcg_gen_movi_i64(s, d->g->rip, d->rip);
+    if (d->cc_op_dirty) {
+        tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
+    }
+    gen_helper_raise_exception(s, tcg_env(s), tcg_constant_i32(s, EXCP_MF));
+    tcg_gen_set_label(s, ok);
 }
 
 /* ---- registers ---- */
@@ -159,7 +180,8 @@ void gen_ld_mem128(DisasContext *d, TCGv_i64 lo, TCGv_i64 hi,
 }
 
 /* A store that crosses a page is probed on both pages before either half
-   is written, so that a fault on the second page writes nothing. */
+   is written, so that a fault on the second page writes nothing (and
+   reports the start of that page in CR2, as processors do). */
 static void gen_probe_split_store(DisasContext *d, TCGv_i64 laddr)
 {
     TCGContext *s = d->s;
@@ -173,8 +195,9 @@ static void gen_probe_split_store(DisasContext *d, TCGv_i64 laddr)
         tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
     }
     gen_helper_probe_write(s, tcg_env(s), laddr, tcg_constant_i32(s, 1));
-    gen_helper_probe_write(s, tcg_env(s), gen_addr_plus(d, laddr, 15),
-                           tcg_constant_i32(s, 1));
+    t = gen_addr_plus(d, laddr, 15);
+    tcg_gen_andi_i64(s, t, t, ~(uint64_t)(TCG_PAGE_SIZE - 1));
+    gen_helper_probe_write(s, tcg_env(s), t, tcg_constant_i32(s, 1));
     tcg_gen_set_label(s, skip);
 }
 

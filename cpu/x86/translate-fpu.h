@@ -12,16 +12,19 @@
  *   FXSR       CR0.EM or CR0.TS -> #NM (FXSAVE, FXRSTOR)
  *   XSAVE      CR4.OSXSAVE = 0 -> #UD; CR0.TS -> #NM
  *   XCR        CR4.OSXSAVE = 0 -> #UD (XGETBV, XSETBV)
- * and for every kind, #UD when the TCG does not run the instruction's
- * CPUID feature (x86_tcg_has_feature). The CR0/CR4 bits are hflags, so
+ * and for every kind but the x87 ones, #UD when the TCG does not run the
+ * instruction's CPUID feature (x86_tcg_has_feature). MMX and x87 WAIT
+ * then raise #MF while FSW.ES says an unmasked x87 exception is pending
+ * (as with CR0.NE = 1; the FERR# path of CR0.NE = 0 is not modelled). The CR0/CR4 bits are hflags, so
  * a block is translated for one setting of them; writes to CR0 and CR4
  * end the block.
  *
  * MMX state (SDM Vol. 1 9.5 "Compatibility with x87 FPU Architecture"):
  * MMi is the mantissa of physical x87 register Ri (st.fpregs[i].mant).
- * Every MMX instruction except EMMS sets TOP to 0 and all tags to valid
- * (ftw = 0); a write of MMi also sets Ri's sign and exponent to all ones
- * (exp = 0xffff). EMMS sets every tag to empty (ftw = 0xffff).
+ * Every MMX instruction sets TOP to 0 and, except EMMS, every tag to
+ * valid (ftw = 0); a write of MMi also sets Ri's sign and exponent to all
+ * ones (exp = 0xffff). EMMS sets every tag to empty (ftw = 0xffff). SDM
+ * Vol. 1 Table 9-2; checked against processors by the difftest.
  *
  * Operands: an emitter asks for the env offset of a source operand;
  * for a register that is the register itself, for memory the value is
@@ -53,6 +56,9 @@ typedef enum X86FpuKind {
  * exception is emitted and the block ends): the emitter returns at once.
  */
 bool gen_check_fpu(DisasContext *d, X86FpuKind kind);
+/* The run-time #MF check alone (FSW.ES), for waiting x87 instructions
+   and SSE instructions with an MMX operand. */
+void gen_check_fpu_pending(DisasContext *d);
 
 /* Offsets of registers and scratch slots in env. */
 static inline int64_t xmm_off(int reg)

@@ -40,9 +40,15 @@ static bool simd_has_xmm(const X86Insn *in)
 
 bool gen_simd_check(DisasContext *d, const X86Insn *in)
 {
-    bool mmx = simd_has_mmx(in) && !simd_has_xmm(in);
+    bool mmx = simd_has_mmx(in), xmm = simd_has_xmm(in);
 
-    return gen_check_fpu(d, mmx ? X86_FPU_MMX : X86_FPU_SSE);
+    if (!gen_check_fpu(d, mmx && !xmm ? X86_FPU_MMX : X86_FPU_SSE)) {
+        return false;
+    }
+    if (mmx && xmm) {
+        gen_check_fpu_pending(d);       /* MOVQ2DQ, MOVDQ2Q, CVTPI2PS... */
+    }
+    return true;
 }
 
 /* After the last access that may fault: the MMX transition, if any. */
@@ -65,6 +71,7 @@ void gen_EMMS(DisasContext *d, const X86Insn *in)
     if (!gen_check_fpu(d, X86_FPU_MMX)) {
         return;
     }
+    gen_mmx_enter(d);           /* TOP = 0 as for any MMX instruction */
     tcg_gen_movi_i64(d->s, t, 0xffff);
     tcg_gen_st16_i64(d->s, t, tcg_env(d->s), offsetof(CPUX86TCG, st.ftw));
 }
@@ -353,7 +360,9 @@ static void gen_maskmov(DisasContext *d, const X86Insn *in)
         gen_st_mem(d, v, a, 1);
         tcg_gen_set_label(s, skip);
     }
-    gen_simd_commit(d, in);
+    if (n == 8) {
+        gen_mmx_enter(d);       /* MM registers are only read here */
+    }
 }
 
 void gen_MASKMOVQ(DisasContext *d, const X86Insn *in) { gen_maskmov(d, in); }

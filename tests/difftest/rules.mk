@@ -40,9 +40,9 @@ DT_CHECK_FAMILIES := gp
 #
 # DT_CHECK_FAMILIES += x87env
 #
-# DT_CHECK_FAMILIES += mmx
+DT_CHECK_FAMILIES += mmx
 #
-# DT_CHECK_FAMILIES += sse
+DT_CHECK_FAMILIES += sse
 #
 # DT_CHECK_FAMILIES += ssefp
 #

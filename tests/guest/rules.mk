@@ -112,19 +112,31 @@ $(GUEST_DIR)/m32-a20.o: tests/guest/m32-realmode.c
 # SIMD guests whose instruction tables also run on the host CPU: the host
 # oracle must print exactly their .expected files (the hardware check of
 # what the guests print under every accelerator).
-SIMD_ORACLE_TESTS := simd-int simd-state
+# Each entry is ORACLE:TEST (the oracle's argument and the guest test).
+SIMD_ORACLE_TESTS := simd-oracle:simd-int simd-oracle:simd-state
 SIMD_ORACLE_HDRS := tests/guest/simd-int-ops.h tests/guest/simd-int-table.h \
                     tests/guest/simd-state-ops.h
+SIMD_ORACLES := $(GUEST_DIR)/host/simd-oracle
 $(GUEST_DIR)/simd-int.o $(GUEST_DIR)/simd-state.o: $(SIMD_ORACLE_HDRS)
+$(GUEST_DIR)/m32-simd-state.o: $(SIMD_ORACLE_HDRS)
 $(GUEST_DIR)/host/simd-oracle: tests/guest/host/simd-oracle.c $(SIMD_ORACLE_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) -O1 -Wall -Wextra -o $@ $<
+ifeq ($(CONFIG_M32),yes)
+SIMD_ORACLE_TESTS += simd-oracle32:m32-simd-state
+SIMD_ORACLES += $(GUEST_DIR)/host/simd-oracle32
+$(GUEST_DIR)/host/simd-oracle32: tests/guest/host/simd-oracle.c $(SIMD_ORACLE_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (-m32)"
+	$(Q)$(CC) -m32 -O1 -Wall -Wextra -o $@ $<
+endif
 
 .PHONY: check-simd-oracle
-check-simd-oracle: $(GUEST_DIR)/host/simd-oracle
-	$(Q)pass=0; fail=0; for t in $(SIMD_ORACLE_TESTS); do \
-	    if $(GUEST_DIR)/host/simd-oracle $$t | cmp -s - tests/guest/$$t.expected; \
+check-simd-oracle: $(SIMD_ORACLES)
+	$(Q)pass=0; fail=0; for e in $(SIMD_ORACLE_TESTS); do \
+	    o=$${e%%:*}; t=$${e#*:}; \
+	    if $(GUEST_DIR)/host/$$o $${t#m32-} | cmp -s - tests/guest/$$t.expected; \
 	    then echo "PASS $$t (host CPU)"; pass=$$((pass + 1)); \
 	    else echo "FAIL $$t: host CPU output differs from tests/guest/$$t.expected"; \
 	         fail=$$((fail + 1)); fi; \

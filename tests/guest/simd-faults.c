@@ -6,7 +6,9 @@
  * XSAVE header and on an XCR0 value or index XSETBV refuses; #NM with
  * CR0.TS (and CR0.EM for FXSAVE); #UD with CR4.OSXSAVE clear; CPUID's
  * OSXSAVE bit following CR4; Kite's MXCSR_MASK. A faulting restore must
- * leave the state as it was.
+ * leave the state as it was, and a 16-byte access that runs into a page
+ * that is not present faults there (CR2 = that page) without writing the
+ * part in the first page (as the host CPU does, seen from user space).
  * GUEST-SKIP kvm: this host's KVM stops with an emulation failure when LDMXCSR raises #GP
  */
 #include "lib/guest.h"
@@ -195,6 +197,68 @@ static void test_osxsave(void)
     printf("cpuid.d.1 %x %x %x %x\n", r[0], r[1], r[2], r[3]);
 }
 
+/* Our own tables at PML4 slot 1: page 0 present, page 1 not. */
+#define VBASE 0x8000000000ull
+static uint64_t pdpt_t[512] __attribute__((aligned(4096)));
+static uint64_t pd_t[512] __attribute__((aligned(4096)));
+static uint64_t pt_t[512] __attribute__((aligned(4096)));
+static uint8_t frame[4096] __attribute__((aligned(4096)));
+
+static void map_split_pages(void)
+{
+    uint64_t cr3;
+    uint64_t *pml4;
+
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+    pml4 = (uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
+    pdpt_t[0] = (uint64_t)(uintptr_t)pd_t | 3;
+    pd_t[0] = (uint64_t)(uintptr_t)pt_t | 3;
+    pt_t[0] = (uint64_t)(uintptr_t)frame | 3;
+    pt_t[1] = 0;
+    pml4[1] = (uint64_t)(uintptr_t)pdpt_t | 3;
+    __asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
+static long try_split(const char *kind, unsigned off)
+{
+    uint8_t *p = (uint8_t *)(uintptr_t)(VBASE + off);
+    uint64_t n = trap_last()->count;
+
+    memset(frame, 0x11, sizeof(frame));
+    if (kind[0] == 's') {
+        EXPECT_FAULT("pcmpeqb %%xmm3, %%xmm3\n\tmovdqu %%xmm3, (%0)",
+                     : : "r"(p) : "memory");
+    } else if (kind[0] == 'm') {
+        EXPECT_FAULT("pcmpeqb %%xmm3, %%xmm3\n\tmovups %%xmm3, (%0)",
+                     : : "r"(p) : "memory");
+    } else {
+        EXPECT_FAULT("movdqu (%0), %%xmm3", : : "r"(p) : "memory");
+    }
+    return fault_since(n);
+}
+
+static void test_split(void)
+{
+    static const unsigned offs[] = { 0xff1, 0xff8, 0xffc, 0xfff };
+
+    map_split_pages();
+    for (unsigned i = 0; i < 4; i++) {
+        long v = try_split("store", offs[i]);
+        printf("split store +%x: %ld cr2 page+%lx err %lx, first page %s\n",
+               offs[i], v,
+               (unsigned long)(trap_last()->cr2 - (VBASE + 0x1000)),
+               (unsigned long)trap_last()->error, frame[offs[i]] == 0x11 ? "kept" : "written");
+        v = try_split("movups", offs[i]);
+        printf("split movups +%x: %ld, first page %s\n", offs[i], v,
+               frame[offs[i]] == 0x11 ? "kept" : "written");
+        v = try_split("load", offs[i]);
+        printf("split load +%x: %ld cr2 page+%lx\n", offs[i], v,
+               (unsigned long)(trap_last()->cr2 - (VBASE + 0x1000)));
+    }
+    check(try_split("store", 0xff0) < 0 && frame[0xfff] == 0xff,
+          "store that ends at the page end");
+}
+
 int main(const MultibootInfo *mbi)
 {
     set_cr4(get_cr4() | CR4_OSFXSR | CR4_OSXSAVE);
@@ -203,6 +267,7 @@ int main(const MultibootInfo *mbi)
     test_fx();
     test_xsave();
     test_osxsave();
+    test_split();
     printf("simd-faults done\n");
     return check_failures() ? 1 : 0x10;
 }

@@ -6,9 +6,10 @@
  * FXRSTOR -> FXSAVE round trips in the 32-bit-pointer and REX.W layouts,
  * LDMXCSR/STMXCSR, and XRSTOR of initial components.
  *
- * Built twice: as the guest tests/guest/simd-state.c and as part of the
- * host oracle (tests/guest/host/simd-oracle.c), whose output on the host
- * CPU must equal tests/guest/simd-state.expected. It prints every byte
+ * Built four times: as the guests tests/guest/simd-state.c (64-bit) and
+ * m32-simd-state.c (32-bit protected mode: XMM0-7 only, 32-bit FIP/FDP)
+ * and as part of the host oracle (tests/guest/host/simd-oracle.c, 64- and
+ * 32-bit), whose output on the host CPU must equal the .expected files. It prints every byte
  * of the save areas that the SDM defines except the reserved bytes,
  * FCS/FDS (newer processors no longer save them) and MXCSR_MASK (which
  * differs between processor models; simd-fault checks Kite's).
@@ -78,10 +79,12 @@ static void test_fx_roundtrip(void)
     __asm__ volatile("fxrstor (%0)\n\tfxsave (%1)"
                      : : "r"(fx_in), "r"(area) : "memory");
     print_fx("fxsave", area, 16);
+#ifdef __x86_64__
     memset(area, 0, 512);
     __asm__ volatile("fxrstor (%0)\n\trex64 fxsave (%1)"
                      : : "r"(fx_in), "r"(area) : "memory");
     print_fx("fxsave64", area, 16);
+#endif
 }
 
 /* MMX writes: TOP 0, all tags valid, exponent 0xffff of MM2 and MM6. */
@@ -198,7 +201,7 @@ static void test_xrstor_init(void)
                      "mov $3, %%eax\n\t"
                      "xsave (%1)"
                      : : "r"(img), "r"(area), "r"(fx_in), "d"(0)
-                     : "memory", "rax");
+                     : "memory", "eax");
     print_xs("xrstor x87 only", area);
     /* a compacted image restores the same way */
     memset(area, 0, sizeof(area));
