@@ -84,8 +84,9 @@
                        CPUID_1D_APIC | CPUID_1D_SEP | CPUID_1D_MTRR |       \
                        CPUID_1D_PGE | CPUID_1D_CMOV | CPUID_1D_PAT |        \
                        CPUID_1D_CLFLUSH | CPUID_1D_MCE | CPUID_1D_MCA |     \
-                       CPUID_1D_MMX | CPUID_1D_FXSR)
-#define KITE_CPUID_1C (CPUID_1C_SSSE3 | CPUID_1C_SSE42 |                  \
+                       CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |        \
+                       CPUID_1D_SSE2)
+#define KITE_CPUID_1C (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE42 |  \
                        CPUID_1C_CX16 | CPUID_1C_X2APIC | CPUID_1C_MOVBE |   \
                        CPUID_1C_POPCNT | CPUID_1C_TSC_DEADLINE |            \
                        CPUID_1C_XSAVE | CPUID_1C_HYPERVISOR)
@@ -104,14 +105,11 @@
 
 /*
  * Features whose instructions the TCG runs although CPUID does not
- * advertise them yet, because another part of the same CPUID bit is still
- * missing: the floating-point arithmetic of SSE, SSE2 and SSE3 (ADDPS,
- * CVT*, HADDPS...) and SSE4.1 (ROUNDPS, DPPS). Their integer, move and
- * bitwise instructions run. A guest that probes CPUID does not use them;
- * tests may. Leaf 1 EDX / ECX bits.
+ * advertise them yet. A guest that probes CPUID does not use them; tests
+ * may. Leaf 1 EDX / ECX bits.
  */
-#define KITE_TCG_EXTRA_1D (CPUID_1D_SSE | CPUID_1D_SSE2)
-#define KITE_TCG_EXTRA_1C (CPUID_1C_SSE3 | CPUID_1C_SSE41)
+#define KITE_TCG_EXTRA_1D 0u
+#define KITE_TCG_EXTRA_1C CPUID_1C_SSE41
 
 /* Whether the TCG runs the instructions of decoder feature feat
    (X86Feature): advertised in CPUID or listed just above. */

@@ -34,6 +34,7 @@
 #include "cpu/x86/tcg-cpu.h"
 #include "cpu/x86/tcg-translate.h"
 #include "cpu/x86/translate-simd.h"
+#include "cpu/x86/translate-ssefp.h"
 #include "tcg/tcg-op.h"
 
 /* Helpers take the CPU state as their env argument. */
@@ -278,7 +279,8 @@ extern X86GenFn *const x86_gen_table[X86_M_COUNT];
     X(PREFETCHT0) X(PREFETCHT1) X(PREFETCHT2) X(PREFETCHW)                  \
     X(PREFETCHWT1) X(CLFLUSH) X(CLFLUSHOPT) X(CLWB) X(MOVBE) X(MOVNTI)     \
     X(FWAIT) X(UD0) X(UD1) X(UD2)                                           \
-    X86_GEN_SIMD_LIST(X)
+    X86_GEN_SIMD_LIST(X)                                                    \
+    X86_GEN_SSEFP_LIST(X)
 
 #define X86_GEN_DECL(name) void gen_##name(DisasContext *d, const X86Insn *in);
 X86_GEN_LIST(X86_GEN_DECL)

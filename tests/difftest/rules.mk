@@ -44,9 +44,9 @@ DT_CHECK_FAMILIES += mmx
 #
 DT_CHECK_FAMILIES += sse
 #
-# DT_CHECK_FAMILIES += ssefp
+DT_CHECK_FAMILIES += ssefp
 #
-# DT_CHECK_FAMILIES += rcp
+DT_CHECK_FAMILIES += rcp
 #
 # Every x87/MMX/SSE family, for the long campaign (make difftest-fpu)
 DT_FPU_FAMILIES := x87,x87t,x87env,mmx,sse,ssefp,rcp

@@ -143,3 +143,24 @@ check-simd-oracle: $(SIMD_ORACLES)
 	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 CHECK_TARGETS += check-simd-oracle
+
+# The ssefp guest's body (ssefp-ops.h) on the host CPU: its output must be
+# the start of ssefp.expected (the CR4.OSXMMEXCPT = 0 lines after it run
+# in the guest only).
+$(GUEST_DIR)/ssefp.o: tests/guest/ssefp-ops.h
+$(GUEST_DIR)/host/ssefp-oracle: tests/guest/host/ssefp-oracle.c \
+                                tests/guest/ssefp-ops.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -O1 -Wall -Wextra -o $@ $<
+
+.PHONY: check-ssefp-oracle
+check-ssefp-oracle: $(GUEST_DIR)/host/ssefp-oracle
+	$(Q)$(GUEST_DIR)/host/ssefp-oracle >$(GUEST_DIR)/host/ssefp.out && \
+	n=$$(wc -l <$(GUEST_DIR)/host/ssefp.out) && \
+	if head -n $$n tests/guest/ssefp.expected | cmp -s - $(GUEST_DIR)/host/ssefp.out; \
+	then echo "PASS ssefp ($$n lines, host CPU)"; \
+	else echo "FAIL ssefp: host CPU output differs from tests/guest/ssefp.expected"; \
+	     diff $(GUEST_DIR)/host/ssefp.out tests/guest/ssefp.expected; exit 1; fi
+
+CHECK_TARGETS += check-ssefp-oracle
