@@ -100,7 +100,11 @@
                         CPUID_81D_LM)
 #define KITE_CPUID_87D CPUID_87D_INVTSC
 
-#define KITE_CPUID_MAX_BASIC 0xd
+#define KITE_CPUID_MAX_BASIC 0x16    /* up to the TSC/frequency leaves */
+/* Leaf 15h: the TSC is CPUID_TSC_RATIO times a 25 MHz "crystal", so
+   ECX * EBX / EAX = PC_TSC_HZ; leaf 16h gives the same in MHz. */
+#define CPUID_CRYSTAL_HZ  25000000u
+#define CPUID_BUS_MHZ     100u
 #define KITE_CPUID_MAX_EXT   0x80000008u
 
 /*

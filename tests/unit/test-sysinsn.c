@@ -19,6 +19,7 @@
 
 #include "cpu/x86/cpuid.h"
 #include "cpu/x86/sys-helper.h"
+#include "hw/intc/intc.h"
 
 #include "x86-sys-fixture.h"
 
@@ -42,7 +43,7 @@ static void test_cpuid_leaves(void **state)
     char vendor[13] = { 0 }, brand[49] = { 0 };
 
     cpuid(f, 0, 0, r);
-    assert_int_equal(r[0], 0xd);
+    assert_int_equal(r[0], 0x16);
     memcpy(vendor, &r[1], 4);
     memcpy(vendor + 4, &r[3], 4);
     memcpy(vendor + 8, &r[2], 4);
@@ -65,6 +66,20 @@ static void test_cpuid_leaves(void **state)
     assert_true(r[2] & CPUID_1C_HYPERVISOR);
     assert_true(r[2] & CPUID_1C_X2APIC);
     assert_int_equal((r[1] >> 8) & 0xff, 8);              /* CLFLUSH 64 B */
+
+    /* TSC frequency: crystal * EBX / EAX and leaf 16h both say PC_TSC_HZ */
+    cpuid(f, 0x15, 0, r);
+    assert_int_not_equal(r[0], 0);
+    assert_int_not_equal(r[2], 0);
+    assert_true((uint64_t)r[2] * r[1] / r[0] == PC_TSC_HZ);
+    cpuid(f, 0x16, 0, r);
+    assert_int_equal(r[0], PC_TSC_HZ / 1000000);
+    assert_int_equal(r[1], PC_TSC_HZ / 1000000);
+    assert_int_equal(r[0] >> 16, 0);
+    cpuid(f, 0x14, 0, r);                                 /* not modelled */
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+    cpuid(f, 0x17, 0, r);                                 /* above the max */
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 
     cpuid(f, 0x80000000u, 0, r);
     assert_int_equal(r[0], 0x80000008u);
