@@ -86,10 +86,11 @@
                        CPUID_1D_CLFLUSH | CPUID_1D_MCE | CPUID_1D_MCA |     \
                        CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |        \
                        CPUID_1D_SSE2)
-#define KITE_CPUID_1C (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE42 |  \
-                       CPUID_1C_CX16 | CPUID_1C_X2APIC | CPUID_1C_MOVBE |   \
-                       CPUID_1C_POPCNT | CPUID_1C_TSC_DEADLINE |            \
-                       CPUID_1C_XSAVE | CPUID_1C_HYPERVISOR)
+#define KITE_CPUID_1C (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE41 |    \
+                       CPUID_1C_SSE42 | CPUID_1C_CX16 | CPUID_1C_X2APIC |   \
+                       CPUID_1C_MOVBE | CPUID_1C_POPCNT |                   \
+                       CPUID_1C_TSC_DEADLINE | CPUID_1C_XSAVE |             \
+                       CPUID_1C_HYPERVISOR)
 /* XSAVE features (leaf 0Dh.1 EAX); XCR0 components: cpu/x86/xsave.h */
 #define KITE_CPUID_D1A (CPUID_D1A_XSAVEOPT | CPUID_D1A_XSAVEC)
 #define KITE_CPUID_6A  CPUID_6A_ARAT
@@ -113,7 +114,7 @@
  * may. Leaf 1 EDX / ECX bits.
  */
 #define KITE_TCG_EXTRA_1D 0u
-#define KITE_TCG_EXTRA_1C CPUID_1C_SSE41
+#define KITE_TCG_EXTRA_1C 0u
 
 /* Whether the TCG runs the instructions of decoder feature feat
    (X86Feature): advertised in CPUID or listed just above. */

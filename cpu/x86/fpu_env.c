@@ -11,9 +11,11 @@
  * the unused upper halves of the FCW/FSW/FTW/FDS dwords with ones, the
  * stored tag word is the full one, FCW bit 6 always reads as one and
  * bits 7, 13..15 as zero. FNSTENV masks every exception after the store;
- * FNSAVE then reinitialises the unit. Loading a status word whose flags
- * are unmasked sets ES (the exception is delivered at the next waiting
- * instruction); clearing them drops FERR#.
+ * FNSAVE then reinitialises the unit. ES and B follow the flags and the
+ * masks whenever either is loaded (FLDCW, FLDENV, FRSTOR) or FNSTENV
+ * masks everything: a status word whose flags are unmasked sets ES (the
+ * exception is delivered at the next waiting instruction); clearing it
+ * drops FERR#.
  */
 #include "cpu/x86/decode.h"
 #include "cpu/x86/x87.h"
@@ -178,6 +180,7 @@ void x87_env_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     case X86_M_FNSTENV:
         store_env(env, desc, laddr);
         s->fcw |= 0x3f;
+        x87_recompute_es(env);      /* everything masked: ES and B clear */
         break;
     case X86_M_FRSTOR:
         op_frstor(env, desc, laddr);

@@ -126,23 +126,28 @@ bool x87_underflow(CPUX86TCG *env)
     return x87_raise(env, FSW_IE | FSW_SF);
 }
 
-/* Stack overflow on a push: IE + SF, C1 = 1. */
-static bool x87_overflow(CPUX86TCG *env)
-{
-    env->st.fsw |= FSW_C1;
-    return x87_raise(env, FSW_IE | FSW_SF);
-}
-
 static void set_c1(X86CPUState *s, bool c1)
 {
     s->fsw = (s->fsw & ~FSW_C1) | (c1 ? FSW_C1 : 0);
 }
 
+/* Stack overflow on a push: IE + SF, C1 = 1. */
+static bool x87_overflow(CPUX86TCG *env)
+{
+    set_c1(&env->st, true);
+    return x87_raise(env, FSW_IE | FSW_SF);
+}
+
 bool x87_result(CPUX86TCG *env, int i, Float80 r, const SfStatus *st)
 {
-    if (x87_raise(env, st->flags)) {
+    unsigned pre = st->flags & (SF_IE | SF_DE | SF_ZE);
+    if (pre & ~env->st.fcw) {
+        /* the operation is not performed: no rounding, no result */
+        set_c1(&env->st, false);
+        x87_raise(env, pre);
         return false;
     }
+    x87_raise(env, st->flags);
     set_c1(&env->st, (st->flags & SF_PE) && st->rounded_up);
     x87_set(&env->st, i, r);
     return true;
@@ -194,6 +199,35 @@ static uint64_t x87_ea(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     return asize == 2 ? ea & 0xffff : asize == 4 ? ea & 0xffffffffu : ea;
 }
 
+static bool x87_writes_mem(unsigned mnem)
+{
+    switch (mnem) {
+    case X86_M_FST: case X86_M_FSTP: case X86_M_FIST: case X86_M_FISTP:
+    case X86_M_FISTTP: case X86_M_FBSTP: case X86_M_FNSTCW:
+    case X86_M_FNSTSW: case X86_M_FNSTENV: case X86_M_FNSAVE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The segment limit and type check of the memory operand: after the
+   pending-exception check (#MF has priority over #GP/#SS). */
+static void x87_check_seg(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
+{
+    unsigned seg = X87_D_SEG(desc);
+    if ((desc & X87_D_LONG) || seg >= 6 || !(env->hflags & HF_SEGCHK(seg))) {
+        return;
+    }
+    unsigned acc = x87_writes_mem(X87_D_MNEM(desc)) ? X86_SEGACC_WRITE
+                                                     : X86_SEGACC_READ;
+    int vec = x86_seg_check(env, (int)seg, x87_ea(env, desc, laddr),
+                            X87_D_SIZE(desc), acc);
+    if (vec) {
+        x86_raise_exception_err(env, vec, 0, 0);
+    }
+}
+
 static void x87_begin(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                       bool mem)
 {
@@ -201,6 +235,9 @@ static void x87_begin(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
     unsigned mnem = X87_D_MNEM(desc);
     if (!x87_no_wait(mnem) && (s->fsw & FSW_ES)) {
         x87_deliver_pending(env);
+    }
+    if (mem) {
+        x87_check_seg(env, desc, laddr);
     }
     if (x87_is_control(mnem)) {
         return;
@@ -356,6 +393,21 @@ static Float80 mem_to_f80(uint64_t v, int fmt, SfStatus *st)
     }
 }
 
+/*
+ * The denormal-operand flag of a converted memory operand joins the
+ * operation's flags unless the register operand is a NaN or the
+ * operation was invalid (DE then stays unreported, as for two
+ * register operands).
+ */
+static void mem_denormal(SfStatus *st, const SfStatus *conv, Float80 reg)
+{
+    if (!(st->flags & (SF_IE | SF_ZE)) && !sf_f80_is_nan(reg) &&
+        !sf_f80_is_unsupported(reg)) {
+        st->flags |= conv->flags & SF_DE;
+    }
+    st->flags |= conv->flags & ~SF_DE;
+}
+
 static unsigned fmt_bytes(int fmt)
 {
     static const unsigned bytes[] = { 4, 8, 2, 4, 8, 10, 10 };
@@ -415,7 +467,11 @@ static bool arith_to(CPUX86TCG *env, int kind, int dst, Float80 src_val,
         x87_set(&env->st, dst, sf_f80_default_nan());
         return true;
     }
-    Float80 r = arith(kind, x87_get(&env->st, dst), src_val, st);
+    Float80 a = x87_get(&env->st, dst);
+    SfStatus conv = *st;
+    st->flags = 0;
+    Float80 r = arith(kind, a, src_val, st);
+    mem_denormal(st, &conv, a);
     return x87_result(env, dst, r, st);
 }
 
@@ -475,28 +531,30 @@ static uint64_t cmp_eflags(SfCmp r)
 /* Compares ST(0) with b into C3/C2/C0 or (to_eflags) ZF/PF/CF; returns
    false when an unmasked exception stopped the instruction. */
 static bool compare(CPUX86TCG *env, bool b_empty, Float80 b, bool quiet,
-                    bool to_eflags)
+                    bool to_eflags, const SfStatus *conv)
 {
     SfCmp r = SF_CMP_UNORDERED;
+    bool stopped;
     if (x87_is_empty(&env->st, 0) || b_empty) {
-        if (x87_underflow(env)) {
-            return false;
-        }
+        stopped = x87_underflow(env);
     } else {
         SfStatus st = x87_sf(&env->st);
-        r = sf_f80_compare(x87_get(&env->st, 0), b, !quiet, &st);
-        if (x87_raise(env, st.flags)) {
-            return false;
+        Float80 a = x87_get(&env->st, 0);
+        r = sf_f80_compare(a, b, !quiet, &st);
+        if (conv) {
+            mem_denormal(&st, conv, a);
         }
+        stopped = x87_raise(env, st.flags);
     }
+    /* the condition codes are written even when an unmasked exception
+       stops the instruction (as the hardware does); pops are not made */
     if (to_eflags) {
         env->cc_src = cmp_eflags(r);
         env->cc_op = CC_OP_EFLAGS;
-        env->st.fsw &= ~FSW_C1;
     } else {
-        x87_set_cc(&env->st, cmp_cc(r));
+        x87_set_cc(&env->st, cmp_cc(r));     /* C1 = 0 */
     }
-    return true;
+    return !stopped;
 }
 
 static int compare_pops(unsigned mnem)
@@ -525,7 +583,7 @@ static void op_compare_reg(CPUX86TCG *env, uint64_t desc, uint64_t arg)
         i = 1;
     }
     if (!compare(env, x87_is_empty(&env->st, i), x87_get(&env->st, i), quiet,
-                 eflags)) {
+                 eflags, NULL)) {
         return;
     }
     for (int n = compare_pops(mnem); n > 0; n--) {
@@ -538,19 +596,16 @@ static void op_compare_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     unsigned mnem = X87_D_MNEM(desc);
     int fmt = mem_format(mnem, X87_D_SIZE(desc));
     uint64_t v = mload(env, desc, laddr, 0, fmt_bytes(fmt));
-    SfStatus st = x87_sf(&env->st);
-    Float80 m = mem_to_f80(v, fmt, &st);
-    if (x87_raise(env, st.flags)) {
-        return;
-    }
-    if (compare(env, false, m, false, false) && compare_pops(mnem)) {
+    SfStatus conv = x87_sf(&env->st);
+    Float80 m = mem_to_f80(v, fmt, &conv);
+    if (compare(env, false, m, false, false, &conv) && compare_pops(mnem)) {
         x87_pop(&env->st);
     }
 }
 
 static void op_ftst(CPUX86TCG *env, uint64_t desc, uint64_t arg)
 {
-    compare(env, false, (Float80){ 0, 0 }, false, false);
+    compare(env, false, (Float80){ 0, 0 }, false, false, NULL);
 }
 
 /* FXAM: C3 C2 C0 class, C1 sign (SDM FXAM table). */
@@ -593,7 +648,9 @@ static void push(CPUX86TCG *env, Float80 v)
 /* Pushes a value produced by fn under st; nothing on unmasked faults. */
 static void push_checked(CPUX86TCG *env, Float80 v, const SfStatus *st)
 {
-    if (x87_raise(env, st->flags)) {
+    /* only an unmasked invalid operand stops a load (a denormal loads) */
+    if (x87_raise(env, st->flags) && (st->flags & ~env->st.fcw & SF_IE)) {
+        set_c1(&env->st, false);
         return;
     }
     set_c1(&env->st, false);
@@ -645,22 +702,21 @@ static void op_load_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
 static void op_load_reg(CPUX86TCG *env, uint64_t desc, uint64_t arg)
 {
     int i = X87_D_SRC(desc);
-    bool empty = x87_is_empty(&env->st, i), full;
+    bool full;
     Float80 v = x87_get(&env->st, i);
+    if (x87_is_empty(&env->st, i)) {    /* underflow before overflow */
+        if (!x87_underflow(env)) {
+            push(env, sf_f80_default_nan());
+        }
+        return;
+    }
     if (!push_room(env, &full)) {
         return;
     }
-    if (full) {
-        push(env, sf_f80_default_nan());
-        return;
+    if (!full) {
+        set_c1(&env->st, false);
     }
-    if (empty) {
-        if (x87_underflow(env)) {
-            return;
-        }
-        v = sf_f80_default_nan();
-    }
-    push(env, v);
+    push(env, full ? sf_f80_default_nan() : v);
 }
 
 /* ---- constants ------------------------------------------------------------- */
@@ -752,6 +808,8 @@ static void op_fbstp(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
     if (!(st.flags & SF_IE) && mag >= 1000000000000000000ull) {
         st.flags = SF_IE;
     }
+    set_c1(&env->st, (st.flags & SF_PE) && !(st.flags & SF_IE) &&
+                     st.rounded_up);
     if (x87_raise(env, st.flags)) {
         return;
     }
@@ -799,10 +857,16 @@ static void op_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     }
     if (fmt == MF_F80) {
         store_f80(env, desc, laddr, 0, v);
+        set_c1(s, false);
     } else {
         SfStatus st = x87_sf(s);
         uint64_t m = convert_store(v, fmt, mnem == X86_M_FISTTP, &st);
         unsigned unmasked = st.flags & ~s->fcw & (SF_OE | SF_UE);
+        set_c1(s, (st.flags & SF_PE) && !(st.flags & SF_IE) && !unmasked &&
+                  st.rounded_up);
+        if (unmasked) {         /* nothing stored, so nothing inexact */
+            st.flags &= ~SF_PE;
+        }
         if (x87_raise(env, st.flags) || unmasked) {
             return;
         }
@@ -810,7 +874,6 @@ static void op_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
             m = indefinite(fmt);
         }
         mstore(env, desc, laddr, 0, fmt_bytes(fmt), m);
-        set_c1(s, (st.flags & SF_PE) && st.rounded_up);
     }
     if (store_pops(mnem)) {
         x87_pop(s);
@@ -864,7 +927,7 @@ static void op_fcmov(CPUX86TCG *env, uint64_t desc, uint64_t cond)
     X86CPUState *s = &env->st;
     int i = X87_D_SRC(desc);
     if (x87_is_empty(s, 0) || x87_is_empty(s, i)) {
-        if (!x87_underflow(env) && cond) {
+        if (!x87_underflow(env)) {   /* even when the move is not taken */
             x87_set(s, 0, sf_f80_default_nan());
         }
         return;
@@ -892,6 +955,7 @@ static void op_sign(CPUX86TCG *env, uint64_t desc, uint64_t arg)
 static void op_ffree(CPUX86TCG *env, uint64_t desc, uint64_t arg)
 {
     x87_set_empty(&env->st, X87_D_SRC(desc));
+    set_c1(&env->st, false);
 }
 
 static void op_incdec(CPUX86TCG *env, uint64_t desc, uint64_t arg)

@@ -100,7 +100,7 @@ static Xf xf_add(Xf a, Xf b)
         b = t;
     }
     int d = a.exp - b.exp + 1;
-    u128 as = a.sig >> 1, bs = d >= 128 ? 0 : b.sig >> d;
+    u128 as = a.sig >> 1, bs = sf_shr_jam(b.sig, d);     /* sticky bit */
     Xf r = { a.sign, a.exp + 1, a.sign == b.sign ? as + bs : as - bs };
     xf_norm(&r);
     return r;
@@ -152,7 +152,8 @@ static Xf xf_div(Xf a, Xf b)
     return r;
 }
 
-/* True if term no longer changes sum at 128 bits. */
+/* True if term no longer changes sum at 128 bits (it was still added,
+   so a nonzero remainder of the series shows as a sticky bit). */
 static bool negligible(Xf term, Xf sum)
 {
     return !term.sig || term.exp < sum.exp - 130;
@@ -164,10 +165,10 @@ static Xf xf_expm1(Xf t)
     Xf sum = t, term = t;
     for (int k = 2; k < 60; k++) {
         term = xf_div(xf_mul(term, t), xf_int(k));
+        sum = xf_add(sum, term);
         if (negligible(term, sum)) {
             break;
         }
-        sum = xf_add(sum, term);
     }
     return sum;
 }
@@ -179,10 +180,10 @@ static Xf xf_2atanh(Xf s)
     for (int k = 1; k < 80; k++) {
         pw = xf_mul(pw, s2);
         Xf term = xf_div(pw, xf_int(2 * k + 1));
+        sum = xf_add(sum, term);
         if (negligible(term, sum)) {
             break;
         }
-        sum = xf_add(sum, term);
     }
     sum.exp++;
     return sum;
@@ -211,10 +212,10 @@ static Xf xf_atan_series(Xf r)
     for (int k = 1; k < 120; k++) {
         pw = xf_neg(xf_mul(pw, r2));
         Xf term = xf_div(pw, xf_int(2 * k + 1));
+        sum = xf_add(sum, term);
         if (negligible(term, sum)) {
             break;
         }
-        sum = xf_add(sum, term);
     }
     return sum;
 }
@@ -245,11 +246,11 @@ static void xf_sincos(Xf r, Xf *sn, Xf *cs)
     for (int k = 1; k < 40; k++) {
         ts = xf_neg(xf_div(xf_mul(ts, r2), xf_int((2 * k) * (2 * k + 1))));
         tc = xf_neg(xf_div(xf_mul(tc, r2), xf_int((2 * k - 1) * (2 * k))));
+        *sn = xf_add(*sn, ts);
+        *cs = xf_add(*cs, tc);
         if (negligible(ts, *sn) && negligible(tc, *cs)) {
             break;
         }
-        *sn = xf_add(*sn, ts);
-        *cs = xf_add(*cs, tc);
     }
 }
 
@@ -509,6 +510,7 @@ static void op_f2xm1(CPUX86TCG *env)
         SfUnp x;
         sf_unpack_f80(x87_get(&env->st, 0), &x, &st);
         Float80 r = f2xm1(&x, &st);
+        sf_denormal_fixup(&st, 0, &x, NULL);
         x87_result(env, 0, r, &st);
     }
 }
@@ -523,9 +525,11 @@ static void op_binary(CPUX86TCG *env, unsigned mnem)
     SfUnp x, y;
     sf_unpack_f80(x87_get(&env->st, 0), &x, &st);
     sf_unpack_f80(x87_get(&env->st, 1), &y, &st);
+    SfUnp x0 = x, y0 = y;
     Float80 r = mnem == X86_M_FYL2X ? fyl2x(&x, &y, &st)
               : mnem == X86_M_FYL2XP1 ? fyl2xp1(&x, &y, &st)
               : fpatan(&x, &y, &st);
+    sf_denormal_fixup(&st, 0, &x0, &y0);
     if (x87_result(env, 1, r, &st)) {
         x87_pop(&env->st);
     }
@@ -538,7 +542,7 @@ static bool trig_room(CPUX86TCG *env, bool pushes)
     if (!pushes || x87_is_empty(s, 7)) {
         return true;
     }
-    s->fsw |= FSW_C1;
+    s->fsw = (s->fsw | FSW_C1) & ~FSW_C2;
     if (!x87_raise(env, FSW_IE | FSW_SF)) {
         x87_set(s, 0, sf_f80_default_nan());
         x87_set_top(s, x87_top(s) - 1);
@@ -571,7 +575,18 @@ static void op_trig(CPUX86TCG *env, unsigned mnem)
 {
     X86CPUState *s = &env->st;
     bool pushes = mnem == X86_M_FPTAN || mnem == X86_M_FSINCOS;
-    if (!present(env, 1) || !trig_room(env, pushes)) {
+    if (x87_is_empty(s, 0)) {
+        if (!x87_underflow(env)) {  /* every result is the indefinite */
+            x87_set(s, 0, sf_f80_default_nan());
+            if (pushes) {
+                x87_set_top(s, x87_top(s) - 1);
+                x87_set(s, 0, sf_f80_default_nan());
+            }
+        }
+        s->fsw &= ~FSW_C2;
+        return;
+    }
+    if (!trig_room(env, pushes)) {
         return;
     }
     SfStatus st = x87_sf(s);

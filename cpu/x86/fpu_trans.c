@@ -68,6 +68,7 @@ static void op_fscale(CPUX86TCG *env)
     SfUnp a, b, r;
     sf_unpack_f80(x87_get(&env->st, 0), &a, &st);
     sf_unpack_f80(x87_get(&env->st, 1), &b, &st);
+    sf_denormal_fixup(&st, 0, &a, &b);
     if (!sf_pick_nan2(&a, &b, &r, &st)) {
         r = a;
         if (b.cls == SFC_INF) {
@@ -82,13 +83,19 @@ static void op_fscale(CPUX86TCG *env)
             r.exp += scale_count(&b);
         }
     }
-    x87_result(env, 0, sf_pack_f80(&r, &st), &st);
+    /* precision control does not apply to FSCALE */
+    x87_result(env, 0, sf_pack_f80_prec(&r, 64, &st), &st);
 }
 
 static void op_fxtract(CPUX86TCG *env)
 {
     X86CPUState *s = &env->st;
-    if (!need(env, 1)) {
+    if (x87_is_empty(s, 0)) {
+        if (!x87_underflow(env)) {   /* both results are the indefinite */
+            x87_set(s, 0, sf_f80_default_nan());
+            x87_set_top(s, x87_top(s) - 1);
+            x87_set(s, 0, sf_f80_default_nan());
+        }
         return;
     }
     if (!x87_is_empty(s, 7)) {
@@ -123,6 +130,7 @@ static void op_fxtract(CPUX86TCG *env)
             sf_normalize(&ex);
         }
     }
+    s->fsw &= ~FSW_C1;
     if (x87_raise(env, st.flags)) {
         return;
     }
@@ -168,14 +176,16 @@ static void op_fprem(CPUX86TCG *env, bool ieee)
 {
     X86CPUState *s = &env->st;
     if (!need(env, 2)) {
+        s->fsw &= ~(FSW_C1 | FSW_C2);
         return;
     }
     SfStatus st = x87_sf(s);
     SfUnp a, b, r;
     unsigned q = 0;
-    bool partial = false;
+    bool partial = false, reduced = false;
     sf_unpack_f80(x87_get(s, 0), &a, &st);
     sf_unpack_f80(x87_get(s, 1), &b, &st);
+    SfUnp a0 = a, b0 = b;
     if (sf_pick_nan2(&a, &b, &r, &st)) {
         a = r;
     } else if (a.cls == SFC_INF || b.cls == SFC_ZERO) {
@@ -183,22 +193,29 @@ static void op_fprem(CPUX86TCG *env, bool ieee)
         sf_default_nan(&a);
     } else if (a.cls == SFC_NORMAL && b.cls == SFC_NORMAL) {
         bool sign = a.sign;
+        reduced = true;
         partial_remainder(&a, &b, ieee, &q, &partial);
         if (a.cls == SFC_ZERO) {
             a.sign = sign;
         }
     }
+    sf_denormal_fixup(&st, 0, &a0, &b0);
     st.round = SF_ROUND_ZERO;    /* the result is exact */
     Float80 res = sf_pack_f80_prec(&a, 64, &st);
-    if (x87_raise(env, st.flags & ~SF_PE)) {
-        return;
-    }
-    /* a partial remainder clears C0, C3, C1 (as AMD and Intel parts do) */
+    /* a partial remainder clears C0, C3, C1 (as AMD and Intel parts do);
+       a NaN or invalid operand, or an unmasked exception, leaves C0 and
+       C3 alone and clears C1 and C2 */
     unsigned cc = partial ? FSW_C2
                           : ((q & 4) ? FSW_C0 : 0) | ((q & 2) ? FSW_C3 : 0) |
                             ((q & 1) ? FSW_C1 : 0);
-    x87_set_cc(s, cc);
-    x87_set(s, 0, res);
+    bool special = !reduced && a.cls != SFC_ZERO && a.cls != SFC_NORMAL;
+    unsigned pre = st.flags & (SF_IE | SF_DE | SF_ZE);
+    bool stopped = pre & ~s->fcw;
+    x87_raise(env, stopped ? pre : st.flags & ~SF_PE);
+    x87_set_cc(s, special || stopped ? s->fsw & (FSW_C0 | FSW_C3) : cc);
+    if (!stopped) {
+        x87_set(s, 0, res);
+    }
 }
 
 bool x87_trans(CPUX86TCG *env, unsigned mnem)

@@ -181,6 +181,18 @@ static SfPacked round_wrapped(SfUnp *u, const SfFormat *f, int prec,
     inner.oe_wrap = inner.ue_wrap = false;
     inner.flags = 0;
     SfPacked p = sf_round_pack(&w, f, prec, &inner);
+    if (inner.flags & SF_OE) {
+        /* too large even wrapped (FSCALE): infinity whatever the mode */
+        st->rounded_up = true;
+        sf_raise(st, SF_OE | SF_PE);
+        return (SfPacked){ u->sign, f->emax + f->bias + 1, 0 };
+    }
+    if (inner.flags & SF_UE) {
+        /* too small even wrapped: zero whatever the mode */
+        st->rounded_up = false;
+        sf_raise(st, SF_UE | SF_PE);
+        return (SfPacked){ u->sign, 0, 0 };
+    }
     st->rounded_up = inner.rounded_up;
     sf_raise(st, flag | (inner.flags & SF_PE));
     return p;

@@ -42,6 +42,7 @@ static int64_t simd_source(DisasContext *d, const X86Insn *in, bool align)
 {
     const X86Operand *o = &in->ops[1];
     TCGContext *s = d->s;
+    int bytes = o->size;
 
     if (o->kind == X86_OPK_IMM) {
         TCGv_i64 t = tmp_new(d);
@@ -51,8 +52,14 @@ static int64_t simd_source(DisasContext *d, const X86Insn *in, bool align)
         tcg_gen_st_i64(s, t, tcg_env(s), simd_tmp_off(1) + 8);
         return simd_tmp_off(1);
     }
-    return gen_simd_src(d, o, o->kind == X86_OPK_MEM ? o->size : 16,
-                        align && o->size == 16, 0);
+    /* the MMX forms of PUNPCKL* read only the low half: mm/m32 */
+    if (in->ops[0].reg_class == X86_RC_MMX &&
+        (in->mnem == X86_M_PUNPCKLBW || in->mnem == X86_M_PUNPCKLWD ||
+         in->mnem == X86_M_PUNPCKLDQ)) {
+        bytes = 4;
+    }
+    return gen_simd_src(d, o, o->kind == X86_OPK_MEM ? bytes : 16,
+                        align && bytes == 16, 0);
 }
 
 /* d = op(d, s) through helper simd_op, with desc's width and imm. */

@@ -2,8 +2,9 @@
  * Translation of the x87 instructions (escape opcodes D8..DF) and FWAIT.
  *
  * Each instruction becomes one helper call (see x87.h): helper_x87_mem
- * with the linear address of its memory operand, already checked against
- * the segment limit and type here, or helper_x87_reg; both take a
+ * with the linear address of its memory operand (the helper checks it
+ * against the segment after delivering a pending #MF, which comes
+ * first), or helper_x87_reg; both take a
  * descriptor with the mnemonic, the memory size, FOP, the segment and the
  * ST(i) operands. FCMOVcc evaluates its condition here and passes it;
  * FCOMI and friends leave the flags in env as CC_OP_EFLAGS.
@@ -33,18 +34,6 @@ static unsigned mem_bytes(const X86Insn *in, const X86Operand *o)
         return 8;
     default:
         return 10;
-    }
-}
-
-static bool x87_writes_mem(unsigned mnem)
-{
-    switch (mnem) {
-    case X86_M_FST: case X86_M_FSTP: case X86_M_FIST: case X86_M_FISTP:
-    case X86_M_FISTTP: case X86_M_FBSTP: case X86_M_FNSTCW:
-    case X86_M_FNSTSW: case X86_M_FNSTENV: case X86_M_FNSAVE:
-        return true;
-    default:
-        return false;
     }
 }
 
@@ -81,9 +70,6 @@ static void gen_x87_mem(DisasContext *d, const X86Insn *in, uint64_t desc)
     unsigned bytes = mem_bytes(in, o);
     TCGv_i64 laddr = gen_lea(d, o);
     desc |= x87_desc(in->mnem, bytes, 0, o->seg, o->addr_size, 0, 0);
-    gen_check_seg(d, laddr, bytes,
-                  x87_writes_mem(in->mnem) ? X86_SEGACC_WRITE
-                                           : X86_SEGACC_READ);
     gen_helper_x87_mem(d->s, tcg_env(d->s), laddr, tconst(d, desc));
 }
 

@@ -3,11 +3,12 @@
  * the helpers (fpu_helper.c, fpu_env.c, fpu_trans.c) share.
  *
  * Every x87 instruction is one helper call, helper_x87_mem (memory
- * operand, at a linear address the translator formed and checked against
- * the segment) or helper_x87_reg (register and implicit operands), with a
- * 64-bit descriptor saying which instruction it is. The helper first
- * delivers a pending unmasked exception for a waiting instruction (#MF
- * with CR0.NE=1, FERR#/IRQ 13 with CR0.NE=0), records FOP/FIP/FCS and
+ * operand, at the linear address the translator formed) or helper_x87_reg
+ * (register and implicit operands), with a 64-bit descriptor saying
+ * which instruction it is. The helper first delivers a pending unmasked
+ * exception for a waiting instruction (#MF with CR0.NE=1, FERR#/IRQ 13
+ * with CR0.NE=0), then checks a memory operand against its segment
+ * (#GP/#SS come after #MF), records FOP/FIP/FCS and
  * FDP/FDS for a non-control instruction, then runs the instruction on
  * X86CPUState's fpregs/fcw/fsw/ftw with the softfloat library.
  *

@@ -257,6 +257,19 @@ static void test_split(void)
     }
     check(try_split("store", 0xff0) < 0 && frame[0xfff] == 0xff,
           "store that ends at the page end");
+    /* the MMX PUNPCKL* read mm/m32, PUNPCKH* all of m64 */
+    {
+        uint8_t *p = (uint8_t *)(uintptr_t)(VBASE + 0xffc);
+        uint64_t n = trap_last()->count;
+        long lo, hi;
+        EXPECT_FAULT("punpcklbw (%0), %%mm0", : : "r"(p) : "memory");
+        lo = fault_since(n);
+        n = trap_last()->count;
+        EXPECT_FAULT("punpckhbw (%0), %%mm0", : : "r"(p) : "memory");
+        hi = fault_since(n);
+        __asm__ volatile("emms");
+        printf("mmx punpcklbw m32 at page end %ld, punpckhbw %ld\n", lo, hi);
+    }
 }
 
 int main(const MultibootInfo *mbi)

@@ -6,7 +6,8 @@
  *  - with CR0.NE=1 an unmasked exception (zero divide with ZM clear) is
  *    recorded (ES, B) and delivered as #MF (16) at the next waiting x87
  *    instruction, not at the one that caused it; FNSTSW/FNCLEX do not wait;
- *    FOP, FIP and FDP still name the instruction that raised it;
+ *    FOP, FIP and FDP still name the instruction that raised it; FNSTENV
+ *    masks everything (ES clears) and FLDCW unmasking ZM sets ES again;
  *  - with CR0.NE=0 the same exception asserts FERR#, which the chipset
  *    turns into IRQ 13 (vector 0x2d here, slave 8259 IR5); a write to
  *    port 0xF0 (IGNNE#) lowers it until FNCLEX clears the exception.
@@ -132,6 +133,9 @@ static void mf_exception(void)
     printf("FOP %03x, FIP at the FDIVRP: %s\n", env.fop & 0x7ff,
            env.fip == (uint32_t)div_rip ? "yes" : "no");
     check(env.fip == (uint32_t)div_rip, "FIP");
+    /* FNSTENV masked everything (ES clear); unmasking ZM again makes the
+       still-set ZE pending once more */
+    __asm__ volatile("fldcw %0" : : "m"(CW_ZE_UNMASKED));
     EXPECT_FAULT("fld1", : : : "memory");
     report("next waiting insn (fld1)", 1, 16);
     EXPECT_FAULT("fwait", : : : "memory");

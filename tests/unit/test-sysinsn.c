@@ -56,10 +56,10 @@ static void test_cpuid_leaves(void **state)
                              CPUID_1D_SSE2),
                      CPUID_1D_MMX | CPUID_1D_FXSR | CPUID_1D_SSE |
                      CPUID_1D_SSE2);
-    assert_int_equal(r[2] & (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE42 |
-                             CPUID_1C_POPCNT),
-                     CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE42 |
-                     CPUID_1C_POPCNT);
+    assert_int_equal(r[2] & (CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE41 |
+                             CPUID_1C_SSE42 | CPUID_1C_POPCNT),
+                     CPUID_1C_SSE3 | CPUID_1C_SSSE3 | CPUID_1C_SSE41 |
+                     CPUID_1C_SSE42 | CPUID_1C_POPCNT);
     assert_true(r[3] & CPUID_1D_TSC);
     assert_true(r[3] & CPUID_1D_PAE);
     assert_true(r[3] & CPUID_1D_APIC);
