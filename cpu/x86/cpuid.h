@@ -111,7 +111,8 @@
 /*
  * Features whose instructions the TCG runs although CPUID does not
  * advertise them yet. A guest that probes CPUID does not use them; tests
- * may. Leaf 1 EDX / ECX bits.
+ * may. Leaf 1 EDX / ECX bits. (None now: every SSE level up to SSE4.2 is
+ * complete and advertised.)
  */
 #define KITE_TCG_EXTRA_1D 0u
 #define KITE_TCG_EXTRA_1C 0u
