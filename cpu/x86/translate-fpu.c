@@ -57,7 +57,9 @@ bool gen_check_fpu(DisasContext *d, X86FpuKind kind)
         gen_exception(d, vec);
         return false;
     }
-    if (kind == X86_FPU_MMX || kind == X86_FPU_X87_WAIT) {
+    /* WAIT/FWAIT leaves a pending x87 exception to helper_x87_wait, which
+       raises #MF or, with CR0.NE clear, asserts FERR# (IRQ 13). */
+    if (kind == X86_FPU_MMX) {
         gen_check_fpu_pending(d);
     }
     return true;
