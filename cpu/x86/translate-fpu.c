@@ -57,15 +57,14 @@ bool gen_check_fpu(DisasContext *d, X86FpuKind kind)
         gen_exception(d, vec);
         return false;
     }
-    /* WAIT/FWAIT leaves a pending x87 exception to helper_x87_wait, which
-       raises #MF or, with CR0.NE clear, asserts FERR# (IRQ 13). */
     if (kind == X86_FPU_MMX) {
         gen_check_fpu_pending(d);
     }
     return true;
 }
 
-/* #MF when FSW.ES says an unmasked x87 exception is pending. */
+/* While FSW.ES says an unmasked x87 exception is pending, the x87 unit's
+   helper delivers it: #MF, or FERR# with CR0.NE clear. */
 void gen_check_fpu_pending(DisasContext *d)
 {
     TCGContext *s = d->s;
@@ -79,7 +78,7 @@ void gen_check_fpu_pending(DisasContext *d)
     if (d->cc_op_dirty) {
         tcg_gen_movi_i32(s, d->g->cc_op, d->cc_op);
     }
-    gen_helper_raise_exception(s, tcg_env(s), tcg_constant_i32(s, EXCP_MF));
+    gen_helper_x87_wait(s, tcg_env(s));
     tcg_gen_set_label(s, ok);
 }
 
