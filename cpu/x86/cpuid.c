@@ -148,6 +148,7 @@ void x86_cpuid(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
         if (sub == 0) {
             out[1] = KITE_CPUID_7B;
             out[2] = KITE_CPUID_7C;
+            out[3] = KITE_CPUID_7D;
         }
         break;
     case 0xb:

@@ -105,6 +105,7 @@ static void test_cpuid_leaves(void **state)
     cpuid(f, 7, 0, r);
     assert_false(r[1] & (CPUID_7B_SMEP | CPUID_7B_SMAP | CPUID_7B_FSGSBASE));
     assert_true(r[2] & CPUID_7C_UMIP);
+    assert_true(r[3] & CPUID_7D_ARCH_CAP);
     /* XSAVE: x87 and SSE in XCR0, 576-byte areas, OSXSAVE mirrors CR4 */
     cpuid(f, 1, 0, r);
     assert_true(r[2] & CPUID_1C_XSAVE);
@@ -142,6 +143,12 @@ static void test_msr_rw(void **state)
     assert_int_equal(x86_msr_write(env, MSR_EFER, EFER_LMA), 0);
     assert_int_equal(x86_msr_read(env, MSR_EFER, &v), 0);
     assert_int_equal(v, 0);
+
+    /* IA32_ARCH_CAPABILITIES: read-only, RDCL_NO (no Meltdown) and MDS_NO */
+    assert_int_equal(x86_msr_read(env, 0x10a, &v), 0);
+    assert_int_equal(v, KITE_ARCH_CAPABILITIES);
+    assert_true((v & 1) && (v & (1u << 5)));
+    assert_int_equal(x86_msr_write(env, 0x10a, 0), -1);
 
     assert_int_equal(x86_msr_write(env, MSR_LSTAR, 0xffffffff81000000ull), 0);
     assert_int_equal(x86_msr_write(env, MSR_LSTAR, 0x0000800000000000ull), -1);
