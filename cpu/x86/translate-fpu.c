@@ -57,14 +57,14 @@ bool gen_check_fpu(DisasContext *d, X86FpuKind kind)
         gen_exception(d, vec);
         return false;
     }
-    if (kind == X86_FPU_MMX) {
+    if (kind == X86_FPU_MMX || kind == X86_FPU_X87_WAIT) {
         gen_check_fpu_pending(d);
     }
     return true;
 }
 
-/* While FSW.ES says an unmasked x87 exception is pending, the x87 unit's
-   helper delivers it: #MF, or FERR# with CR0.NE clear. */
+/* When FSW.ES says an unmasked x87 exception is pending, the x87 unit
+   delivers it (helper x87_wait): #MF, or FERR# with CR0.NE clear. */
 void gen_check_fpu_pending(DisasContext *d)
 {
     TCGContext *s = d->s;
