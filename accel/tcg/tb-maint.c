@@ -20,10 +20,19 @@
 
 #include "accel/tcg/tcg-internal.h"
 
-static unsigned tb_hash(uint64_t phys_pc, uint64_t cs_base, uint32_t flags)
+/*
+ * The virtual pc is part of the key: a position-independent program
+ * mapped at a new random base by every exec leaves one TB per base at the
+ * same physical pc, and a hash of the physical pc alone chained them all
+ * into one bucket (1000 fork+exec of busybox: most of the time went in
+ * walking those chains).
+ */
+static unsigned tb_hash(uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                        uint32_t flags)
 {
     uint64_t h = phys_pc * 0x9e3779b97f4a7c15ull;
 
+    h ^= (pc ^ (pc >> 29)) * 0xff51afd7ed558ccdull;
     h ^= (cs_base + flags) * 0xc2b2ae3d27d4eb4full;
     return (unsigned)(h >> (64 - TB_HASH_BITS));
 }
@@ -213,7 +222,7 @@ static void page_remove_tb(TCGMachine *tm, TranslationBlock *tb, int n)
 
 static void tb_hash_remove(TCGVcpu *v, TranslationBlock *tb)
 {
-    TranslationBlock **link = &v->hash[tb_hash(tb->phys_pc, tb->cs_base,
+    TranslationBlock **link = &v->hash[tb_hash(tb->phys_pc, tb->pc, tb->cs_base,
                                                tb->flags)];
     for (; *link; link = &(*link)->hash_next) {
         if (*link == tb) {
@@ -227,7 +236,7 @@ static void tb_hash_remove(TCGVcpu *v, TranslationBlock *tb)
 void tb_link(TCGVcpu *v, TranslationBlock *tb)
 {
     TCGMachine *tm = v->tm;
-    unsigned h = tb_hash(tb->phys_pc, tb->cs_base, tb->flags);
+    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->cs_base, tb->flags);
 
     pthread_mutex_lock(&tm->lock);
     tb->hash_next = v->hash[h];
@@ -246,7 +255,7 @@ TranslationBlock *tb_htable_lookup(TCGVcpu *v, uint64_t phys_pc, uint64_t pc,
     TranslationBlock *found = NULL;
 
     pthread_mutex_lock(&v->tm->lock);
-    for (TranslationBlock *tb = v->hash[tb_hash(phys_pc, cs_base, flags)]; tb;
+    for (TranslationBlock *tb = v->hash[tb_hash(phys_pc, pc, cs_base, flags)]; tb;
          tb = tb->hash_next) {
         if (tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
             tb->flags == flags) {

@@ -10,6 +10,7 @@
 
 #include "cpu/x86/decode.h"
 #include "cpu/x86/xsave.h"
+#include "hw/intc/intc.h"
 #include "hw/pc/pc.h"
 
 static void cpuid_put_str(uint32_t *regs, int n, const char *s, size_t off)
@@ -109,6 +110,26 @@ static void cpuid_leaf_b(const CPUX86TCG *env, uint32_t sub, uint32_t out[4])
     }
 }
 
+/*
+ * Leaves 15h and 16h: the TSC frequency (PC_TSC_HZ, the rate at which the
+ * TSC follows the virtual clock), so a guest knows it without calibrating
+ * against the PIT, whose short windows host scheduling can spoil.
+ */
+static void cpuid_leaf_tsc(uint32_t leaf, uint32_t out[4])
+{
+    uint32_t mhz = (uint32_t)(PC_TSC_HZ / 1000000u);
+
+    if (leaf == 0x15) {
+        out[0] = 1;                                   /* denominator */
+        out[1] = (uint32_t)(PC_TSC_HZ / CPUID_CRYSTAL_HZ);  /* numerator */
+        out[2] = CPUID_CRYSTAL_HZ;
+    } else {
+        out[0] = mhz;                                 /* base */
+        out[1] = mhz;                                 /* maximum */
+        out[2] = CPUID_BUS_MHZ;                       /* bus (reference) */
+    }
+}
+
 static void x86_cpuid_base(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
                            uint32_t out[4])
 {
@@ -127,6 +148,7 @@ static void x86_cpuid_base(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
         if (sub == 0) {
             out[1] = KITE_CPUID_7B;
             out[2] = KITE_CPUID_7C;
+            out[3] = KITE_CPUID_7D;
         }
         break;
     case 0xb:
@@ -134,6 +156,10 @@ static void x86_cpuid_base(const CPUX86TCG *env, uint32_t leaf, uint32_t sub,
         break;
     case 0xd:
         cpuid_leaf_d(sub, out);
+        break;
+    case 0x15:
+    case 0x16:
+        cpuid_leaf_tsc(leaf, out);
         break;
     case 0x80000000u:
         out[0] = KITE_CPUID_MAX_EXT;

@@ -66,6 +66,7 @@
 #define CPUID_7B_SMEP       (1u << 7)
 #define CPUID_7B_SMAP       (1u << 20)
 #define CPUID_7C_UMIP       (1u << 2)
+#define CPUID_7D_ARCH_CAP   (1u << 29)    /* IA32_ARCH_CAPABILITIES */
 /* Leaf 8000_0001h ECX / EDX */
 #define CPUID_81C_LAHF_LM (1u << 0)
 #define CPUID_81C_ABM     (1u << 5)
@@ -96,12 +97,29 @@
 #define KITE_CPUID_6A  CPUID_6A_ARAT
 #define KITE_CPUID_7B  CPUID_7B_TSC_ADJUST
 #define KITE_CPUID_7C  CPUID_7C_UMIP
+#define KITE_CPUID_7D  CPUID_7D_ARCH_CAP
+/*
+ * IA32_ARCH_CAPABILITIES (MSR 10Ah): a translated CPU has none of the
+ * speculative-execution and buffer-sampling weaknesses these bits rule
+ * out, so a guest skips their costly mitigations (page-table isolation
+ * on every kernel entry, buffer clearing, return thunks): RDCL_NO,
+ * SSB_NO, MDS_NO, IF_PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO, FBSDP_NO,
+ * PSDP_NO, BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO, ITS_NO.
+ */
+#define KITE_ARCH_CAPABILITIES                                            \
+    ((1ull << 0) | (1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 8) | \
+     (1ull << 13) | (1ull << 14) | (1ull << 15) | (1ull << 20) |          \
+     (1ull << 24) | (1ull << 26) | (1ull << 27) | (1ull << 62))
 #define KITE_CPUID_81C (CPUID_81C_LAHF_LM | CPUID_81C_ABM)
 #define KITE_CPUID_81D (CPUID_81D_SYSCALL | CPUID_81D_NX | CPUID_81D_RDTSCP | \
                         CPUID_81D_LM)
 #define KITE_CPUID_87D CPUID_87D_INVTSC
 
-#define KITE_CPUID_MAX_BASIC 0xd
+#define KITE_CPUID_MAX_BASIC 0x16    /* up to the TSC/frequency leaves */
+/* Leaf 15h: the TSC is CPUID_TSC_RATIO times a 25 MHz "crystal", so
+   ECX * EBX / EAX = PC_TSC_HZ; leaf 16h gives the same in MHz. */
+#define CPUID_CRYSTAL_HZ  25000000u
+#define CPUID_BUS_MHZ     100u
 #define KITE_CPUID_MAX_EXT   0x80000008u
 
 /*

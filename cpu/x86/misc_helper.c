@@ -223,6 +223,9 @@ int x86_msr_read(CPUX86TCG *env, uint32_t msr, uint64_t *val)
     case MSR_IA32_TSC:            *val = x86_get_tsc(env); break;
     case MSR_IA32_TSC_ADJUST:     *val = st->tsc_adjust; break;
     case 0x17: /* IA32_PLATFORM_ID */ break;
+    case 0x10a: /* IA32_ARCH_CAPABILITIES */
+        *val = KITE_ARCH_CAPABILITIES;
+        break;
     case MSR_IA32_FEATURE_CONTROL: *val = 1; break;    /* locked, no VMX */
     case MSR_IA32_BIOS_SIGN_ID:   break;
     case MSR_MTRRcap:             *val = MTRR_CAP_VALUE; break;

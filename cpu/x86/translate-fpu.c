@@ -57,7 +57,7 @@ bool gen_check_fpu(DisasContext *d, X86FpuKind kind)
         gen_exception(d, vec);
         return false;
     }
-    if (kind == X86_FPU_MMX) {
+    if (kind == X86_FPU_MMX || kind == X86_FPU_X87_WAIT) {
         gen_check_fpu_pending(d);
     }
     return true;

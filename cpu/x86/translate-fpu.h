@@ -56,8 +56,8 @@ typedef enum X86FpuKind {
  * exception is emitted and the block ends): the emitter returns at once.
  */
 bool gen_check_fpu(DisasContext *d, X86FpuKind kind);
-/* The run-time pending-exception check alone (FSW.ES: helper x87_wait),
-   for SSE instructions with an MMX operand. */
+/* The run-time #MF check alone (FSW.ES), for waiting x87 instructions
+   and SSE instructions with an MMX operand. */
 void gen_check_fpu_pending(DisasContext *d);
 
 /* Offsets of registers and scratch slots in env. */

@@ -47,12 +47,18 @@ static bool hpet_enabled(HPETState *s)
     return s->config & HPET_CFG_ENABLE;
 }
 
-uint64_t hpet_read_counter(HPETState *s)
+/* The main counter at virtual time now. */
+static uint64_t hpet_counter_at(HPETState *s, int64_t now)
 {
     if (!hpet_enabled(s)) {
         return s->counter;
     }
-    return s->counter + (uint64_t)(hpet_now(s) - s->ref_ns) / HPET_PERIOD_NS;
+    return s->counter + (uint64_t)(now - s->ref_ns) / HPET_PERIOD_NS;
+}
+
+uint64_t hpet_read_counter(HPETState *s)
+{
+    return hpet_counter_at(s, hpet_now(s));
 }
 
 static bool hpet_is_32bit(const HPETTimer *t)
@@ -170,11 +176,9 @@ static void hpet_timer_fire(HPETTimer *t)
 
 /* ---- comparators ---- */
 
-/* Arms the Timer for a match diff ticks from now (0: fire at once). */
-static void hpet_timer_arm_in(HPETTimer *t, uint64_t diff)
+/* Arms the Timer for a match diff ticks after now (0: fire at once). */
+static void hpet_timer_arm_in(HPETTimer *t, int64_t now, uint64_t diff)
 {
-    int64_t now = hpet_now(t->hpet);
-
     if (diff > (uint64_t)(INT64_MAX - now) / HPET_PERIOD_NS) {
         timer_del(&t->timer);        /* centuries away */
         return;
@@ -182,10 +186,16 @@ static void hpet_timer_arm_in(HPETTimer *t, uint64_t diff)
     timer_mod(&t->timer, now + (int64_t)diff * HPET_PERIOD_NS);
 }
 
-/* After a write: the next match, at once if the comparator is past. */
-static void hpet_timer_arm(HPETTimer *t)
+/*
+ * The next match after the counter value cur, which the counter had at
+ * now: at once if the comparator is past. Callers take cur and now from
+ * one clock reading: a second reading could find a periodic comparator
+ * that was just ahead of cur already behind, which 32-bit mode takes as
+ * 2^32 ticks (43 s) away.
+ */
+static void hpet_timer_arm_from(HPETTimer *t, int64_t now, uint64_t cur)
 {
-    uint64_t cur = hpet_read_counter(t->hpet), diff;
+    uint64_t diff;
 
     if (!hpet_enabled(t->hpet)) {
         timer_del(&t->timer);
@@ -196,7 +206,15 @@ static void hpet_timer_arm(HPETTimer *t)
     } else {
         diff = t->cmp > cur ? t->cmp - cur : 0;
     }
-    hpet_timer_arm_in(t, diff);
+    hpet_timer_arm_in(t, now, diff);
+}
+
+/* After a write: the next match, at once if the comparator is past. */
+static void hpet_timer_arm(HPETTimer *t)
+{
+    int64_t now = hpet_now(t->hpet);
+
+    hpet_timer_arm_from(t, now, hpet_counter_at(t->hpet, now));
 }
 
 /* Periodic mode: moves the comparator by whole periods past cur. */
@@ -214,7 +232,8 @@ static void hpet_timer_advance(HPETTimer *t, uint64_t cur)
 /* One match of t's comparator: interrupt, then the next match. */
 static void hpet_timer_expired(HPETTimer *t)
 {
-    uint64_t cur = hpet_read_counter(t->hpet);
+    int64_t now = hpet_now(t->hpet);
+    uint64_t cur = hpet_counter_at(t->hpet, now);
 
     hpet_timer_fire(t);
     if ((t->config & HPET_TN_PERIODIC) && t->period) {
@@ -223,10 +242,10 @@ static void hpet_timer_expired(HPETTimer *t)
         hpet_timer_advance(t, cur);
         /* Ahead of cur now, even if the sum wrapped: never "past". */
         diff = (t->cmp - cur) & mask;
-        hpet_timer_arm_in(t, diff ? diff : t->period & mask);
+        hpet_timer_arm_in(t, now, diff ? diff : t->period & mask);
     } else if (hpet_is_32bit(t)) {
         uint32_t diff = (uint32_t)(t->cmp - cur);
-        hpet_timer_arm_in(t, diff ? diff : 1ull << 32);
+        hpet_timer_arm_in(t, now, diff ? diff : 1ull << 32);
     }
 }
 

@@ -81,3 +81,18 @@ bench-cpu: $(BUILD)/kite bench-programs
 		$(BENCH_KERNELS)
 
 BENCH_TARGETS += bench-cpu
+
+# `make bench-linux` (not part of make check or make bench): Debian's
+# kernel and the busybox initramfs under Kite TCG and QEMU TCG, alternating
+# runs: boot to the marker and to power-off (bzImage and PVH), then the
+# guest workloads of tests/bench/linux/bench.sh. BENCH_LINUX_RUNS (least
+# of N, default 1).
+BENCH_LINUX_RUNS ?= 1
+.PHONY: bench-linux
+bench-linux: $(BUILD)/kite
+	$(Q)k=$$(scripts/fetch-linux) && i=$$(scripts/make-initramfs) && \
+	mkdir -p $(BENCH_OUT) && \
+	scripts/extract-vmlinux "$$k" >$(BENCH_OUT)/vmlinux && \
+	tests/bench/linux/bench-linux.py --kite $(BUILD)/kite --kernel "$$k" \
+		--vmlinux $(BENCH_OUT)/vmlinux --initrd "$$i" \
+		--runs $(BENCH_LINUX_RUNS) | tee $(BENCH_OUT)/linux.txt

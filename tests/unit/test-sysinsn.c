@@ -19,6 +19,7 @@
 
 #include "cpu/x86/cpuid.h"
 #include "cpu/x86/sys-helper.h"
+#include "hw/intc/intc.h"
 
 #include "x86-sys-fixture.h"
 
@@ -42,7 +43,7 @@ static void test_cpuid_leaves(void **state)
     char vendor[13] = { 0 }, brand[49] = { 0 };
 
     cpuid(f, 0, 0, r);
-    assert_int_equal(r[0], 0xd);
+    assert_int_equal(r[0], 0x16);
     memcpy(vendor, &r[1], 4);
     memcpy(vendor + 4, &r[3], 4);
     memcpy(vendor + 8, &r[2], 4);
@@ -65,6 +66,20 @@ static void test_cpuid_leaves(void **state)
     assert_true(r[2] & CPUID_1C_HYPERVISOR);
     assert_true(r[2] & CPUID_1C_X2APIC);
     assert_int_equal((r[1] >> 8) & 0xff, 8);              /* CLFLUSH 64 B */
+
+    /* TSC frequency: crystal * EBX / EAX and leaf 16h both say PC_TSC_HZ */
+    cpuid(f, 0x15, 0, r);
+    assert_int_not_equal(r[0], 0);
+    assert_int_not_equal(r[2], 0);
+    assert_true((uint64_t)r[2] * r[1] / r[0] == PC_TSC_HZ);
+    cpuid(f, 0x16, 0, r);
+    assert_int_equal(r[0], PC_TSC_HZ / 1000000);
+    assert_int_equal(r[1], PC_TSC_HZ / 1000000);
+    assert_int_equal(r[0] >> 16, 0);
+    cpuid(f, 0x14, 0, r);                                 /* not modelled */
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+    cpuid(f, 0x17, 0, r);                                 /* above the max */
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 
     cpuid(f, 0x80000000u, 0, r);
     assert_int_equal(r[0], 0x80000008u);
@@ -90,6 +105,7 @@ static void test_cpuid_leaves(void **state)
     cpuid(f, 7, 0, r);
     assert_false(r[1] & (CPUID_7B_SMEP | CPUID_7B_SMAP | CPUID_7B_FSGSBASE));
     assert_true(r[2] & CPUID_7C_UMIP);
+    assert_true(r[3] & CPUID_7D_ARCH_CAP);
     /* XSAVE: x87 and SSE in XCR0, 576-byte areas, OSXSAVE mirrors CR4 */
     cpuid(f, 1, 0, r);
     assert_true(r[2] & CPUID_1C_XSAVE);
@@ -127,6 +143,12 @@ static void test_msr_rw(void **state)
     assert_int_equal(x86_msr_write(env, MSR_EFER, EFER_LMA), 0);
     assert_int_equal(x86_msr_read(env, MSR_EFER, &v), 0);
     assert_int_equal(v, 0);
+
+    /* IA32_ARCH_CAPABILITIES: read-only, RDCL_NO (no Meltdown) and MDS_NO */
+    assert_int_equal(x86_msr_read(env, 0x10a, &v), 0);
+    assert_int_equal(v, KITE_ARCH_CAPABILITIES);
+    assert_true((v & 1) && (v & (1u << 5)));
+    assert_int_equal(x86_msr_write(env, 0x10a, 0), -1);
 
     assert_int_equal(x86_msr_write(env, MSR_LSTAR, 0xffffffff81000000ull), 0);
     assert_int_equal(x86_msr_write(env, MSR_LSTAR, 0x0000800000000000ull), -1);
