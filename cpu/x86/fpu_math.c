@@ -315,8 +315,17 @@ static Float80 f2xm1(SfUnp *x, SfStatus *st)
         return (Float80){ 1ull << 63, 0xbfff };            /* -1 */
     }
     if (x->exp == 0 && x->sig == SF_SIG_TOP) {              /* +-1 exactly */
+        sf_raise(st, SF_PE);        /* reported inexact, +1 "rounded up" */
+        st->rounded_up = !x->sign;
         return x->sign ? (Float80){ 1ull << 63, 0xbffe }
                        : (Float80){ 1ull << 63, 0x3fff };
+    }
+    if (x->exp >= 0) {
+        /* |x| > 1 is outside the domain (the SDM leaves the result
+           undefined): like the hardware, x comes back, inexact */
+        sf_raise(st, SF_PE);
+        st->rounded_up = false;
+        return from_unp(x, st);
     }
     return round_xf(xf_expm1(xf_mul(xf_from_unp(x), XF_LN2)), st);
 }
@@ -380,9 +389,15 @@ static Float80 fyl2xp1(SfUnp *x, SfUnp *y, SfStatus *st)
     if (sf_pick_nan2(x, y, &r, st)) {
         return from_unp(&r, st);
     }
-    bool minus_one_or_less = x->sign && x->cls != SFC_ZERO &&
-                             (x->cls == SFC_INF || x->exp >= 0);
-    if (minus_one_or_less || (x->cls == SFC_ZERO && y->cls == SFC_INF) ||
+    if (x->sign && x->cls == SFC_NORMAL && x->exp >= 0 &&
+        y->cls != SFC_INF && y->cls != SFC_ZERO) {
+        /* x <= -1, outside the domain (undefined in the SDM): like the
+           hardware, x comes back, inexact */
+        sf_raise(st, SF_PE);
+        return from_unp(x, st);
+    }
+    bool minus_inf = x->sign && x->cls == SFC_INF;
+    if (minus_inf || (x->cls == SFC_ZERO && y->cls == SFC_INF) ||
         (x->cls == SFC_INF && y->cls == SFC_ZERO)) {
         return invalid(st);
     }

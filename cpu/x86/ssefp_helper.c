@@ -24,6 +24,7 @@
 #include "cpu/x86/decode.h"
 #include "cpu/x86/softfloat.h"
 #include "cpu/x86/ssefp-desc.h"
+#include "cpu/x86/ssefp-host.h"
 #include "cpu/x86/ssefp-rcp.h"
 #include "cpu/x86/tcg-cpu.h"
 #include "system/util.h"
@@ -557,9 +558,13 @@ static int fp_dest_bytes(unsigned mnem)
 void helper_ssefp_op(CPUX86TCG *env, void *d, void *s, uint32_t desc)
 {
     unsigned mnem = SSEFP_DESC_MNEM(desc);
-    const FpBin *bin = fp_bin_find(mnem);
+    const FpBin *bin;
     FpOp o;
 
+    if (ssefp_host_op(env, d, s, mnem)) {
+        return;
+    }
+    bin = fp_bin_find(mnem);
     fp_begin(&o, env, d, s, fp_dest_bytes(mnem));
     o.imm = SSEFP_DESC_IMM(desc);
     if (bin) {

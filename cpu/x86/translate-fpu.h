@@ -13,9 +13,9 @@
  *   XSAVE      CR4.OSXSAVE = 0 -> #UD; CR0.TS -> #NM
  *   XCR        CR4.OSXSAVE = 0 -> #UD (XGETBV, XSETBV)
  * and for every kind but the x87 ones, #UD when the TCG does not run the
- * instruction's CPUID feature (x86_tcg_has_feature). MMX then delivers
- * a pending unmasked x87 exception (FSW.ES) through the x87 unit: #MF, or
- * FERR# with CR0.NE clear; WAIT does the same in its own emitter. The CR0/CR4 bits are hflags, so
+ * instruction's CPUID feature (x86_tcg_has_feature). MMX and x87 WAIT
+ * then deliver a pending unmasked x87 exception (FSW.ES) through the x87
+ * unit: #MF, or FERR# with CR0.NE = 0. The CR0/CR4 bits are hflags, so
  * a block is translated for one setting of them; writes to CR0 and CR4
  * end the block.
  *

@@ -239,8 +239,8 @@ bad_machine "-device pci-testdev bad membar" "membar" \
     -device pci-testdev,membar=100 -bios zero.rom
 
 # command-line-says-yes: each of these was accepted and then ignored.
-bad "-cpu max,+sse2 under TCG" "cannot provide.*sse2" -accel tcg \
-    -cpu max,+sse2 -bios zero.rom
+bad "-cpu max,+avx under TCG" "cannot provide.*avx" -accel tcg \
+    -cpu max,+avx -bios zero.rom
 bad "-cpu host under TCG" "host.*KVM" -accel tcg -cpu host -bios zero.rom
 bad "-cpu unknown flag" "unknown CPU flag.*nosuch" -cpu max,+nosuch \
     -bios zero.rom

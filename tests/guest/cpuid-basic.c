@@ -40,16 +40,17 @@ int main(const MultibootInfo *mbi)
     yes_no("leaf 0: vendor is 12 printable chars", printable(vendor, 12));
 
     cpuid(1, 0, r);
-    /*
-     * x87, FXSR and SSE are not checked: the TCG does not implement them
-     * yet (they arrive with the x87/SSE work) and CPUID advertises
-     * exactly what is implemented, so they differ between accelerators.
-     */
+    yes_no("leaf 1: fpu", r[3] & (1u << 0));
     yes_no("leaf 1: tsc", r[3] & (1u << 4));
     yes_no("leaf 1: msr", r[3] & (1u << 5));
     yes_no("leaf 1: pae", r[3] & (1u << 6));
     yes_no("leaf 1: cx8", r[3] & (1u << 8));
     yes_no("leaf 1: cmov", r[3] & (1u << 15));
+    yes_no("leaf 1: mmx", r[3] & (1u << 23));
+    yes_no("leaf 1: fxsr", r[3] & (1u << 24));
+    yes_no("leaf 1: sse", r[3] & (1u << 25));
+    yes_no("leaf 1: sse2", r[3] & (1u << 26));
+    yes_no("leaf 1: sse3", r[2] & (1u << 0));
 
     cpuid(0x80000000, 0, ext);
     max_ext = ext[0];
