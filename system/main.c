@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accel/accel.h"
+#include "block/drive.h"
 #include "config.h"
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
@@ -51,6 +52,8 @@ static void usage(FILE *f)
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
+"  -drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
+"         [,cache=writeback|none|writethrough][,snapshot=on]   a disk image\n"
 "  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
 "          unix:PATH[,server,nowait]|null|none\n"
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
@@ -410,7 +413,7 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
 }
 
 static const char *const unsupported_yet[] = {
-    "-qmp", "-monitor", "-s", "-S", "-gdb", "-drive", "-hda", "-cdrom",
+    "-qmp", "-monitor", "-s", "-S", "-gdb", "-hda", "-cdrom",
     "-netdev", "-snapshot", "-loadvm", "-incoming",
 };
 
@@ -469,7 +472,7 @@ static int parse_args(Options *o, int argc, char **argv)
         static const char *const with_arg[] = {
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
-            "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga",
+            "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -512,6 +515,10 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_display(o, opt, arg);
         } else if (!strcmp(opt, "-device")) {
             r = set_device(o, opt, arg);
+        } else if (!strcmp(opt, "-drive")) {
+            Error e = { "" };
+            r = drive_add_option(&o->cfg, arg, &e) < 0 ? bad(opt, "%s", e.msg)
+                                                      : 0;
         } else if (!strcmp(opt, "-d")) {
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {

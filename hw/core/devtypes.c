@@ -33,5 +33,7 @@ const DeviceType *const kite_device_types[] = {
     &piix4_pm_type,
     &acpi_tables_type,
     &ferr_type,
+    &virtio_rng_pci_type,
+    &virtio_blk_pci_type,
     NULL,
 };

@@ -29,5 +29,7 @@ extern const DeviceType hpet_type;
 extern const DeviceType piix4_pm_type;
 extern const DeviceType acpi_tables_type;
 extern const DeviceType ferr_type;
+extern const DeviceType virtio_rng_pci_type;
+extern const DeviceType virtio_blk_pci_type;
 
 #endif

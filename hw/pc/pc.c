@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "block/drive.h"
 #include "cpu/x86/cpuid.h"
 #include "hw/acpi/acpi-pc.h"
 #include "hw/core/devtypes.h"
@@ -236,6 +237,9 @@ static int pc_create_devices(Machine *m, Error *err)
         if (!d) {
             return -1;
         }
+    }
+    if (drive_create_devices(m, err) < 0) {    /* -drive if=virtio */
+        return -1;
     }
     /* Last: the tables describe every device above. */
     return device_create(m, "acpi-tables", m->root, "", err) ? 0 : -1;

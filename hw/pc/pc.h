@@ -34,6 +34,7 @@
 #define PC_MAX_CPUS       64
 #define PC_NUM_GSI        24
 #define PC_MAX_DEVICE_ARGS 32
+#define PC_MAX_DRIVES     16
 #define PC_MAX_SERIAL     4      /* COM1-COM4 */
 
 /* Priorities of overlapping mappings in the memory space. */
@@ -72,6 +73,8 @@ typedef struct MachineConfig {
     const char *log_file;        /* -D */
     const char *device_args[PC_MAX_DEVICE_ARGS];
     int ndevice_args;
+    const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
+    int ndrive_args;
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */

@@ -278,6 +278,45 @@ bad "-daemonize with stdio" "daemonize.*stdio" -daemonize -nographic \
     -bios zero.rom
 bad_machine "-serial file: on a FIFO without a reader" "serial.*fifo" \
     -serial file:a-fifo -bios zero.rom
+# -drive and virtio-blk-pci (block/drive.c, hw/virtio/virtio-blk.c)
+dd if=/dev/zero bs=65536 count=16 status=none >"$work/disk.img"
+: >"$work/empty.img"
+bad "-drive without file" "no file" -drive if=virtio -bios zero.rom
+bad "-drive format=qcow2" "format=qcow2.*not supported" \
+    -drive file=disk.img,format=qcow2 -bios zero.rom
+bad "-drive if=ide" "if=ide" -drive file=disk.img,if=ide -bios zero.rom
+bad "-drive unknown option" "unsupported drive option.*werror" \
+    -drive file=disk.img,werror=stop -bios zero.rom
+bad "-drive two with one id" "two drives.*d0" -drive file=disk.img,id=d0 \
+    -drive file=disk.img,id=d0 -bios zero.rom
+bad_machine "-drive missing image" "cannot open.*nosuch.img" \
+    -drive file=nosuch.img -bios zero.rom
+bad_machine "-drive empty image" "smaller than" -drive file=empty.img \
+    -bios zero.rom
+bad_machine "-drive a directory" "not a regular file" \
+    -drive file=.,readonly=on -bios zero.rom
+bad_machine "-device virtio-blk-pci without drive" "drive=ID" \
+    -device virtio-blk-pci -bios zero.rom
+bad_machine "-device virtio-blk-pci unknown drive" "no -drive.*nope" \
+    -device virtio-blk-pci,drive=nope -bios zero.rom
+if [ -n "$accel" ]; then
+    (cd "$work" && exec timeout -k 1 10 "$kite" -accel "$accel" -display none \
+        -drive file=disk.img -bios zero.rom) </dev/null >/dev/null 2>&1 &
+    holder=$!
+    ino=$(stat -c %i "$work/disk.img")
+    for i in 1 2 3 4 5 6 7 8 9 10; do      # until it holds its OFD lock
+        grep -q "OFDLCK.*:$ino " /proc/locks && break
+        sleep 0.3
+    done
+    bad_machine "-drive image in use by another Kite" "in use by another" \
+        -drive file=disk.img -bios zero.rom
+    bad_machine "-drive readonly image in use" "in use by another" \
+        -drive file=disk.img,readonly=on -bios zero.rom
+    kill "$holder" 2>/dev/null
+    wait "$holder" 2>/dev/null
+fi
+good "-device virtio-blk-pci,help" "num-queues" -device virtio-blk-pci,help
+
 good "-smp with a full topology of one" "" -smp \
     cpus=1,maxcpus=1,sockets=1,dies=1,cores=1,threads=1 -version
 good "-accel help" "^tcg" -accel help

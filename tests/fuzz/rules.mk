@@ -13,7 +13,7 @@ FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_ARGS ?=
-FUZZ_ALL := devices images guest
+FUZZ_ALL := devices images guest virtio
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -27,6 +27,7 @@ FUZZ_HDRS := $(wildcard tests/fuzz/*.h) tests/difftest/cpu-diff.h
 FUZZ_MAXLEN_devices := 4096
 FUZZ_MAXLEN_images := 65536
 FUZZ_MAXLEN_guest := 4096
+FUZZ_MAXLEN_virtio := 2048
 
 $(FUZZ_DIR)/obj/%.o: %.c config.mak config.h
 	@mkdir -p $(dir $@)
@@ -63,6 +64,7 @@ fuzz: fuzz-build
 			-timeout=10 -rss_limit_mb=4096 \
 			-max_len=$$(case $$t in devices) echo $(FUZZ_MAXLEN_devices);; \
 				images) echo $(FUZZ_MAXLEN_images);; \
+				virtio) echo $(FUZZ_MAXLEN_virtio);; \
 				*) echo $(FUZZ_MAXLEN_guest);; esac) \
 			-jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
 			-artifact_prefix=crashes/$$t/ $(FUZZ_ARGS) \
