@@ -22,7 +22,7 @@
 
 typedef struct Fixture {
     Machine *m;
-    Device *pit, *hpet, *pm, *rtc;
+    Device *pit, *hpet, *host, *isa, *pm, *rtc;
     CPUX86TCG env;
 } Fixture;
 
@@ -30,10 +30,10 @@ static void ignore_irq(void *opaque, int n, int level)
 {
 }
 
-static Device *make(Machine *m, const char *type)
+static Device *make(Machine *m, const char *type, const char *props)
 {
     Error err = { { 0 } };
-    Device *d = device_create(m, type, NULL, "", &err);
+    Device *d = device_create(m, type, NULL, props, &err);
 
     assert_non_null(d);
     return d;
@@ -48,10 +48,13 @@ static int setup(void **state)
     for (int i = 0; i < PC_NUM_GSI; i++) {
         f->m->gsi[i] = (IrqLine){ ignore_irq, f, i };
     }
-    f->pit = make(f->m, "i8254");
-    f->hpet = make(f->m, "hpet");
-    f->pm = make(f->m, "piix4-pm");
-    f->rtc = make(f->m, "mc146818rtc");
+    f->pit = make(f->m, "i8254", "");
+    f->hpet = make(f->m, "hpet", "");
+    /* the PM block is PCI function 00:01.3, behind the PIIX3 */
+    f->host = make(f->m, "i440FX", "");
+    f->isa = make(f->m, "PIIX3", "addr=1");
+    f->pm = make(f->m, "piix4-pm", "addr=1.3");
+    f->rtc = make(f->m, "mc146818rtc", "");
     f->env.machine = f->m;
     *state = f;
     return 0;
@@ -63,6 +66,8 @@ static int teardown(void **state)
 
     device_destroy(f->rtc);
     device_destroy(f->pm);
+    device_destroy(f->isa);
+    device_destroy(f->host);
     device_destroy(f->hpet);
     device_destroy(f->pit);
     test_machine_free(f->m);
