@@ -34,5 +34,7 @@ const DeviceType *const kite_device_types[] = {
     &acpi_tables_type,
     &ferr_type,
     &isa_debugcon_type,
+    &smbios_tables_type,
+    &bios_data_area_type,
     NULL,
 };

@@ -30,5 +30,7 @@ extern const DeviceType piix4_pm_type;
 extern const DeviceType acpi_tables_type;
 extern const DeviceType ferr_type;
 extern const DeviceType isa_debugcon_type;
+extern const DeviceType smbios_tables_type;
+extern const DeviceType bios_data_area_type;
 
 #endif
