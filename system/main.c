@@ -69,6 +69,9 @@ static void usage(FILE *f)
 "                         -serial other than stdio)\n"
 "\n"
 "Debugging:\n"
+"  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
+"                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
+"                         for SeaBIOS's log)\n"
 "  -d ITEM[,ITEM...]      debug logs (-d help lists them)\n"
 "  -D FILE                write debug logs to FILE\n"
 "\n"
@@ -87,6 +90,7 @@ typedef struct Options {
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
     bool stdio_serial;           /* one of them uses stdio */
+    char *debugcon_dev;          /* -debugcon: the isa-debugcon device */
 } Options;
 
 /* Reports a bad value; returns -1. */
@@ -412,6 +416,29 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
     return 0;                    /* -name: a label only */
 }
 
+/* -debugcon SPEC: QEMU's shorthand for an isa-debugcon at port 0xe9. */
+static int set_debugcon(Options *o, const char *opt, const char *arg)
+{
+    static const char prefix[] = "isa-debugcon,chardev=";
+
+    if (o->debugcon_dev) {
+        return bad(opt, "given twice (add more with -device isa-debugcon)%s",
+                   "");
+    }
+    if (!*arg || strchr(arg, ',')) {
+        return bad(opt, "'%s' is not a backend for it (file:PATH, stdio or "
+                   "null)", arg);
+    }
+    if (o->cfg.ndevice_args == PC_MAX_DEVICE_ARGS) {
+        return bad(opt, "too many devices%s", "");
+    }
+    o->debugcon_dev = xmalloc(sizeof(prefix) + strlen(arg));
+    memcpy(o->debugcon_dev, prefix, sizeof(prefix));
+    strcat(o->debugcon_dev, arg);
+    o->cfg.device_args[o->cfg.ndevice_args++] = o->debugcon_dev;
+    return 0;
+}
+
 static const char *const unsupported_yet[] = {
     "-qmp", "-monitor", "-s", "-S", "-gdb", "-hda", "-cdrom",
     "-netdev", "-snapshot", "-loadvm", "-incoming",
@@ -473,6 +500,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
+            "-debugcon",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -519,6 +547,8 @@ static int parse_args(Options *o, int argc, char **argv)
             Error e = { "" };
             r = drive_add_option(&o->cfg, arg, &e) < 0 ? bad(opt, "%s", e.msg)
                                                       : 0;
+        } else if (!strcmp(opt, "-debugcon")) {
+            r = set_debugcon(o, opt, arg);
         } else if (!strcmp(opt, "-d")) {
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {

@@ -32,6 +32,14 @@
 /* What PM1_CNT keeps: GBL_RLS and SLP_EN are write-only. */
 #define PM1_CNT_MASK (PM1_CNT_SCI_EN | PM1_CNT_BM_RLD | PM1_CNT_SLP_TYP)
 #define PM_TMR_HALF_NS 2345000000ll   /* > 2^23 ticks, for load checks */
+/*
+ * DEVACTB (config 0x58), bit 25: APMC_EN, SMI on a write to port 0xb2.
+ * Kite has no SMM, so the bit reads as already set, as QEMU's PIIX4 does
+ * without SMM: SeaBIOS then leaves SMM alone instead of raising an SMI
+ * and waiting forever for its handler to answer on port 0xb3.
+ */
+#define PIIX4_PM_DEVACTB        0x58
+#define PIIX4_PM_DEVACTB_APMC_EN (1u << 25)
 
 static Machine *pm_machine(PMState *s)
 {
@@ -284,6 +292,7 @@ static int pm_pci_init(PCIDevice *d, Error *err)
 {
     pci_set_long(d->config + PIIX4_PM_PMBA, ACPI_PM_BASE | 1);
     d->config[PIIX4_PM_PMREGMISC] = 1;
+    pci_set_long(d->config + PIIX4_PM_DEVACTB, PIIX4_PM_DEVACTB_APMC_EN);
     return 0;
 }
 

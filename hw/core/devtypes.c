@@ -35,5 +35,8 @@ const DeviceType *const kite_device_types[] = {
     &ferr_type,
     &virtio_rng_pci_type,
     &virtio_blk_pci_type,
+    &isa_debugcon_type,
+    &smbios_tables_type,
+    &bios_data_area_type,
     NULL,
 };

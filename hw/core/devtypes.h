@@ -31,5 +31,8 @@ extern const DeviceType acpi_tables_type;
 extern const DeviceType ferr_type;
 extern const DeviceType virtio_rng_pci_type;
 extern const DeviceType virtio_blk_pci_type;
+extern const DeviceType isa_debugcon_type;
+extern const DeviceType smbios_tables_type;
+extern const DeviceType bios_data_area_type;
 
 #endif

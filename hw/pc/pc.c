@@ -242,7 +242,9 @@ static int pc_create_devices(Machine *m, Error *err)
         return -1;
     }
     /* Last: the tables describe every device above. */
-    return device_create(m, "acpi-tables", m->root, "", err) ? 0 : -1;
+    return device_create(m, "acpi-tables", m->root, "", err) &&
+           device_create(m, "smbios-tables", m->root, "", err) &&
+           device_create(m, "bios-data-area", m->root, "", err) ? 0 : -1;
 }
 
 static int pc_create_cpus(Machine *m, Error *err)

@@ -184,6 +184,8 @@ good() {
 
 bad "unknown option" "unknown option.*-bogus" -bogus
 bad "unknown option (double dash)" "unknown option.*--bogus" --bogus
+bad "-debugcon backend with a comma" "debugcon" -debugcon file:a,b -bios zero.rom
+bad "-debugcon twice" "twice" -debugcon null -debugcon null -bios zero.rom
 bad "-m without argument" "-m.*(needs|requires|missing).*argument" -m
 bad "-kernel without argument" "-kernel.*argument" -kernel
 bad "stray argument" "unexpected argument|stray" -m 64 stray
@@ -225,6 +227,14 @@ bad_machine "-device bad property" "bogus" \
     -device isa-debug-exit,bogus=1 -bios zero.rom
 bad_machine "-device bad property value" "iobase.*zz|zz.*iobase" \
     -device isa-debug-exit,iobase=zz -bios zero.rom
+bad_machine "isa-debugcon without a backend" "chardev" \
+    -device isa-debugcon -bios zero.rom
+bad_machine "isa-debugcon on stdio with a stdio COM1" "stdio" \
+    -nographic -debugcon stdio -bios zero.rom
+bad_machine "isa-debugcon bad backend" "nowhere" \
+    -device isa-debugcon,chardev=nowhere -bios zero.rom
+bad_machine "isa-debugcon iobase past the port space" "iobase" \
+    -device isa-debugcon,chardev=null,iobase=0x10000 -bios zero.rom
 bad_machine "-device PCI address in use" "00.0.*(used|i440FX)|i440FX" \
     -device pci-testdev,addr=0 -bios zero.rom
 bad_machine "-device PCI address malformed" "PCI address.*1g|1g" \
