@@ -293,10 +293,12 @@ static int set_serial(Options *o, const char *opt, const char *arg)
     if (o->nserial == PC_MAX_SERIAL) {
         return bad(opt, "at most %d serial ports (COM1-COM4)", PC_MAX_SERIAL);
     }
-    if (strstr(arg, "stdio") && o->stdio_serial) {
+    /* "stdio" itself, not a file or socket path that contains it */
+    bool is_stdio = !strcmp(arg, "stdio") || !strcmp(arg, "mon:stdio");
+    if (is_stdio && o->stdio_serial) {
         return bad(opt, "only one serial port can use stdio%s", "");
     }
-    o->stdio_serial |= strstr(arg, "stdio") != NULL;
+    o->stdio_serial |= is_stdio;
     if (o->nserial == 0) {
         o->cfg.serial = arg;
     } else {

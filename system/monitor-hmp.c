@@ -126,6 +126,7 @@ static void info_registers(Monitor *mon, FILE *f)
 
 static void info_cpus(Monitor *mon, FILE *f)
 {
+    monitor_cpu_state(mon->m);           /* up to date when stopped */
     for (int i = 0; i < mon->m->ncpus; i++) {
         fprintf(f, "%c CPU #%d: pc=0x%016llx%s\n", i == 0 ? '*' : ' ', i,
                 (unsigned long long)mon->m->cpus[i]->env.rip,

@@ -14,6 +14,7 @@ struct Monitor {
     Chardev *chr;
     bool qmp;
     bool mux;                    /* shares COM1's backend (mon:stdio) */
+    bool tty;                    /* a raw terminal: Kite echoes input */
     bool negotiated;             /* QMP: qmp_capabilities done */
     char *line;                  /* MONITOR_LINE_MAX bytes */
     size_t len;
@@ -54,7 +55,7 @@ extern const size_t monitor_ncmds;
 const MonitorCmd *monitor_find_qmp(const char *name);
 const MonitorCmd *monitor_find_hmp(const char *name);
 
-/* Output to the client (human monitor text; \n becomes \r\n on stdio). */
+/* Output to the client (or to human-monitor-command's capture). */
 void monitor_printf(Monitor *mon, const char *fmt, ...) PRINTF_FMT(2, 3);
 void monitor_write(Monitor *mon, const char *buf, size_t len);
 /* The human monitor's line handler and prompt. */

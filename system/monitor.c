@@ -27,24 +27,12 @@ json_t *qmp_error(QmpError *e, const char *cls, const char *fmt, ...)
 
 void monitor_write(Monitor *mon, const char *buf, size_t len)
 {
-    size_t start = 0;
-
     if (mon->capture) {
         fwrite(buf, 1, len, mon->capture);
-        return;
-    }
-    if (!mon->mux) {
+    } else {
+        /* a raw terminal keeps output processing: \n still becomes \r\n */
         chardev_write(mon->chr, (const uint8_t *)buf, len);
-        return;
     }
-    for (size_t i = 0; i < len; i++) {     /* a raw terminal needs \r\n */
-        if (buf[i] == '\n') {
-            chardev_write(mon->chr, (const uint8_t *)buf + start, i - start);
-            chardev_write(mon->chr, (const uint8_t *)"\r\n", 2);
-            start = i + 1;
-        }
-    }
-    chardev_write(mon->chr, (const uint8_t *)buf + start, len - start);
 }
 
 void monitor_printf(Monitor *mon, const char *fmt, ...)
@@ -129,11 +117,13 @@ static char qmp_spec_find(const char *spec, const char *name, bool *optional)
 {
     size_t n = strlen(name);
 
-    for (const char *p = spec; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+    for (const char *p = spec; *p; ) {
+        const char *comma = strchr(p, ',');
         if (!strncmp(p, name, n) && p[n] == ':') {
             *optional = p[n + 2] == '?';
             return p[n + 1];
         }
+        p = comma ? comma + 1 : p + strlen(p);
     }
     return 0;
 }
@@ -234,6 +224,16 @@ static json_t *qmp_dispatch(Monitor *mon, json_t *req, QmpError *e)
     return ret;
 }
 
+/* Whether a reply could never reach the client whole (see qmp_send). */
+static bool qmp_too_big(Monitor *mon, const json_t *ret)
+{
+    char *s = json_dumps(ret, JSON_COMPACT | JSON_ENCODE_ANY);
+    bool big = !s || strlen(s) + 64 > CHARDEV_OUT_BUF / 2;
+
+    free(s);
+    return big;
+}
+
 void qmp_handle_line(Monitor *mon, const char *line)
 {
     json_error_t je;
@@ -250,6 +250,11 @@ void qmp_handle_line(Monitor *mon, const char *line)
     } else {
         id = json_is_object(req) ? json_object_get(req, "id") : NULL;
         ret = qmp_dispatch(mon, req, &e);
+    }
+    if (ret && qmp_too_big(mon, ret)) {
+        json_decref(ret);
+        ret = qmp_error(&e, "GenericError", "the reply does not fit in the "
+                        "%d KiB output buffer", CHARDEV_OUT_BUF / 1024);
     }
     reply = ret ? json_pack("{s:o}", "return", ret)
                 : json_pack("{s:{s:s,s:s}}", "error", "class", e.cls,
@@ -376,8 +381,8 @@ static void monitor_receive(void *opaque, const uint8_t *buf, size_t len)
 
     for (size_t i = 0; i < len; i++) {
         char ch = (char)buf[i];
-        if (ch == '\n' || (mon->mux && ch == '\r')) {
-            if (mon->mux) {
+        if (ch == '\n' || (mon->tty && ch == '\r')) {
+            if (mon->tty) {
                 monitor_write(mon, "\n", 1);
             }
             if (!mon->overlong) {
@@ -392,7 +397,7 @@ static void monitor_receive(void *opaque, const uint8_t *buf, size_t len)
             monitor_overlong(mon);
         } else {
             mon->line[mon->len++] = ch;
-            if (mon->mux) {
+            if (mon->tty) {
                 monitor_write(mon, &ch, 1);     /* echo on a raw terminal */
             }
         }
@@ -446,6 +451,7 @@ int monitor_open(Machine *m, const char *spec, bool qmp, Error *err)
         return -1;
     }
     chardev_set_receiver(mon->chr, monitor_can_receive, monitor_receive, mon);
+    mon->tty = mon->own.tty_saved;       /* stdio on a raw terminal */
     mon->chr->connected = monitor_connected;
     return 0;
 }
@@ -457,7 +463,7 @@ int monitor_open_mux(Machine *m, Error *err)
     if (!mon) {
         return -1;
     }
-    mon->mux = true;
+    mon->mux = mon->tty = true;
     mon->chr = &m->serial_chr;
     mon->chr->mon_receive = monitor_receive;
     mon->chr->mon_opaque = mon;

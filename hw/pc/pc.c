@@ -406,9 +406,11 @@ int machine_run(Machine *m)
         }
         main_loop_wait(m, 1000);
     }
-    pthread_mutex_lock(&m->lock);
-    monitor_shutdown_event(m);
-    pthread_mutex_unlock(&m->lock);
+    if (m->nmonitors) {
+        machine_lock(m);
+        monitor_shutdown_event(m);
+        pthread_mutex_unlock(&m->lock);
+    }
     cpus_stop(m);
     return m->exit_status;
 }

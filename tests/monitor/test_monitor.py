@@ -243,6 +243,10 @@ def test_qmp_run_control(q, k):
     check(t1 and t1 == t2, "x and xp agree on identity-mapped memory: %r %r"
           % (t1, t2))
     check("unknown command" in hmp(q, "frobnicate"), "unknown human command")
+    r = q.cmd("human-monitor-command", {"command-line": "xp /4096xg 0"})
+    check(err_class(r) == "GenericError" and "does not fit" in
+          r["error"]["desc"], "a reply too big for the buffer is an error")
+    check(hmp(q, "xp /1024xg 0").count("0x") == 1024, "a big reply fits")
     check(ok(q.cmd("cont")), "cont")
     ev = q.event("RESUME")
     check(ev is not None and "seconds" in ev["timestamp"], "RESUME event")
@@ -466,11 +470,43 @@ def test_hmp_mux(args, tmp):
         os.close(fd)
 
 
+def test_hmp_stdio(args, tmp):
+    """-monitor stdio: from a pipe, then on a pseudo-terminal."""
+    serial = os.path.join(tmp, "stdio.serial")
+    cmd = [args.kite, "-display", "none", "-kernel", args.guest,
+           "-serial", "file:" + serial, "-monitor", "stdio"]
+    r = subprocess.run(cmd, input=b"info version\nstop\ninfo status\nquit\n",
+                       capture_output=True, timeout=TIMEOUT)
+    out = r.stdout.decode()
+    check(r.returncode == 0 and "VM status: paused" in out and
+          "(kite) " in out, "-monitor stdio from a pipe: %r %r" % (out, r.stderr))
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(args.kite, cmd)
+    try:
+        check("(kite) " in read_until(fd, "(kite) "), "-monitor stdio prompt")
+        os.write(fd, b"info status\r")
+        out = read_until(fd, "running")
+        check("info status\r\n" in out and "VM status: running\r\n" in out,
+              "the terminal echoes and ends lines with CR LF: %r" % out)
+        os.write(fd, b"quit\r")
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+        check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+              "-monitor stdio quit")
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+
+
 def test_cli_errors(args, tmp):
     bad = [["-qmp", "bogus"], ["-monitor", "file:/tmp/x"],
            ["-qmp", "unix:%s/no/such/dir/q.sock,server,nowait" % tmp],
            ["-qmp", "tcp:127.0.0.1:notaport,server,nowait"],
-           ["-qmp"]]
+           ["-qmp"], ["-nographic", "-monitor", "stdio"],
+           ["-qmp", "stdio,server"]]
     for extra in bad:
         r = subprocess.run([args.kite, "-display", "none", "-kernel",
                             args.guest] + extra, capture_output=True,
@@ -488,7 +524,7 @@ def main():
     ap.add_argument("--hello", default="")
     args = ap.parse_args()
     tests = [test_cli_errors, test_qmp, test_start_stopped, test_guest_shutdown,
-             test_hmp_socket, test_hmp_mux]
+             test_hmp_socket, test_hmp_mux, test_hmp_stdio]
     with tempfile.TemporaryDirectory(prefix="kite-mon-") as tmp:
         for t in tests:
             try:
