@@ -274,6 +274,9 @@ static void chardev_set_conn(Chardev *c, int fd)
     c->in_fd = c->out_fd = fd;
     c->input_ended = false;
     chardev_update_input_watch(c);
+    if (c->connected) {
+        c->connected(c->opaque);
+    }
 }
 
 static void chardev_watch_listen(Chardev *c, bool on);

@@ -41,7 +41,7 @@ static const char chardev_help_text[] =
     "C-a h    print this help\r\n"
     "C-a x    exit emulator\r\n"
     "C-a b    send break\r\n"
-    "C-a c    switch to the monitor (not available yet)\r\n"
+    "C-a c    switch between the console and the monitor\r\n"
     "C-a C-a  sends C-a\r\n";
 
 void chardev_set_receiver(Chardev *c, size_t (*can_receive)(void *),
@@ -164,7 +164,12 @@ void chardev_flush_output(Chardev *c)
 
 void chardev_output_ready(void *opaque)
 {
-    chardev_flush_output(opaque);
+    Chardev *c = opaque;
+
+    chardev_flush_output(c);
+    if (c->npending) {
+        chardev_flush_pending(c);   /* a receiver that waited for room */
+    }
 }
 
 static int64_t chardev_now_ms(void)
@@ -238,6 +243,10 @@ static void chardev_notify_input(Chardev *c)
 /* Hands bytes to the receiver, keeping in `pending` what it cannot take. */
 static void chardev_deliver(Chardev *c, const uint8_t *buf, size_t len)
 {
+    if (c->mon_focus) {
+        c->mon_receive(c->mon_opaque, buf, len);
+        return;
+    }
     if (c->npending == 0 && c->receive && c->can_receive) {
         size_t n = MIN(c->can_receive(c->opaque), len);
         if (n > 0) {
@@ -287,7 +296,15 @@ static void chardev_escape(Chardev *c, uint8_t ch)
         chardev_print(c, chardev_help_text);
         break;
     case 'c':
-        chardev_print(c, "\r\nkite: the monitor is not available yet\r\n");
+        if (!c->mon_receive) {
+            chardev_print(c, "\r\nkite: no monitor on this terminal "
+                          "(use -serial mon:stdio)\r\n");
+        } else if ((c->mon_focus = !c->mon_focus)) {
+            chardev_print(c, "\r\n");
+            c->mon_enter(c->mon_opaque);
+        } else {
+            chardev_print(c, "\r\n");
+        }
         break;
     case 'b':
         if (c->receive_break) {

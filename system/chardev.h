@@ -89,6 +89,13 @@ typedef struct Chardev {
     void (*input_changed)(void *opaque);
     void *input_changed_opaque;
     bool input_ended;            /* stdin hit EOF or an error */
+    /* A socket server accepted a client (opaque is the receiver's). */
+    void (*connected)(void *opaque);
+    /* mon:stdio: Ctrl-A c gives the input to the monitor and back. */
+    void (*mon_receive)(void *opaque, const uint8_t *buf, size_t len);
+    void (*mon_enter)(void *opaque);
+    void *mon_opaque;
+    bool mon_focus;
 } Chardev;
 
 /*

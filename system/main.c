@@ -69,6 +69,11 @@ static void usage(FILE *f)
 "                         -serial other than stdio)\n"
 "\n"
 "Debugging:\n"
+"  -qmp unix:PATH,server[,wait=off]|tcp:HOST:PORT,server[,wait=off]\n"
+"                         a QMP server (repeatable)\n"
+"  -monitor unix:...|tcp:...|stdio   the human monitor; -serial mon:stdio\n"
+"                         shares the terminal (Ctrl-A c switches)\n"
+"  -S                     start with the vCPUs stopped (cont starts them)\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -295,10 +300,12 @@ static int set_serial(Options *o, const char *opt, const char *arg)
     if (o->nserial == PC_MAX_SERIAL) {
         return bad(opt, "at most %d serial ports (COM1-COM4)", PC_MAX_SERIAL);
     }
-    if (strstr(arg, "stdio") && o->stdio_serial) {
+    /* "stdio" itself, not a file or socket path that contains it */
+    bool is_stdio = !strcmp(arg, "stdio") || !strcmp(arg, "mon:stdio");
+    if (is_stdio && o->stdio_serial) {
         return bad(opt, "only one serial port can use stdio%s", "");
     }
-    o->stdio_serial |= strstr(arg, "stdio") != NULL;
+    o->stdio_serial |= is_stdio;
     if (o->nserial == 0) {
         o->cfg.serial = arg;
     } else {
@@ -413,7 +420,39 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
     if (!strcmp(opt, "-pidfile")) {
         o->pidfile = arg;
     }
-    return 0;                    /* -name: a label only */
+    if (!strcmp(opt, "-name")) {
+        o->cfg.name = arg;       /* query-name, info name */
+    }
+    return 0;
+}
+
+/*
+ * -qmp SPEC and -monitor SPEC: a server socket (unix:PATH,server[,wait=off]
+ * or tcp:HOST:PORT,server[,...]) or stdio; -monitor none is no monitor.
+ */
+static int set_monitor(Options *o, const char *opt, const char *arg)
+{
+    bool qmp = !strcmp(opt, "-qmp");
+
+    if (!strcmp(arg, "none") && !qmp) {
+        return 0;
+    }
+    if (!strcmp(arg, "stdio")) {
+        if (o->stdio_serial || o->cfg.nographic) {
+            return bad(opt, "stdio is already the serial port's (use "
+                       "-serial mon:stdio)%s", "");
+        }
+        o->stdio_serial = true;
+    } else if (strncmp(arg, "unix:", 5) && strncmp(arg, "tcp:", 4)) {
+        return bad(opt, "unsupported backend '%s' (unix:PATH,server, "
+                   "tcp:HOST:PORT,server or stdio)", arg);
+    }
+    if (o->cfg.nmon == MONITOR_MAX) {
+        return bad(opt, "at most %d monitors", MONITOR_MAX);
+    }
+    o->cfg.mon_spec[o->cfg.nmon] = arg;
+    o->cfg.mon_qmp[o->cfg.nmon++] = qmp;
+    return 0;
 }
 
 /* -debugcon SPEC: QEMU's shorthand for an isa-debugcon at port 0xe9. */
@@ -440,7 +479,7 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
 }
 
 static const char *const unsupported_yet[] = {
-    "-qmp", "-monitor", "-s", "-S", "-gdb", "-hda", "-cdrom",
+    "-s", "-gdb", "-hda", "-cdrom",
     "-netdev", "-snapshot", "-loadvm", "-incoming",
 };
 
@@ -487,6 +526,9 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-daemonize")) {
             o->daemonize = true;
             continue;
+        } else if (!strcmp(opt, "-S")) {
+            o->cfg.start_stopped = true;
+            continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
             if (!strcmp(opt, unsupported_yet[k])) {
@@ -500,7 +542,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
-            "-debugcon",
+            "-debugcon", "-qmp", "-monitor",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -553,6 +595,8 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {
             o->cfg.log_file = arg;
+        } else if (!strcmp(opt, "-qmp") || !strcmp(opt, "-monitor")) {
+            r = set_monitor(o, opt, arg);
         } else {
             r = set_compat_option(o, opt, arg);
         }

@@ -348,9 +348,19 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     }
     pthread_mutex_unlock(&m->lock);
 
+    for (int i = 0; i < cfg->nmon; i++) {
+        if (monitor_open(m, cfg->mon_spec[i], cfg->mon_qmp[i], err) < 0) {
+            goto fail;
+        }
+    }
+    if (cfg->serial && !strcmp(cfg->serial, "mon:stdio") &&
+        monitor_open_mux(m, err) < 0) {
+        goto fail;
+    }
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         chardev_attach(pc_serial_chardev(m, i), &m->loop);
     }
+    monitor_attach_all(m);
     pc_setup_signals(m);
     return m;
 
@@ -371,14 +381,20 @@ static void pc_reset(Machine *m)
         error_report("reset failed: %s", err.msg);
         machine_request_exit(m, 1);
     }
+    monitor_reset_event(m);
     pthread_mutex_unlock(&m->lock);
-    cpus_resume(m);
+    if (!m->vm_stopped) {
+        cpus_resume(m);
+    }
 }
 
 int machine_run(Machine *m)
 {
     Error err = { "" };
 
+    if (m->cfg.start_stopped) {
+        m->vm_stopped = m->pause_requested = true;     /* -S */
+    }
     if (cpus_start(m, &err) < 0) {
         error_report("%s", err.msg);
         return 1;
@@ -395,6 +411,11 @@ int machine_run(Machine *m)
             continue;
         }
         main_loop_wait(m, 1000);
+    }
+    if (m->nmonitors) {
+        machine_lock(m);
+        monitor_shutdown_event(m);
+        pthread_mutex_unlock(&m->lock);
     }
     cpus_stop(m);
     return m->exit_status;
@@ -417,6 +438,7 @@ void machine_destroy(Machine *m)
     if (m->accel && m->accel->destroy) {
         m->accel->destroy(m);
     }
+    monitor_close_all(m);
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         /* what the guest printed last reaches a slow reader, unless the
          * user asked to stop now */

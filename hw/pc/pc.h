@@ -27,6 +27,7 @@
 #include "system/cpu-model.h"
 #include "system/log.h"
 #include "system/main-loop.h"
+#include "system/monitor.h"
 
 #define PC_LOWMEM_LIMIT   0xc0000000ull  /* start of the PCI hole */
 #define PC_MAX_RAM        (1024ull * GiB)
@@ -75,6 +76,11 @@ typedef struct MachineConfig {
     int ndevice_args;
     const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
     int ndrive_args;
+    const char *name;            /* -name */
+    const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
+    bool mon_qmp[MONITOR_MAX];
+    int nmon;
+    bool start_stopped;          /* -S */
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */
@@ -146,6 +152,13 @@ struct Machine {
     bool stopping;
     int signal_fd;
     bool user_quit;              /* a signal or Ctrl-A x ended the run */
+
+    /* monitors (system/monitor.c) */
+    Monitor *monitors[MONITOR_MAX + 1];
+    int nmonitors;
+    bool vm_stopped;             /* stop / -S: vCPUs stay parked */
+    bool reset_by_monitor;       /* the next RESET event is the host's */
+    const char *quit_reason;     /* SHUTDOWN's reason if a command quit */
 };
 
 /* The backend of serial port index (0 = COM1), or NULL. */

@@ -199,7 +199,7 @@ static void test_escape_ctrl_a_and_others(void **state)
     assert_int_equal(r.quits, 0);
     read_file(path, out, sizeof(out));
     assert_string_equal(out, "");
-    /* C-a h prints the help, C-a c says the monitor is not there yet */
+    /* C-a h prints the help, C-a c says there is no monitor here */
     chardev_feed(&c, (const uint8_t *)"\001h", 2);
     read_file(path, out, sizeof(out));
     assert_non_null(strstr(out, "C-a x"));
@@ -207,8 +207,50 @@ static void test_escape_ctrl_a_and_others(void **state)
     assert_non_null(strstr(out, "C-a C-a"));
     chardev_feed(&c, (const uint8_t *)"\001c", 2);
     read_file(path, out, sizeof(out));
-    assert_non_null(strstr(out, "monitor is not available"));
+    assert_non_null(strstr(out, "no monitor on this terminal"));
     assert_int_equal(r.len, 5);
+    close_mux_file(&c, path);
+}
+
+/* mon:stdio: what C-a c hands to the monitor, and back to the guest. */
+static char mon_got[64];
+static size_t mon_len;
+static int mon_entered;
+
+static void mon_rx(void *opaque, const uint8_t *buf, size_t len)
+{
+    len = MIN(len, sizeof(mon_got) - mon_len);
+    memcpy(mon_got + mon_len, buf, len);
+    mon_len += len;
+}
+
+static void mon_enter(void *opaque)
+{
+    mon_entered++;
+}
+
+static void test_escape_monitor_switch(void **state)
+{
+    Chardev c;
+    TestRx r = { .room = sizeof(r.buf) };
+    char *path;
+
+    open_mux_file(&c, &r, &path);
+    c.mon_receive = mon_rx;
+    c.mon_enter = mon_enter;
+    mon_len = 0;
+    mon_entered = 0;
+    chardev_feed(&c, (const uint8_t *)"g1\001cinfo\001\001", 10);
+    assert_int_equal(mon_entered, 1);
+    assert_int_equal(mon_len, 5);            /* C-a C-a: one C-a */
+    assert_memory_equal(mon_got, "info\001", 5);
+    assert_int_equal(r.len, 2);
+    chardev_feed(&c, (const uint8_t *)"\001cg2\001x", 6);
+    assert_int_equal(mon_len, 5);            /* back to the guest */
+    assert_int_equal(r.len, 4);
+    assert_memory_equal(r.buf, "g1g2", 4);
+    assert_int_equal(r.quits, 1);            /* C-a x works in both */
+    assert_int_equal(mon_entered, 1);
     close_mux_file(&c, path);
 }
 
@@ -463,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_no_escapes_without_mux),
         cmocka_unit_test(test_pending_delivery),
         cmocka_unit_test(test_pending_before_receiver),
+        cmocka_unit_test(test_escape_monitor_switch),
         cmocka_unit_test(test_input_and_eof),
         cmocka_unit_test(test_input_throttle),
         cmocka_unit_test(test_input_full_without_hook),
