@@ -57,7 +57,7 @@ static void usage(FILE *f)
 "  -nographic             no window; COM1 on the terminal with Ctrl-A escapes\n"
 "  -nodefaults            no default devices (COM1 only with -serial)\n"
 "  -display none          no window (-display help)\n"
-"  -vga none              no display device\n"
+"  -vga std|none          standard VGA (default without -nographic) or none\n"
 "  -net none              no network device\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
 "  -name NAME             a name for this machine (accepted)\n"
@@ -387,7 +387,7 @@ static int set_log(Options *o, const char *opt, const char *arg)
 /*
  * Options scripts written for QEMU pass, accepted where Kite really does
  * what they ask: -net none (no NIC), -rtc base=utc (the RTC runs on UTC),
- * -name (a label), -vga none (no display), -pidfile (see main).
+ * -name (a label), -vga std|none, -pidfile (see main).
  */
 static int set_compat_option(Options *o, const char *opt, const char *arg)
 {
@@ -400,8 +400,15 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
                                              "supported, not '%s'", arg) : 0;
     }
     if (!strcmp(opt, "-vga")) {
-        return strcmp(arg, "none") ? bad(opt, "no display device yet; only "
-                                         "'-vga none' is accepted") : 0;
+        if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+            printf("std       standard VGA (default)\nnone      no VGA card\n");
+            exit(0);
+        }
+        if (strcmp(arg, "std") && strcmp(arg, "none")) {
+            return bad(opt, "unknown or unsupported VGA type '%s' (std, none)",
+                       arg);
+        }
+        o->cfg.vga = arg;
     }
     if (!strcmp(opt, "-pidfile")) {
         o->pidfile = arg;

@@ -33,5 +33,6 @@ const DeviceType *const kite_device_types[] = {
     &piix4_pm_type,
     &acpi_tables_type,
     &ferr_type,
+    &vga_pci_type,
     NULL,
 };

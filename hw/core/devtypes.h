@@ -29,5 +29,6 @@ extern const DeviceType hpet_type;
 extern const DeviceType piix4_pm_type;
 extern const DeviceType acpi_tables_type;
 extern const DeviceType ferr_type;
+extern const DeviceType vga_pci_type;
 
 #endif
