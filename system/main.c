@@ -56,7 +56,9 @@ static void usage(FILE *f)
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
 "  -nographic             no window; COM1 on the terminal with Ctrl-A escapes\n"
 "  -nodefaults            no default devices (COM1 only with -serial)\n"
-"  -display none          no window (-display help)\n"
+"  -display none[,screendump=FILE]\n"
+"                         no window; SIGUSR2 writes the screen to FILE\n"
+"                         (PNG if FILE ends in .png, else PPM)\n"
 "  -vga std|none          standard VGA (default without -nographic) or none\n"
 "  -net none              no network device\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
@@ -307,8 +309,16 @@ static int set_display(Options *o, const char *opt, const char *arg)
         printf("Available display backend types:\nnone\n");
         exit(0);
     }
-    if (!strcmp(arg, "none") || !strncmp(arg, "none,", 5)) {
+    if (!strcmp(arg, "none")) {
         return 0;
+    }
+    if (!strncmp(arg, "none,screendump=", 16) && arg[16]) {
+        o->cfg.screendump = arg + 16;   /* written on SIGUSR2 */
+        return 0;
+    }
+    if (!strncmp(arg, "none,", 5)) {
+        return bad(opt, "unknown display option in '%s' (none[,screendump="
+                   "FILE])", arg);
     }
     if (!strncmp(arg, "sdl", 3) || !strncmp(arg, "gtk", 3) ||
         !strncmp(arg, "vnc", 3) || !strncmp(arg, "curses", 6)) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hw/pc/pc.h"
@@ -197,7 +198,12 @@ static int dump_write_file(const char *path, const DumpPicture *p, bool png,
 {
     char *tmp = xasprintf("%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp), r = -1;
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    FILE *f;
+
+    if (fd >= 0) {
+        fchmod(fd, 0644);                /* mkstemp makes it 0600 */
+    }
+    f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 
     if (!f) {
         error_setg(err, "cannot create '%s': %s", path, strerror(errno));
@@ -246,4 +252,23 @@ int console_screendump(Console *con, const char *path, const char *format,
     }
     free(pic.rgb);
     return r;
+}
+
+void console_dump_on_signal(Machine *m, const char *path)
+{
+    Console *con = console_get(m, 0);
+    size_t n = path ? strlen(path) : 0;
+    bool png = n >= 4 && !strcmp(path + n - 4, ".png");
+    Error err = { "" };
+
+    if (!path) {
+        return;
+    }
+    if (!con) {
+        error_report("screendump: the machine has no display device");
+        return;
+    }
+    if (console_screendump(con, path, png ? "png" : "ppm", &err) < 0) {
+        error_report("screendump: %s", err.msg);
+    }
 }

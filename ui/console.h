@@ -54,6 +54,14 @@ void console_update(Console *con);
 int console_screendump(Console *con, const char *path, const char *format,
                        Error *err);
 
+/*
+ * -display none,screendump=FILE: on SIGUSR2 the main loop writes console
+ * 0 to path (PNG if it ends in ".png", else PPM), lock held; a failure
+ * is reported on stderr and the machine runs on. Until the monitor's
+ * `screendump` command, this is how scripts and tests take a picture.
+ */
+void console_dump_on_signal(Machine *m, const char *path);
+
 /* FNV-1a over the rows of the surface (tests compare pictures by it). */
 uint64_t console_checksum(Console *con);
 

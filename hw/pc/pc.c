@@ -24,6 +24,7 @@
 #include "hw/pc/loader.h"
 #include "system/cpus.h"
 #include "system/term.h"
+#include "ui/console.h"
 
 static void pc_wake_main_loop(void *opaque)
 {
@@ -55,6 +56,10 @@ static void pc_signal_input(void *opaque)
     }
     if (si.ssi_signo == SIGTSTP) {
         term_suspend();
+        return;
+    }
+    if (si.ssi_signo == SIGUSR2) {
+        console_dump_on_signal(m, m->cfg.screendump);
         return;
     }
     error_report("terminating on signal %u", si.ssi_signo);
@@ -298,6 +303,9 @@ static int pc_setup_signals(Machine *m)
     sigset_t set;
 
     term_stop_signals(&set);
+    if (m->cfg.screendump) {
+        sigaddset(&set, SIGUSR2);    /* writes the screen (ui/console.h) */
+    }
     /* Blocked before any vCPU thread exists, so only the signalfd sees them. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

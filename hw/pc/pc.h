@@ -69,7 +69,7 @@ typedef struct MachineConfig {
     bool nodefaults;             /* -nodefaults: no default serial port */
     bool nographic;
     const char *vga;             /* -vga: "std", "none"; NULL: default */
-    const char *display;         /* -display: "none"; NULL: default */
+    const char *screendump;      /* -display none,screendump=FILE */
     unsigned log_mask;           /* -d */
     const char *log_file;        /* -D */
     const char *device_args[PC_MAX_DEVICE_ARGS];
