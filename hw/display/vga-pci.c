@@ -93,11 +93,16 @@ static int vga_pci_init(PCIDevice *d, Error *err)
     VGAPCIState *s = (VGAPCIState *)d;
     Machine *m = d->dev.machine;
 
-    vga_init(&s->vga, &m->mem, VGA_VRAM_SIZE);
+    uint32_t mb = s->vgamem_mb;
+
+    if (mb < 1 || mb > VGA_VRAM_SIZE >> 20 || (mb & (mb - 1))) {
+        return error_setg(err, "vgamem_mb must be 1, 2, 4, 8 or 16");
+    }
+    vga_init(&s->vga, &m->mem, mb << 20);
     memory_region_init_io(&s->mmio, "vga.mmio", VGA_PCI_MMIO_SIZE,
                           &vga_mmio_ops, s);
     if (pci_register_bar(d, 0, PCI_BAR_MEM32 | PCI_BAR_PREFETCH,
-                         VGA_VRAM_SIZE, &s->vga.vram_mr, err) < 0 ||
+                         mb << 20, &s->vga.vram_mr, err) < 0 ||
         pci_register_bar(d, 2, PCI_BAR_MEM32, VGA_PCI_MMIO_SIZE, &s->mmio,
                          err) < 0) {
         vga_destroy(&s->vga);
@@ -130,6 +135,16 @@ static void vga_pci_reset(PCIDevice *d)
     vga_reset(&((VGAPCIState *)d)->vga);
 }
 
+static void vga_pci_save(PCIDevice *d, SaveBuf *sb)
+{
+    vga_save(&((VGAPCIState *)d)->vga, sb);
+}
+
+static int vga_pci_load(PCIDevice *d, SaveBuf *sb, Error *err)
+{
+    return vga_load(&((VGAPCIState *)d)->vga, sb, err);
+}
+
 static const PCIDeviceInfo vga_pci_info = {
     .vendor_id = 0x1234, .device_id = 0x1111, .revision = 0x02,
     .subsystem_vendor_id = 0x1af4, .subsystem_id = 0x1100,
@@ -137,6 +152,8 @@ static const PCIDeviceInfo vga_pci_info = {
     .init = vga_pci_init,
     .exit = vga_pci_exit,
     .reset = vga_pci_reset,
+    .save = vga_pci_save,
+    .load = vga_pci_load,
 };
 
 static int vga_pci_realize(Device *dev, Error *err)
@@ -146,6 +163,8 @@ static int vga_pci_realize(Device *dev, Error *err)
 
 static const PropDef vga_pci_props[] = {
     PCI_DEVICE_PROPS,
+    PROP_DEF_U32("vgamem_mb", VGAPCIState, vgamem_mb, 16,
+                 "video memory in MiB (1, 2, 4, 8 or 16)"),
     PROP_DEF_END,
 };
 

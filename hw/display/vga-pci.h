@@ -13,6 +13,7 @@ typedef struct VGAPCIState {
     VGAState vga;
     MemoryRegion mmio, lowmem, ioports, vbe_ports;
     Console *con;
+    uint32_t vgamem_mb;          /* property */
 } VGAPCIState;
 
 /* The VGA state of a "VGA" device, or NULL if dev is something else. */

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "hw/core/savestate.h"
+
 /* Each bit of a 4-bit plane mask widened to a byte of a 32-bit word. */
 static uint32_t vga_mask16(unsigned v)
 {
@@ -116,7 +118,7 @@ uint8_t vga_ioport_read(VGAState *s, uint32_t port)
     case 0x3ba: case 0x3da:
         /* Display enable and vertical retrace toggle so polls finish. */
         s->st01 ^= 0x09;
-        s->ar_flip = false;
+        s->ar_flip = 0;
         return s->st01;
     default: return 0xff;
     }
@@ -506,3 +508,65 @@ const MemoryRegionOps vga_vbe_port_ops = {
     .read = vga_vbe_port_read, .write = vga_vbe_port_write,
     .min_access = 1, .max_access = 2,
 };
+
+/* ---- state ---- */
+
+#define VGA_SAVE_VERSION 1
+
+typedef struct VGABytes {
+    size_t offset, len;
+} VGABytes;
+
+/* The register file, in save order (derived fields are recomputed). */
+static const VGABytes vga_saved_fields[] = {
+#define F(field) { offsetof(VGAState, field), sizeof(((VGAState *)0)->field) }
+    F(misc), F(sr_index), F(sr), F(gr_index), F(gr), F(ar_index), F(ar),
+    F(ar_flip), F(cr_index), F(cr), F(st01), F(pel_mask),
+    F(dac_read_index), F(dac_write_index), F(dac_sub), F(dac_state),
+    F(dac_cache), F(palette), F(latch), F(vbe_index), F(vbe_regs),
+    F(blink_off),
+#undef F
+};
+
+void vga_save(const VGAState *s, SaveBuf *sb)
+{
+    save_u8(sb, VGA_SAVE_VERSION);
+    save_u32(sb, s->vram_size);
+    for (size_t i = 0; i < ARRAY_SIZE(vga_saved_fields); i++) {
+        save_bytes(sb, (const uint8_t *)s + vga_saved_fields[i].offset,
+                   vga_saved_fields[i].len);
+    }
+    save_bytes(sb, s->vram, s->vram_size);
+}
+
+int vga_load(VGAState *s, SaveBuf *sb, Error *err)
+{
+    VGAState t = *s;
+    uint8_t version = load_u8(sb);
+    uint32_t size = load_u32(sb);
+
+    for (size_t i = 0; i < ARRAY_SIZE(vga_saved_fields); i++) {
+        load_bytes(sb, (uint8_t *)&t + vga_saved_fields[i].offset,
+                   vga_saved_fields[i].len);
+    }
+    if (sb->error || version != VGA_SAVE_VERSION || size != s->vram_size ||
+        sb->len - sb->pos < size ||
+        t.dac_sub > 2 || t.ar_flip > 1 || t.blink_off > 1 ||
+        t.vbe_regs[VBE_DISPI_INDEX_BANK] >= (s->vram_size >> 16)) {
+        return error_setg(err, "VGA: bad state");
+    }
+    /* The VRAM goes through the memory core (dirty pages, code). */
+    for (uint32_t off = 0; off < size; off += 4096) {
+        uint8_t page[4096];
+        load_bytes(sb, page, sizeof(page));
+        vga_vram_store(s, off, page, sizeof(page));
+    }
+    t.vbe_regs[VBE_DISPI_INDEX_ID] = MAX(MIN(t.vbe_regs[VBE_DISPI_INDEX_ID],
+                                             VBE_DISPI_ID5), VBE_DISPI_ID0);
+    t.vbe_regs[VBE_DISPI_INDEX_VIDEO_MEMORY_64K] = s->vram_size >> 16;
+    if (vga_vbe_enabled(&t)) {
+        vga_vbe_fixup(&t);
+    }
+    *s = t;
+    return 0;
+}

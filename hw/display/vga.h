@@ -56,7 +56,7 @@ typedef struct VGAState {
     uint8_t sr_index, sr[8];
     uint8_t gr_index, gr[16];
     uint8_t ar_index, ar[32];
-    bool ar_flip;                /* false: next 0x3C0 write is an index */
+    uint8_t ar_flip;             /* 0: next 0x3C0 write is an index */
     uint8_t cr_index, cr[256];
     uint8_t st01;                /* input status 1 (toggled on reads) */
     uint8_t pel_mask;
@@ -70,7 +70,7 @@ typedef struct VGAState {
     uint32_t vbe_start;          /* byte offset of the visible origin */
     uint32_t vbe_line;           /* bytes per line */
 
-    bool blink_off;              /* blink phase: blinking text hidden */
+    uint8_t blink_off;           /* 1: blinking text hidden (phase) */
     uint32_t plane_dirty;        /* legacy-window writes since last render */
 } VGAState;
 
@@ -89,6 +89,14 @@ void vga_mem_writeb(VGAState *s, uint32_t addr, uint8_t val);
 uint16_t vga_vbe_read(VGAState *s, uint16_t index);
 void vga_vbe_write(VGAState *s, uint16_t index, uint16_t val);
 bool vga_vbe_enabled(const VGAState *s);
+
+/*
+ * State: registers and VRAM. load checks everything (a VRAM of another
+ * size, a short stream) before it changes anything.
+ */
+typedef struct SaveBuf SaveBuf;
+void vga_save(const VGAState *s, SaveBuf *sb);
+int vga_load(VGAState *s, SaveBuf *sb, Error *err);
 
 /* Port I/O and MMIO ops the devices map. */
 extern const MemoryRegionOps vga_ioport_ops;   /* base 0x3B0, 0x30 bytes */

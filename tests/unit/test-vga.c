@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hw/core/devtypes.h"
+#include "hw/core/savestate.h"
 #include "hw/display/vga-pci.h"
 #include "test-machine.h"
 
@@ -708,6 +709,50 @@ static void test_screendump(void **state)
     free(bad);
 }
 
+static void test_save_load(void **state)
+{
+    VGAState *a = vga_new(), *b = vga_new(), *c = xzalloc(sizeof(*c));
+    SaveBuf sa, sb;
+    Error err = { "" };
+    uint32_t pa[720 * 400], pb[720 * 400];
+
+    text_mode(a);
+    put_char(a, 0, 'A', 0x1f);
+    vga_ioport_write(a, 0x3c8, 5);
+    vga_ioport_write(a, 0x3c9, 1);               /* DAC mid-triple */
+    savebuf_init(&sa);
+    vga_save(a, &sa);
+    SaveBuf rd;
+    savebuf_init_read(&rd, sa.data, sa.len);
+    assert_int_equal(vga_load(b, &rd, &err), 0);
+    vga_render(a, pa, 720, 720, 400);
+    vga_render(b, pb, 720, 720, 400);
+    assert_memory_equal(pa, pb, sizeof(pa));
+    savebuf_init(&sb);
+    vga_save(b, &sb);
+    assert_int_equal(sa.len, sb.len);
+    assert_memory_equal(sa.data, sb.data, sa.len);
+    /* refused: truncated, another VRAM size, a DAC step out of range */
+    savebuf_init_read(&rd, sa.data, sa.len - 1);
+    assert_int_equal(vga_load(b, &rd, &err), -1);
+    vga_init(c, NULL, 2u << 20);
+    savebuf_init_read(&rd, sa.data, sa.len);
+    assert_int_equal(vga_load(c, &rd, &err), -1);
+    size_t sub = 1 + 4 + 1 + 1 + 8 + 1 + 16 + 1 + 32 + 1 + 1 + 256 + 1 + 1 + 1 + 1;
+    assert_int_equal(sa.data[sub], 1);           /* dac_sub */
+    sa.data[sub] = 3;
+    savebuf_init_read(&rd, sa.data, sa.len);
+    assert_int_equal(vga_load(b, &rd, &err), -1);
+    vga_render(b, pb, 720, 720, 400);            /* b is unchanged */
+    assert_memory_equal(pa, pb, sizeof(pa));
+    savebuf_free(&sa);
+    savebuf_free(&sb);
+    vga_destroy(c);
+    free(c);
+    vga_free(a);
+    vga_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -722,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_dispi_registers),
         cmocka_unit_test(test_dispi_clamps_absurd_modes),
         cmocka_unit_test(test_random_traffic),
+        cmocka_unit_test(test_save_load),
         cmocka_unit_test_setup_teardown(test_pci_device, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_screendump, fx_setup, fx_teardown),
     };
