@@ -286,6 +286,7 @@ good "-cpu help" "qemu64" -cpu help
 good "-cpu help lists flags" "sse2" -cpu help
 good "-display help" "none" -display help
 good "-vga help" "^std" -vga help
+bad "-display none,bogus" "display.*bogus" -display none,bogus -bios zero.rom
 good "-version" "version" -version
 good "-help" "usage" -help
 good "-device help" "isa-debug-exit" -device help
