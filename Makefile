@@ -27,10 +27,11 @@ endif
 
 KITE_CFLAGS := -std=gnu11 $(CFLAGS_OPT) $(SAN_FLAGS) $(WARN) -I. -D_GNU_SOURCE \
                -fno-strict-aliasing -pthread -MMD -MP \
-               $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(SDL_CFLAGS) \
-               $(JANSSON_CFLAGS)
+               $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(PNG_CFLAGS) \
+               $(SDL_CFLAGS) $(JANSSON_CFLAGS)
 KITE_LDFLAGS := $(SAN_FLAGS) -pthread
-KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(SDL_LIBS) $(JANSSON_LIBS) -lm
+KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(PNG_LIBS) $(SDL_LIBS) \
+             $(JANSSON_LIBS) -lm
 
 ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG

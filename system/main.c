@@ -59,8 +59,10 @@ static void usage(FILE *f)
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
 "  -nographic             no window; COM1 on the terminal with Ctrl-A escapes\n"
 "  -nodefaults            no default devices (COM1 only with -serial)\n"
-"  -display none          no window (-display help)\n"
-"  -vga none              no display device\n"
+"  -display none[,screendump=FILE]\n"
+"                         no window; SIGUSR2 writes the screen to FILE\n"
+"                         (PNG if FILE ends in .png, else PPM)\n"
+"  -vga std|none          standard VGA (default without -nographic) or none\n"
 "  -net none              no network device\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
 "  -name NAME             a name for this machine (accepted)\n"
@@ -321,8 +323,16 @@ static int set_display(Options *o, const char *opt, const char *arg)
         printf("Available display backend types:\nnone\n");
         exit(0);
     }
-    if (!strcmp(arg, "none") || !strncmp(arg, "none,", 5)) {
+    if (!strcmp(arg, "none")) {
         return 0;
+    }
+    if (!strncmp(arg, "none,screendump=", 16) && arg[16]) {
+        o->cfg.screendump = arg + 16;   /* written on SIGUSR2 */
+        return 0;
+    }
+    if (!strncmp(arg, "none,", 5)) {
+        return bad(opt, "unknown display option in '%s' (none[,screendump="
+                   "FILE])", arg);
     }
     if (!strncmp(arg, "sdl", 3) || !strncmp(arg, "gtk", 3) ||
         !strncmp(arg, "vnc", 3) || !strncmp(arg, "curses", 6)) {
@@ -401,7 +411,7 @@ static int set_log(Options *o, const char *opt, const char *arg)
 /*
  * Options scripts written for QEMU pass, accepted where Kite really does
  * what they ask: -net none (no NIC), -rtc base=utc (the RTC runs on UTC),
- * -name (a label), -vga none (no display), -pidfile (see main).
+ * -name (a label), -vga std|none, -pidfile (see main).
  */
 static int set_compat_option(Options *o, const char *opt, const char *arg)
 {
@@ -414,8 +424,15 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
                                              "supported, not '%s'", arg) : 0;
     }
     if (!strcmp(opt, "-vga")) {
-        return strcmp(arg, "none") ? bad(opt, "no display device yet; only "
-                                         "'-vga none' is accepted") : 0;
+        if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+            printf("std       standard VGA (default)\nnone      no VGA card\n");
+            exit(0);
+        }
+        if (strcmp(arg, "std") && strcmp(arg, "none")) {
+            return bad(opt, "unknown or unsupported VGA type '%s' (std, none)",
+                       arg);
+        }
+        o->cfg.vga = arg;
     }
     if (!strcmp(opt, "-pidfile")) {
         o->pidfile = arg;

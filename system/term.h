@@ -7,6 +7,9 @@
  *                             Kite, and puts the terminal back in raw mode
  *                             when it continues
  *   SIGPIPE                   ignored (a closed pipe is a write error)
+ *   SIGUSR2                   with -display none,screendump=FILE: read by
+ *                             the main loop, writes the screen to FILE
+ *                             (ui/console.h); fatal otherwise
  *   SIGQUIT, SIGUSR1/2, SIGALRM, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
  *   SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF
  *                             fatal: the terminal and stdout's flags are

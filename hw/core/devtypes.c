@@ -38,5 +38,6 @@ const DeviceType *const kite_device_types[] = {
     &isa_debugcon_type,
     &smbios_tables_type,
     &bios_data_area_type,
+    &vga_pci_type,
     NULL,
 };

@@ -34,5 +34,6 @@ extern const DeviceType virtio_blk_pci_type;
 extern const DeviceType isa_debugcon_type;
 extern const DeviceType smbios_tables_type;
 extern const DeviceType bios_data_area_type;
+extern const DeviceType vga_pci_type;
 
 #endif

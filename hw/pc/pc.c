@@ -25,6 +25,7 @@
 #include "hw/pc/loader.h"
 #include "system/cpus.h"
 #include "system/term.h"
+#include "ui/console.h"
 
 static void pc_wake_main_loop(void *opaque)
 {
@@ -56,6 +57,10 @@ static void pc_signal_input(void *opaque)
     }
     if (si.ssi_signo == SIGTSTP) {
         term_suspend();
+        return;
+    }
+    if (si.ssi_signo == SIGUSR2) {
+        console_dump_on_signal(m, m->cfg.screendump);
         return;
     }
     error_report("terminating on signal %u", si.ssi_signo);
@@ -161,6 +166,25 @@ static int pc_check_cpu(Machine *m, Error *err)
                             NULL, err);
 }
 
+/*
+ * The display device: -vga std, or by default unless -vga none,
+ * -nodefaults or -nographic (QEMU keeps a VGA under -nographic; Kite
+ * leaves it out there, so a serial-only run's PCI bus stays as it was).
+ * At 00:02.0, as in QEMU's pc machine.
+ */
+static int pc_create_vga(Machine *m, Error *err)
+{
+    const char *vga = m->cfg.vga;
+
+    if (!vga) {
+        vga = (m->cfg.nodefaults || m->cfg.nographic) ? "none" : "std";
+    }
+    if (!strcmp(vga, "none")) {
+        return 0;
+    }
+    return device_create(m, "VGA", m->root, "addr=2", err) ? 0 : -1;
+}
+
 static int pc_create_devices(Machine *m, Error *err)
 {
     static const struct {
@@ -208,7 +232,8 @@ static int pc_create_devices(Machine *m, Error *err)
         }
     }
     /* After the IRQ lines: the HPET takes over ISA IRQ 0 and 8. */
-    if (!device_create(m, "hpet", m->root, "", err) ||
+    if (pc_create_vga(m, err) < 0 ||
+        !device_create(m, "hpet", m->root, "", err) ||
         !device_create(m, "piix4-pm", m->root, "addr=1.3", err) ||
         pc_create_extra_serials(m, err) < 0) {
         return -1;
@@ -284,6 +309,9 @@ static int pc_setup_signals(Machine *m)
     sigset_t set;
 
     term_stop_signals(&set);
+    if (m->cfg.screendump) {
+        sigaddset(&set, SIGUSR2);    /* writes the screen (ui/console.h) */
+    }
     /* Blocked before any vCPU thread exists, so only the signalfd sees them. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -70,6 +70,8 @@ typedef struct MachineConfig {
     bool no_reboot;
     bool nodefaults;             /* -nodefaults: no default serial port */
     bool nographic;
+    const char *vga;             /* -vga: "std", "none"; NULL: default */
+    const char *screendump;      /* -display none,screendump=FILE */
     unsigned log_mask;           /* -d */
     const char *log_file;        /* -D */
     const char *device_args[PC_MAX_DEVICE_ARGS];
@@ -122,6 +124,7 @@ struct Machine {
     IOAPICState *ioapic;
     APICState *apic[PC_MAX_CPUS];   /* by vCPU index */
     PCIBus *pci_bus;             /* bus 0, created by the i440FX host bridge */
+    struct Console *consoles[4]; /* display devices' surfaces (ui/console.h) */
 
     /* CPUs and accelerator */
     const AccelOps *accel;

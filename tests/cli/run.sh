@@ -281,7 +281,7 @@ bad "-serial five times" "at most 4" -serial null -serial null -serial null \
     -serial null -serial null -bios zero.rom
 bad "-serial stdio twice" "only one.*stdio" -serial stdio -serial stdio \
     -bios zero.rom
-bad "-vga std" "vga" -vga std -bios zero.rom
+bad "-vga cirrus" "vga.*cirrus" -vga cirrus -bios zero.rom
 bad "-net user" "net none" -net user -bios zero.rom
 bad "-rtc base=localtime" "base=utc" -rtc base=localtime -bios zero.rom
 bad "-daemonize with stdio" "daemonize.*stdio" -daemonize -nographic \
@@ -334,6 +334,8 @@ good "-machine help" "^pc " -machine help
 good "-cpu help" "qemu64" -cpu help
 good "-cpu help lists flags" "sse2" -cpu help
 good "-display help" "none" -display help
+good "-vga help" "^std" -vga help
+bad "-display none,bogus" "display.*bogus" -display none,bogus -bios zero.rom
 good "-version" "version" -version
 good "-help" "usage" -help
 good "-device help" "isa-debug-exit" -device help
