@@ -30,13 +30,12 @@ void x87_finit(X86CPUState *s)
     s->fcs = s->fds = 0;
 }
 
-static uint16_t fcw_value(uint16_t v)
+uint16_t x87_fcw_value(uint16_t v)
 {
     return (v & 0x1f3f) | 0x0040;
 }
 
-/* ES and B from the flags and masks (after FLDCW, FLDENV, FRSTOR). */
-static void x87_recompute_es(CPUX86TCG *env)
+void x87_recompute_es(CPUX86TCG *env)
 {
     X86CPUState *s = &env->st;
     if (s->fsw & ~s->fcw & 0x3f) {
@@ -111,7 +110,7 @@ static uint16_t load_env(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     for (int i = 0; i < 7; i++) {
         v[i] = (uint32_t)x87_mload(env, desc, laddr, w * i, w);
     }
-    s->fcw = fcw_value((uint16_t)v[0]);
+    s->fcw = x87_fcw_value((uint16_t)v[0]);
     s->fsw = (uint16_t)v[1];
     if (real) {
         unsigned hi = op32 ? 16 : 4;
@@ -164,7 +163,7 @@ void x87_env_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     X86CPUState *s = &env->st;
     switch (X87_D_MNEM(desc)) {
     case X86_M_FLDCW:
-        s->fcw = fcw_value((uint16_t)x87_mload(env, desc, laddr, 0, 2));
+        s->fcw = x87_fcw_value((uint16_t)x87_mload(env, desc, laddr, 0, 2));
         x87_recompute_es(env);
         break;
     case X86_M_FNSTCW:

@@ -226,7 +226,7 @@ static Xf xf_atan(Xf q)
     Xf one = xf_int(1), pi4 = XF_PI, pi2 = XF_PI;
     pi4.exp -= 2;
     pi2.exp -= 1;
-    if (q.exp >= 0 && q.sig > (u128)1 << 127) {         /* q > 1 */
+    if (q.exp > 0 || (q.exp == 0 && q.sig > (u128)1 << 127)) {  /* q > 1 */
         return xf_sub(pi2, xf_atan(xf_div(one, q)));
     }
     if (q.exp > XF_TAN_PI8.exp ||

@@ -98,6 +98,12 @@ bool x87_underflow(CPUX86TCG *env);
 bool x87_result(CPUX86TCG *env, int i, Float80 r, const SfStatus *st);
 /* ES changed: FERR# follows it (CR0.NE=0 systems). */
 void x87_update_ferr(CPUX86TCG *env);
+/* A control word as loaded (FLDCW, FLDENV, FRSTOR, FXRSTOR, XRSTOR):
+   reserved bits 7, 13-15 read 0, bit 6 reads 1. */
+uint16_t x87_fcw_value(uint16_t v);
+/* ES and B from the exception flags and masks after a load of FCW or
+   FSW (FLDCW, FLDENV, FRSTOR, FXRSTOR, XRSTOR); FERR# follows. */
+void x87_recompute_es(CPUX86TCG *env);
 /* Guest memory at laddr + off (wrapped to 32 bits outside 64-bit mode). */
 uint64_t x87_mload(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                    unsigned off, unsigned bytes);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cpu/x86/translate.h"
+#include "cpu/x86/x87.h"
 #include "cpu/x86/xsave.h"
 
 enum {
@@ -149,7 +150,7 @@ static void x87_from_image(X86CPUState *st, uint32_t mode, const uint8_t *fx)
 {
     unsigned top, abridged = fx[FX_FTW];
 
-    st->fcw = (uint16_t)img_ld(fx + FX_FCW, 2);
+    st->fcw = x87_fcw_value((uint16_t)img_ld(fx + FX_FCW, 2));
     st->fsw = (uint16_t)img_ld(fx + FX_FSW, 2);
     st->fop = (uint16_t)img_ld(fx + FX_FOP, 2) & 0x7ff;
     if (mode & X86_XS_REXW) {
@@ -279,6 +280,7 @@ void helper_fxrstor(CPUX86TCG *env, uint64_t addr, uint32_t mode)
         x86_raise_exception_err(env, EXCP_GP, 0, 0);
     }
     x87_from_image(&env->st, mode, fx);
+    x87_recompute_es(env);
     env->st.mxcsr = mxcsr;
     sse_from_image(&env->st, mode, fx);
 }
@@ -391,6 +393,7 @@ void helper_xrstor(CPUX86TCG *env, uint64_t addr, uint64_t req, uint32_t mode)
         } else {
             x87_init(st);
         }
+        x87_recompute_es(env);
     }
     if (rfbm & X86_XCR0_SSE) {
         st->mxcsr = mxcsr;

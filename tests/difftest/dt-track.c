@@ -279,6 +279,77 @@ void dt_flags_of(const DtTrack *t, const X86Insn *in, uint32_t *reads,
 
 /* ---- memory ---- */
 
+/* FXSAVE images are compared with the vendor differences masked
+   (dt-case.c): remember where they are. */
+static void note_fxsave(DtTrack *t, const X86Insn *in, uint64_t a)
+{
+    bool env = in->mnem == X86_M_FNSTENV || in->mnem == X86_M_FNSAVE;
+
+    if (in->mnem == X86_M_FXSAVE && t->nfxsave < DT_MAX_INSNS) {
+        t->fxsave[t->nfxsave++] = (uint32_t)(a - DT_SCRATCH);
+    }
+    if (env && t->nenvimg < DT_MAX_INSNS) {
+        t->envimg[t->nenvimg++] = (uint32_t)(a - DT_SCRATCH) |
+                                  (in->op_size == 2 ? DT_ENV16 : 0);
+    }
+}
+
+/*
+ * Whether [a, a + size) touches the bytes of an earlier FXSAVE image
+ * whose contents differ between vendors (FOP, FIP, FDP: 6-23;
+ * MXCSR_MASK: 28-31; FNSTENV/FNSAVE: dt_env_vendor_byte; dt-case.c). A later instruction reading them
+ * would carry the difference on, where no mask can follow it: such
+ * sequences are not generated (another FXSAVE may overwrite them). An
+ * FXRSTOR of the whole image, or an FLDENV/FRSTOR of a whole image of
+ * the same format, may: they load the fields as what they are, which
+ * later images mask again.
+ */
+static bool on_fx_vendor_bytes(const DtTrack *t, const X86Insn *in,
+                               uint64_t a, unsigned size)
+{
+    uint64_t lo = a - DT_SCRATCH, hi = lo + size;
+
+    if (in->mnem == X86_M_FXSAVE || in->mnem == X86_M_FNSTENV ||
+        in->mnem == X86_M_FNSAVE) {
+        return false;
+    }
+    bool env = in->mnem == X86_M_FLDENV || in->mnem == X86_M_FRSTOR;
+    uint32_t rec = (uint32_t)lo | (in->op_size == 2 ? DT_ENV16 : 0);
+
+    for (int k = 0; k < t->nenvimg; k++) {
+        uint64_t img = t->envimg[k] & ~DT_ENV16;
+        if (env && t->envimg[k] == rec) {
+            continue;
+        }
+        for (uint64_t b = lo; b < hi; b++) {
+            if (b >= img && b < img + 28 &&
+                dt_env_vendor_byte(t->envimg[k], (uint32_t)(b - img))) {
+                return true;
+            }
+        }
+    }
+    for (int k = 0; k < t->nfxsave; k++) {
+        uint64_t img = t->fxsave[k];
+        if (in->mnem == X86_M_FXRSTOR && img == lo) {
+            continue;
+        }
+        if ((lo < img + 24 && hi > img + 6) ||
+            (lo < img + 32 && hi > img + 28)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int check_fx(DtTrack *t, const X86Insn *in, uint64_t a, unsigned size)
+{
+    if (on_fx_vendor_bytes(t, in, a, size)) {
+        return reject(t, "operand on an FXSAVE image's vendor bytes");
+    }
+    note_fxsave(t, in, a);
+    return 0;
+}
+
 static bool in_scratch(uint64_t lo, uint64_t hi)
 {
     return lo >= DT_SCRATCH && hi <= DT_SCRATCH + DT_SCRATCH_SIZE && lo <= hi;
@@ -380,7 +451,7 @@ static int check_mem_operand(DtTrack *t, const X86Insn *in, int k,
     if (!in_scratch(a, a + size)) {
         return reject(t, "memory operand outside scratch");
     }
-    return 0;
+    return check_fx(t, in, a, size);
 }
 
 /* ---- stack ---- */
@@ -695,6 +766,10 @@ static int check_rip_rel(DtTrack *t, const X86Insn *in, uint64_t next_ip)
                 !in_scratch(a, a + size)) {
                 return reject(t, "rip-relative operand outside scratch");
             }
+            if (in->mnem != X86_M_LEA && in->mnem != X86_M_NOP &&
+                check_fx(t, in, a, size) < 0) {
+                return -1;
+            }
         }
     }
     return 0;
@@ -702,6 +777,14 @@ static int check_rip_rel(DtTrack *t, const X86Insn *in, uint64_t next_ip)
 
 int dt_case_check(const DtCase *c, uint32_t *undef_before, uint32_t *offsets,
                   const char **why)
+{
+    DtTrack t;
+
+    return dt_case_track(c, &t, undef_before, offsets, why);
+}
+
+int dt_case_track(const DtCase *c, DtTrack *tp, uint32_t *undef_before,
+                  uint32_t *offsets, const char **why)
 {
     uint8_t code[DT_CODE_MAX];
     uint32_t offs[DT_MAX_INSNS + 1];
@@ -742,5 +825,6 @@ int dt_case_check(const DtCase *c, uint32_t *undef_before, uint32_t *offsets,
     if (undef_before) {
         undef_before[c->seq.n] = t.k.undef;
     }
+    *tp = t;
     return 0;
 }

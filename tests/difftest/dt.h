@@ -66,9 +66,27 @@ typedef struct DtTrack {
     DtMerge merge[DT_MAX_MERGES];
     int nmerge;
     const char *why;            /* reason of the last rejection */
+    /* scratch offsets of FXSAVE and FNSTENV/FNSAVE images (DT_ENV16 set
+       for the 16-bit formats), compared with vendor masks (dt-case.c) */
+    uint32_t fxsave[DT_MAX_INSNS], envimg[DT_MAX_INSNS];
+    int nfxsave, nenvimg;
 } DtTrack;
 
 /* ---- dt-track.c ---- */
+#define DT_ENV16 0x80000000u
+/*
+ * The bytes of an FNSTENV/FNSAVE image (rec: t->envimg) that differ
+ * between vendors: FCS, FOP and FDS (AMD stores 0 for the selectors in
+ * 64-bit code, and an FOP that FLDENV/FRSTOR did not load; dt-case.c).
+ */
+static inline bool dt_env_vendor_byte(uint32_t rec, uint32_t off)
+{
+    if (rec & DT_ENV16) {
+        return off == 8 || off == 9 || off == 12 || off == 13;
+    }
+    return (off >= 16 && off < 20) || off == 24 || off == 25;
+}
+
 void dt_track_init(DtTrack *t, const DtCase *c);
 /* Applies the merges that target instruction index i. */
 void dt_track_at(DtTrack *t, int i);
@@ -83,6 +101,10 @@ void dt_flags_of(const DtTrack *t, const X86Insn *in, uint32_t *reads,
  */
 int dt_case_check(const DtCase *c, uint32_t *undef_before, uint32_t *offsets,
                   const char **why);
+/* Like dt_case_check, and also where the sequence may write FXSAVE and
+   environment images (t->fxsave, t->envimg); 0 if safe. */
+int dt_case_track(const DtCase *c, DtTrack *t, uint32_t *undef_before,
+                  uint32_t *offsets, const char **why);
 
 /* ---- dt-case.c ---- */
 /* Lays out the sequence, patches branch displacements; returns length or -1. */
