@@ -670,22 +670,32 @@ static int check_config(const MachineConfig *cfg)
     return 0;
 }
 
-/* -pidfile: Kite's pid, written once the machine exists; removed on exit. */
+/*
+ * -pidfile: Kite's pid, written once the machine exists; removed on exit.
+ * Written to a temporary name and renamed, so a reader that sees the file
+ * sees the whole pid.
+ */
 static int write_pidfile(const char *path)
 {
-    char buf[32];
+    char buf[32], *tmp = xmalloc(strlen(path) + 16);
     int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd, ret = -1;
 
-    if (fd < 0 || write(fd, buf, n) != n) {
+    sprintf(tmp, "%s.%d.tmp", path, (int)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0 && write(fd, buf, n) == n && close(fd) == 0) {
+        fd = -1;
+        ret = rename(tmp, path);
+    }
+    if (ret < 0) {
         error_report("-pidfile '%s': %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
         }
-        return -1;
+        unlink(tmp);
     }
-    close(fd);
-    return 0;
+    free(tmp);
+    return ret;
 }
 
 /*
