@@ -97,7 +97,7 @@ typedef struct Options {
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
     bool stdio_serial;           /* one of them uses stdio */
-    char *debugcon_dev;          /* -debugcon: the isa-debugcon device */
+    char debugcon_dev[512];      /* -debugcon: the isa-debugcon device */
 } Options;
 
 /* Reports a bad value; returns -1. */
@@ -477,7 +477,7 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
 {
     static const char prefix[] = "isa-debugcon,chardev=";
 
-    if (o->debugcon_dev) {
+    if (o->debugcon_dev[0]) {
         return bad(opt, "given twice (add more with -device isa-debugcon)%s",
                    "");
     }
@@ -488,9 +488,10 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
     if (o->cfg.ndevice_args == PC_MAX_DEVICE_ARGS) {
         return bad(opt, "too many devices%s", "");
     }
-    o->debugcon_dev = xmalloc(sizeof(prefix) + strlen(arg));
-    memcpy(o->debugcon_dev, prefix, sizeof(prefix));
-    strcat(o->debugcon_dev, arg);
+    if (snprintf(o->debugcon_dev, sizeof(o->debugcon_dev), "%s%s", prefix,
+                 arg) >= (int)sizeof(o->debugcon_dev)) {
+        return bad(opt, "'%s' is too long", arg);
+    }
     o->cfg.device_args[o->cfg.ndevice_args++] = o->debugcon_dev;
     return 0;
 }
