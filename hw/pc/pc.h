@@ -68,6 +68,9 @@ typedef struct MachineConfig {
     bool no_reboot;
     bool nodefaults;             /* -nodefaults: no default serial port */
     bool nographic;
+    /* the virtual clock starts manual at 0 (hw/core/timer.h), for
+     * drivers that advance it themselves (the lockstep runner) */
+    bool manual_clock;
     unsigned log_mask;           /* -d */
     const char *log_file;        /* -D */
     const char *device_args[PC_MAX_DEVICE_ARGS];
