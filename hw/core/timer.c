@@ -21,6 +21,13 @@ void timerlist_init(TimerList *tl)
     tl->manual_ns = 0;
 }
 
+void timerlist_init_manual(TimerList *tl, int64_t now_ns)
+{
+    timerlist_init(tl);
+    tl->manual = true;
+    tl->manual_ns = now_ns;
+}
+
 int64_t clock_ns(const TimerList *tl)
 {
     int64_t now;

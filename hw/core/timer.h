@@ -42,6 +42,13 @@ struct TimerList {
 
 int64_t host_clock_ns(void);
 void timerlist_init(TimerList *tl);
+/*
+ * Initializes tl directly on the manual clock, reading now_ns: it never
+ * follows host time, not even before its first clock_advance(), so lists made at different host times (two
+ * machines built one after the other, however loaded the host) agree on
+ * the time and on every deadline armed from it.
+ */
+void timerlist_init_manual(TimerList *tl, int64_t now_ns);
 int64_t clock_ns(const TimerList *tl);
 void clock_pause(TimerList *tl);
 void clock_resume(TimerList *tl);

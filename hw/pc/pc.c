@@ -334,7 +334,11 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     m->log.mask = cfg->log_mask;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
-    timerlist_init(&m->timers);
+    if (cfg->manual_clock) {
+        timerlist_init_manual(&m->timers, 0);
+    } else {
+        timerlist_init(&m->timers);
+    }
     m->timers.notify = pc_wake_main_loop;
     m->timers.notify_opaque = m;
     if (main_loop_init(&m->loop) < 0) {

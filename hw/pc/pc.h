@@ -72,6 +72,9 @@ typedef struct MachineConfig {
     bool nographic;
     const char *vga;             /* -vga: "std", "none"; NULL: default */
     const char *screendump;      /* -display none,screendump=FILE */
+    /* the virtual clock starts manual at 0 (hw/core/timer.h), for
+     * drivers that advance it themselves (the lockstep runner) */
+    bool manual_clock;
     unsigned log_mask;           /* -d */
     const char *log_file;        /* -D */
     const char *device_args[PC_MAX_DEVICE_ARGS];

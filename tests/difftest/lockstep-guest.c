@@ -14,13 +14,16 @@
  * both machines must end at the same instruction with the same status.
  *
  * Determinism. A machine's devices see time through its TimerList; in
- * lockstep both lists run on the manual clock of hw/core/timer.h, which
- * advances by --ns-per-insn nanoseconds per instruction (default 10, a
- * 100 MHz guest) and, while both vCPUs are halted, jumps to the next
- * timer deadline. The TSC of the TCG derives from the same clock. Both
- * machines start from identical device state: machine A's device tree is
- * saved and loaded into both machines once their clocks are manual (the
- * RTC date and phase come from the host when A is created). Timers run
+ * lockstep both lists run on the manual clock of hw/core/timer.h from
+ * the moment the machines are created (MachineConfig.manual_clock: at 0,
+ * whenever each was built, so no host delay between the two creations
+ * or before the first instruction shifts one clock against the other),
+ * which advances by --ns-per-insn nanoseconds per instruction (default
+ * 10, a 100 MHz guest) and, while both vCPUs are halted, jumps to the
+ * next timer deadline. The TSC of the TCG derives from the same clock.
+ * Both machines start from identical device state: machine A's device
+ * tree is saved and loaded into both (the RTC date and phase come from
+ * the host when A is created). Timers run
  * between instructions, from this thread (the main loop is not used, so
  * no host input reaches either guest). With KVM on one side (userspace
  * irqchip forced) the guest's TSC still reads host time, so a guest that
@@ -204,6 +207,7 @@ static int ls_side_open(LsSide *s, const char *engine, const LsOptions *o,
         .ram_size = o->ram_mb * MiB, .smp = 1, .kernel = o->guest,
         .initrd = o->initrd, .append = o->append, .kernel_irqchip = -1,
         .no_reboot = !o->reboot, .nographic = true, .serial = "null",
+        .manual_clock = true,
     };
     char spec[4096];
     Error err = { "" };
@@ -250,28 +254,28 @@ static void ls_side_close(LsSide *s)
 }
 
 /*
- * Puts both machines on the manual clock at the same time, with the same
- * device state (machine A's, timers re-armed against the new clock).
+ * Gives both machines machine A's device state. Their clocks are manual
+ * from creation and have not moved, so both read the same time here.
  */
 static int ls_sync_machines(LsRun *r)
 {
     Machine *ma = r->a.m, *mb = r->b.m;
-    int64_t t0 = MAX(clock_ns(&ma->timers), clock_ns(&mb->timers));
     Error err = { "" };
     SaveBuf save, in;
     int ret;
 
-    t0 = (t0 / 1000000 + 1) * 1000000;
+    if (clock_ns(&ma->timers) != clock_ns(&mb->timers)) {
+        fprintf(stderr, "lockstep: the machines' clocks differ\n");
+        return -1;
+    }
     savebuf_init(&save);
     pthread_mutex_lock(&ma->lock);
     device_tree_save(ma->root, &save);
-    clock_set_manual(&ma->timers, t0);
     savebuf_init_read(&in, save.data, save.len);
     ret = device_tree_load(ma->root, &in, &err);
     pthread_mutex_unlock(&ma->lock);
     if (ret == 0) {
         pthread_mutex_lock(&mb->lock);
-        clock_set_manual(&mb->timers, t0);
         savebuf_init_read(&in, save.data, save.len);
         ret = device_tree_load(mb->root, &in, &err);
         pthread_mutex_unlock(&mb->lock);
