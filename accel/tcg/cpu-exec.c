@@ -262,7 +262,6 @@ static VcpuExit exec_deliver_exception(TCGVcpu *v)
              env->st.rip, env->exception_is_int ? " (software)" : "");
     x86_do_interrupt(env, vec, env->exception_is_int, false, env->error_code,
                      env->exception_next_rip);
-    v->last_tb = NULL;
     env->exception_is_int = false;
     if (env->exception_index == EXCP_TRIPLE) {
         env->exception_index = -1;
@@ -359,7 +358,6 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
         log_mask(&cpu->machine->log, LOG_INT, "vCPU %d: NMI\n", cpu->index);
         exec_forget_last(v);
         x86_do_interrupt(env, EXCP_NMI, false, true, 0, 0);
-        v->last_tb = NULL;       /* the handler does not follow last_tb */
         return EXEC_CONTINUE;
     }
     if ((req & CPU_INTERRUPT_HARD) && (env->st.rflags & RF_IF)) {
@@ -370,7 +368,6 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
                      "vCPU %d: hardware interrupt %#x\n", cpu->index, vec);
             exec_forget_last(v);
             x86_do_interrupt(env, vec, false, true, 0, 0);
-            v->last_tb = NULL;   /* never chain last_tb to the handler */
         }
     }
     return EXEC_CONTINUE;

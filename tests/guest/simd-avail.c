@@ -17,30 +17,6 @@
 static uint8_t buf[64] __attribute__((aligned(16)));
 static uint8_t out[64] __attribute__((aligned(16)));
 
-static uint64_t get_cr0(void)
-{
-    uint64_t v;
-    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
-    return v;
-}
-
-static void set_cr0(uint64_t v)
-{
-    __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static uint64_t get_cr4(void)
-{
-    uint64_t v;
-    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
-    return v;
-}
-
-static void set_cr4(uint64_t v)
-{
-    __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 /* The vector a block raised, or -1. */
 static int64_t fault_of_count(uint64_t before)
 {

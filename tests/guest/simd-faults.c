@@ -21,30 +21,6 @@
 static uint8_t area[2048] __attribute__((aligned(64)));
 static uint8_t img[1024] __attribute__((aligned(64)));
 
-static uint64_t get_cr0(void)
-{
-    uint64_t v;
-    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
-    return v;
-}
-
-static void set_cr0(uint64_t v)
-{
-    __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static uint64_t get_cr4(void)
-{
-    uint64_t v;
-    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
-    return v;
-}
-
-static void set_cr4(uint64_t v)
-{
-    __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 /* The vector the last block raised since count n, or -1. */
 static long fault_since(uint64_t n)
 {
