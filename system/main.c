@@ -76,6 +76,8 @@ static void usage(FILE *f)
 "  -monitor unix:...|tcp:...|stdio   the human monitor; -serial mon:stdio\n"
 "                         shares the terminal (Ctrl-A c switches)\n"
 "  -S                     start with the vCPUs stopped (cont starts them)\n"
+"  -gdb tcp::PORT|tcp:HOST:PORT|unix:PATH   wait for gdb there\n"
+"                         (target remote); -s is -gdb tcp::1234\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -497,7 +499,7 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
 }
 
 static const char *const unsupported_yet[] = {
-    "-s", "-gdb", "-hda", "-cdrom",
+    "-hda", "-cdrom",
     "-netdev", "-snapshot", "-loadvm", "-incoming",
 };
 
@@ -547,6 +549,9 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-S")) {
             o->cfg.start_stopped = true;
             continue;
+        } else if (!strcmp(opt, "-s")) {
+            o->cfg.gdb_spec = "tcp::1234";      /* QEMU's shorthand */
+            continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
             if (!strcmp(opt, unsupported_yet[k])) {
@@ -560,7 +565,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
-            "-debugcon", "-qmp", "-monitor",
+            "-debugcon", "-qmp", "-monitor", "-gdb",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -615,6 +620,8 @@ static int parse_args(Options *o, int argc, char **argv)
             o->cfg.log_file = arg;
         } else if (!strcmp(opt, "-qmp") || !strcmp(opt, "-monitor")) {
             r = set_monitor(o, opt, arg);
+        } else if (!strcmp(opt, "-gdb")) {
+            o->cfg.gdb_spec = strcmp(arg, "none") ? arg : NULL;
         } else {
             r = set_compat_option(o, opt, arg);
         }

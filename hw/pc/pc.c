@@ -24,6 +24,7 @@
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
 #include "system/cpus.h"
+#include "system/gdbstub.h"
 #include "system/term.h"
 #include "ui/console.h"
 
@@ -392,7 +393,11 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         chardev_attach(pc_serial_chardev(m, i), &m->loop);
     }
+    if (cfg->gdb_spec && gdbstub_open(m, cfg->gdb_spec, err) < 0) {
+        goto fail;
+    }
     monitor_attach_all(m);
+    gdbstub_attach(m);
     pc_setup_signals(m);
     return m;
 
@@ -471,6 +476,7 @@ void machine_destroy(Machine *m)
         m->accel->destroy(m);
     }
     monitor_close_all(m);
+    gdbstub_close(m);
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         /* what the guest printed last reaches a slow reader, unless the
          * user asked to stop now */

@@ -86,6 +86,7 @@ typedef struct MachineConfig {
     bool mon_qmp[MONITOR_MAX];
     int nmon;
     bool start_stopped;          /* -S */
+    const char *gdb_spec;        /* -gdb / -s: tcp::PORT, unix:PATH... */
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */
@@ -165,6 +166,10 @@ struct Machine {
     bool vm_stopped;             /* stop / -S: vCPUs stay parked */
     bool reset_by_monitor;       /* the next RESET event is the host's */
     const char *quit_reason;     /* SHUTDOWN's reason if a command quit */
+
+    /* the gdb stub (system/gdbstub.c) and its breakpoints; NULL without */
+    struct GdbStub *gdb;
+    struct DebugPoints *debug_points;
 };
 
 /* The backend of serial port index (0 = COM1), or NULL. */
