@@ -111,6 +111,13 @@ void main_loop_wait(Machine *m, int max_wait_ms)
             timeout = ms;
         }
     }
+    if (ml->idle) {
+        int64_t left = ml->idle_at - host_clock_ns();
+        int ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+        if (timeout < 0 || ms < timeout) {
+            timeout = ms;
+        }
+    }
     for (int i = 0; i < n; i++) {
         pfd[i] = (struct pollfd){ .fd = fds[i].fd, .events = fds[i].events };
     }
@@ -132,4 +139,7 @@ void main_loop_wait(Machine *m, int max_wait_ms)
     }
     timerlist_run(&m->timers);
     pthread_mutex_unlock(&m->lock);
+    if (ml->idle && host_clock_ns() >= ml->idle_at) {
+        ml->idle(ml->idle_opaque);
+    }
 }

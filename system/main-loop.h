@@ -8,6 +8,7 @@
 #define KITE_MAIN_LOOP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct Machine Machine;
 
@@ -22,6 +23,11 @@ typedef struct MainLoop {
     MainLoopFd fds[32];
     int nfds;
     int wake_fd;                 /* eventfd: wakes poll() */
+    /* a periodic job run WITHOUT the lock once host_clock_ns() reaches
+     * idle_at (the display refresh, ui/display.h); it sets the next */
+    void (*idle)(void *opaque);
+    void *idle_opaque;
+    int64_t idle_at;
 } MainLoop;
 
 int main_loop_init(MainLoop *ml);

@@ -62,6 +62,14 @@ static void usage(FILE *f)
 "  -display none[,screendump=FILE]\n"
 "                         no window; SIGUSR2 writes the screen to FILE\n"
 "                         (PNG if FILE ends in .png, else PPM)\n"
+"  -display sdl[,full-screen=on|off]\n"
+"                         a window (the default when $DISPLAY or\n"
+"                         $WAYLAND_DISPLAY is set); Ctrl-Alt-G grabs the\n"
+"                         mouse, Ctrl-Alt-F full screen; closing it quits\n"
+"  -full-screen           start the window full screen\n"
+"  -vnc :N|HOST:N|unix:PATH|none\n"
+"                         a VNC server on port 5900+N (all interfaces for\n"
+"                         :N) or a Unix socket; no window then\n"
 "  -vga std|none          standard VGA (default without -nographic) or none\n"
 "  -net none              no network device\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
@@ -319,16 +327,42 @@ static int set_serial(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* sdl[,full-screen=on|off][,gl=off] */
+static int set_display_sdl(Options *o, const char *opt, const char *arg)
+{
+    char *copy = xstrdup(arg), *save = NULL;
+    int r = 0;
+
+    o->cfg.display = "sdl";
+    strtok_r(copy, ",", &save);
+    for (char *p = strtok_r(NULL, ",", &save); p && r == 0;
+         p = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(p, "full-screen=on") || !strcmp(p, "full-screen=off")) {
+            o->cfg.full_screen = !strcmp(p, "full-screen=on");
+        } else if (strcmp(p, "gl=off")) {
+            r = bad(opt, "unknown display option '%s' in '%s' (sdl[,full-"
+                    "screen=on|off][,gl=off])", p, arg);
+        }
+    }
+    free(copy);
+    return r;
+}
+
 static int set_display(Options *o, const char *opt, const char *arg)
 {
     if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
         printf("Available display backend types:\nnone\n");
+#ifdef CONFIG_SDL
+        printf("sdl\n");
+#endif
         exit(0);
     }
     if (!strcmp(arg, "none")) {
+        o->cfg.display = "none";
         return 0;
     }
     if (!strncmp(arg, "none,screendump=", 16) && arg[16]) {
+        o->cfg.display = "none";
         o->cfg.screendump = arg + 16;   /* written on SIGUSR2 */
         return 0;
     }
@@ -336,10 +370,21 @@ static int set_display(Options *o, const char *opt, const char *arg)
         return bad(opt, "unknown display option in '%s' (none[,screendump="
                    "FILE])", arg);
     }
+    if (!strncmp(arg, "vnc=", 4) && arg[4]) {
+        o->cfg.display = "none";        /* as QEMU: a VNC server, no window */
+        o->cfg.vnc = arg + 4;
+        return 0;
+    }
+#ifdef CONFIG_SDL
+    if (!strcmp(arg, "sdl") || !strncmp(arg, "sdl,", 4)) {
+        return set_display_sdl(o, opt, arg);
+    }
+#endif
     if (!strncmp(arg, "sdl", 3) || !strncmp(arg, "gtk", 3) ||
-        !strncmp(arg, "vnc", 3) || !strncmp(arg, "curses", 6)) {
-        return bad(opt, "display '%s' is not available yet (use -display none "
-                   "or -nographic)", arg);
+        !strncmp(arg, "curses", 6) || !strncmp(arg, "egl", 3) ||
+        !strncmp(arg, "spice", 5)) {
+        return bad(opt, "display '%s' is not available in this build (sdl "
+                   "if built with SDL2, none, vnc=)", arg);
     }
     return bad(opt, "unknown display '%s'", arg);
 }
@@ -546,6 +591,9 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-daemonize")) {
             o->daemonize = true;
             continue;
+        } else if (!strcmp(opt, "-full-screen")) {
+            o->cfg.full_screen = true;
+            continue;
         } else if (!strcmp(opt, "-S")) {
             o->cfg.start_stopped = true;
             continue;
@@ -565,7 +613,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
-            "-debugcon", "-qmp", "-monitor", "-gdb",
+            "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -606,6 +654,13 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_serial(o, opt, arg);
         } else if (!strcmp(opt, "-display")) {
             r = set_display(o, opt, arg);
+        } else if (!strcmp(opt, "-vnc")) {
+#ifdef CONFIG_VNC
+            o->cfg.vnc = arg;            /* checked when the server starts */
+#else
+            r = strcmp(arg, "none") ? bad(opt, "this build has no VNC server "
+                                          "(libvncserver-dev)%s", "") : 0;
+#endif
         } else if (!strcmp(opt, "-device")) {
             r = set_device(o, opt, arg);
         } else if (!strcmp(opt, "-drive")) {
@@ -775,6 +830,9 @@ int main(int argc, char **argv)
     if (parse_args(&o, argc, argv) < 0 || check_config(&o.cfg) < 0 ||
         check_daemonize(&o) < 0) {
         return 1;
+    }
+    if (o.daemonize && !o.cfg.display) {
+        o.cfg.display = "none";      /* a daemon opens no window */
     }
     if (o.daemonize && daemonize_fork(&ready_fd) < 0) {
         return 1;

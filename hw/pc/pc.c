@@ -27,6 +27,7 @@
 #include "system/gdbstub.h"
 #include "system/term.h"
 #include "ui/console.h"
+#include "ui/display.h"
 
 static void pc_wake_main_loop(void *opaque)
 {
@@ -399,6 +400,9 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     monitor_attach_all(m);
     gdbstub_attach(m);
     pc_setup_signals(m);
+    if (display_init(m, err) < 0) {
+        goto fail;
+    }
     return m;
 
 fail:
@@ -463,6 +467,7 @@ void machine_destroy(Machine *m)
     if (!m) {
         return;
     }
+    display_destroy(m);
     for (int i = 0; i < m->ncpus; i++) {
         if (m->accel && m->accel->vcpu_destroy) {
             m->accel->vcpu_destroy(m->cpus[i]);

@@ -72,6 +72,9 @@ typedef struct MachineConfig {
     bool nographic;
     const char *vga;             /* -vga: "std", "none"; NULL: default */
     const char *screendump;      /* -display none,screendump=FILE */
+    const char *display;         /* -display sdl|none; NULL: default */
+    bool full_screen;            /* -full-screen, -display sdl,full-screen=on */
+    const char *vnc;             /* -vnc :N, HOST:N, unix:PATH, none */
     /* the virtual clock starts manual at 0 (hw/core/timer.h), for
      * drivers that advance it themselves (the lockstep runner) */
     bool manual_clock;
@@ -129,6 +132,7 @@ struct Machine {
     APICState *apic[PC_MAX_CPUS];   /* by vCPU index */
     PCIBus *pci_bus;             /* bus 0, created by the i440FX host bridge */
     struct Console *consoles[4]; /* display devices' surfaces (ui/console.h) */
+    struct Display *display;     /* window / VNC front ends (ui/display.h) */
 
     /* CPUs and accelerator */
     const AccelOps *accel;
