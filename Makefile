@@ -28,17 +28,17 @@ endif
 KITE_CFLAGS := -std=gnu11 $(CFLAGS_OPT) $(SAN_FLAGS) $(WARN) -I. -D_GNU_SOURCE \
                -fno-strict-aliasing -pthread -MMD -MP \
                $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(PNG_CFLAGS) \
-               $(SDL_CFLAGS) $(VNC_CFLAGS) $(JANSSON_CFLAGS)
+               $(SDL_CFLAGS) $(VNC_CFLAGS) $(JANSSON_CFLAGS) $(SLIRP_CFLAGS)
 KITE_LDFLAGS := $(SAN_FLAGS) -pthread
 KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(PNG_LIBS) $(SDL_LIBS) \
              $(VNC_LIBS) \
-             $(JANSSON_LIBS) -lm
+             $(JANSSON_LIBS) $(SLIRP_LIBS) -lm
 
 ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG
 endif
 
-SUBDIRS := system accel cpu tcg hw ui block
+SUBDIRS := system accel cpu tcg hw ui block net
 LIB_SRCS := $(filter-out system/main.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))

@@ -17,6 +17,8 @@
 #include "config.h"
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
+#include "net/net.h"
+#include "system/chardev-opts.h"
 #include "system/smp.h"
 #include "system/term.h"
 
@@ -71,7 +73,16 @@ static void usage(FILE *f)
 "                         a VNC server on port 5900+N (all interfaces for\n"
 "                         :N) or a Unix socket; no window then\n"
 "  -vga std|none          standard VGA (default without -nographic) or none\n"
-"  -net none              no network device\n"
+"  -netdev user,id=ID[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,net=A.B.C.D/N]\n"
+"         [,host=..][,restrict=on][,tftp=DIR,bootfile=FILE]   user-mode\n"
+"                         network (libslirp: DHCP, DNS, the gateway 10.0.2.2)\n"
+"  -netdev tap,id=ID,ifname=NAME[,script=no,downscript=no]   a host TAP\n"
+"  -nic user|tap[,...][,model=virtio-net-pci][,mac=MAC]   a backend and its\n"
+"                         virtio-net-pci in one option (-nic none: none)\n"
+"  -net none              no network device (the default: Kite adds no NIC)\n"
+"  -chardev stdio|null|file|pty|socket|serial,id=ID[,path=P][,host=H,port=N]\n"
+"         [,server=on][,wait=off]   a character backend for devices\n"
+"                         (virtconsole,chardev=ID)\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
 "  -name NAME             a name for this machine (accepted)\n"
 "  -pidfile FILE          write Kite's pid to FILE (removed on exit)\n"
@@ -464,7 +475,8 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
 {
     if (!strcmp(opt, "-net")) {
         return strcmp(arg, "none") ? bad(opt, "only '-net none' is supported "
-                                         "so far (no network yet)") : 0;
+                                         "(use -netdev and -device "
+                                         "virtio-net-pci, or -nic)") : 0;
     }
     if (!strcmp(opt, "-rtc")) {
         return strcmp(arg, "base=utc") ? bad(opt, "only base=utc is "
@@ -543,9 +555,25 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* -netdev, -nic and -chardev: checked now, opened with the machine. */
+static int set_backend(Options *o, const char *opt, const char *arg)
+{
+    Error e = { "" };
+    int r;
+
+    if (!strcmp(opt, "-netdev")) {
+        r = net_add_netdev_option(&o->cfg, arg, &e);
+    } else if (!strcmp(opt, "-nic")) {
+        r = net_add_nic_option(&o->cfg, arg, &e);
+    } else {
+        r = chardev_add_option(&o->cfg, arg, &e);
+    }
+    return r < 0 ? bad(opt, "%s", e.msg) : 0;
+}
+
 static const char *const unsupported_yet[] = {
     "-hda", "-cdrom",
-    "-netdev", "-snapshot", "-loadvm", "-incoming",
+    "-snapshot", "-loadvm", "-incoming",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -614,6 +642,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
             "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
+            "-netdev", "-nic", "-chardev",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -669,6 +698,9 @@ static int parse_args(Options *o, int argc, char **argv)
                                                       : 0;
         } else if (!strcmp(opt, "-debugcon")) {
             r = set_debugcon(o, opt, arg);
+        } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic") ||
+                   !strcmp(opt, "-chardev")) {
+            r = set_backend(o, opt, arg);
         } else if (!strcmp(opt, "-d")) {
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {

@@ -23,6 +23,7 @@
 #include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
+#include "net/net.h"
 #include "system/cpus.h"
 #include "system/gdbstub.h"
 #include "system/term.h"
@@ -265,7 +266,8 @@ static int pc_create_devices(Machine *m, Error *err)
             return -1;
         }
     }
-    if (drive_create_devices(m, err) < 0) {    /* -drive if=virtio */
+    if (drive_create_devices(m, err) < 0 ||    /* -drive if=virtio */
+        net_create_nics(m, err) < 0) {         /* -nic */
         return -1;
     }
     /* Last: the tables describe every device above. */
@@ -374,7 +376,7 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
             m->gsi[i] = (IrqLine){ pc_accel_set_irq, m, i };
         }
     }
-    if (pc_check_cpu(m, err) < 0 ||
+    if (pc_check_cpu(m, err) < 0 || net_init_backends(m, err) < 0 ||
         pc_create_devices(m, err) < 0 || pc_create_cpus(m, err) < 0 ||
         pc_load_boot(m, err) < 0 || pc_load_cpu_state(m, err) < 0) {
         pthread_mutex_unlock(&m->lock);
@@ -477,6 +479,7 @@ void machine_destroy(Machine *m)
     if (m->root) {
         device_destroy(m->root);
     }
+    net_cleanup(m);
     if (m->accel && m->accel->destroy) {
         m->accel->destroy(m);
     }

@@ -36,6 +36,8 @@
 #define PC_NUM_GSI        24
 #define PC_MAX_DEVICE_ARGS 32
 #define PC_MAX_DRIVES     16
+#define PC_MAX_NETDEVS    8      /* -netdev and -nic */
+#define PC_MAX_CHARDEVS   8      /* -chardev */
 #define PC_MAX_SERIAL     4      /* COM1-COM4 */
 
 /* Priorities of overlapping mappings in the memory space. */
@@ -84,6 +86,12 @@ typedef struct MachineConfig {
     int ndevice_args;
     const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
     int ndrive_args;
+    const char *netdev_args[PC_MAX_NETDEVS]; /* -netdev (net/net.h) */
+    int nnetdev_args;
+    const char *nic_args[PC_MAX_NETDEVS];    /* -nic */
+    int nnic_args;
+    const char *chardev_args[PC_MAX_CHARDEVS]; /* -chardev */
+    int nchardev_args;
     const char *name;            /* -name */
     const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
     bool mon_qmp[MONITOR_MAX];
@@ -122,6 +130,8 @@ struct Machine {
 
     /* devices */
     Device *root;
+    struct NetClient *netdevs[PC_MAX_NETDEVS * 2]; /* backends (net/) */
+    int nnetdevs;
     IrqLine gsi[PC_NUM_GSI];
     Chardev serial_chr;          /* COM1 */
     Chardev serial_more[PC_MAX_SERIAL - 1];  /* COM2-COM4 */
