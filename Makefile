@@ -37,7 +37,7 @@ ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG
 endif
 
-SUBDIRS := system accel cpu tcg hw ui block
+SUBDIRS := system accel cpu tcg hw ui block migration
 LIB_SRCS := $(filter-out system/main.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
+#include "migration/migration.h"
 #include "system/smp.h"
 #include "system/term.h"
 
@@ -76,6 +77,8 @@ static void usage(FILE *f)
 "  -monitor unix:...|tcp:...|stdio   the human monitor; -serial mon:stdio\n"
 "                         shares the terminal (Ctrl-A c switches)\n"
 "  -S                     start with the vCPUs stopped (cont starts them)\n"
+"  -incoming URI          receive the machine from a migration stream:\n"
+"                         exec:CMD, file:PATH, tcp:HOST:PORT, defer\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -96,6 +99,7 @@ typedef struct Options {
     int nserial;                 /* -serial options so far */
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
+    const char *incoming;        /* -incoming URI */
     bool stdio_serial;           /* one of them uses stdio */
     char debugcon_dev[512];      /* -debugcon: the isa-debugcon device */
 } Options;
@@ -498,7 +502,7 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
 
 static const char *const unsupported_yet[] = {
     "-s", "-gdb", "-hda", "-cdrom",
-    "-netdev", "-snapshot", "-loadvm", "-incoming",
+    "-netdev", "-snapshot", "-loadvm",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -560,7 +564,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
-            "-debugcon", "-qmp", "-monitor",
+            "-debugcon", "-qmp", "-monitor", "-incoming",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -591,6 +595,9 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_cpu(o, opt, arg);
         } else if (!strcmp(opt, "-kernel")) {
             o->cfg.kernel = arg;
+        } else if (!strcmp(opt, "-incoming")) {
+            o->incoming = arg;
+            o->cfg.incoming = true;
         } else if (!strcmp(opt, "-initrd")) {
             o->cfg.initrd = arg;
         } else if (!strcmp(opt, "-append")) {
@@ -778,6 +785,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (o.pidfile && write_pidfile(o.pidfile) < 0) {
+        machine_destroy(m);
+        return 1;
+    }
+    if (o.incoming && migration_incoming(m, o.incoming, &err) < 0) {
+        error_report("-incoming: %s", err.msg);
         machine_destroy(m);
         return 1;
     }

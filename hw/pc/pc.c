@@ -23,6 +23,7 @@
 #include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
+#include "migration/migration.h"
 #include "system/cpus.h"
 #include "system/term.h"
 #include "ui/console.h"
@@ -458,6 +459,7 @@ void machine_destroy(Machine *m)
     if (!m) {
         return;
     }
+    migration_cleanup(m);
     for (int i = 0; i < m->ncpus; i++) {
         if (m->accel && m->accel->vcpu_destroy) {
             m->accel->vcpu_destroy(m->cpus[i]);

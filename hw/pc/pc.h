@@ -86,6 +86,7 @@ typedef struct MachineConfig {
     bool mon_qmp[MONITOR_MAX];
     int nmon;
     bool start_stopped;          /* -S */
+    bool incoming;               /* -incoming: disk locks wait (migration) */
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */
@@ -165,6 +166,8 @@ struct Machine {
     bool vm_stopped;             /* stop / -S: vCPUs stay parked */
     bool reset_by_monitor;       /* the next RESET event is the host's */
     const char *quit_reason;     /* SHUTDOWN's reason if a command quit */
+
+    struct MigrationState *migration;   /* migration/migration.h */
 };
 
 /* The backend of serial port index (0 = COM1), or NULL. */
