@@ -38,7 +38,7 @@ ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG
 endif
 
-SUBDIRS := system accel cpu tcg hw ui block net
+SUBDIRS := system accel cpu tcg hw ui block net migration
 LIB_SRCS := $(filter-out system/main.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))

@@ -19,6 +19,7 @@
 #include "hw/pc/pc.h"
 #include "net/net.h"
 #include "system/chardev-opts.h"
+#include "migration/migration.h"
 #include "system/smp.h"
 #include "system/term.h"
 
@@ -97,6 +98,8 @@ static void usage(FILE *f)
 "  -S                     start with the vCPUs stopped (cont starts them)\n"
 "  -gdb tcp::PORT|tcp:HOST:PORT|unix:PATH   wait for gdb there\n"
 "                         (target remote); -s is -gdb tcp::1234\n"
+"  -incoming URI          receive the machine from a migration stream:\n"
+"                         exec:CMD, file:PATH, tcp:HOST:PORT, defer\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -117,6 +120,7 @@ typedef struct Options {
     int nserial;                 /* -serial options so far */
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
+    const char *incoming;        /* -incoming URI */
     bool stdio_serial;           /* one of them uses stdio */
     char debugcon_dev[512];      /* -debugcon: the isa-debugcon device */
 } Options;
@@ -573,7 +577,7 @@ static int set_backend(Options *o, const char *opt, const char *arg)
 
 static const char *const unsupported_yet[] = {
     "-hda", "-cdrom",
-    "-snapshot", "-loadvm", "-incoming",
+    "-snapshot", "-loadvm",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -642,7 +646,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
             "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
-            "-netdev", "-nic", "-chardev",
+            "-netdev", "-nic", "-chardev", "-incoming",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -673,6 +677,9 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_cpu(o, opt, arg);
         } else if (!strcmp(opt, "-kernel")) {
             o->cfg.kernel = arg;
+        } else if (!strcmp(opt, "-incoming")) {
+            o->incoming = arg;
+            o->cfg.incoming = true;
         } else if (!strcmp(opt, "-initrd")) {
             o->cfg.initrd = arg;
         } else if (!strcmp(opt, "-append")) {
@@ -875,6 +882,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (o.pidfile && write_pidfile(o.pidfile) < 0) {
+        machine_destroy(m);
+        return 1;
+    }
+    if (o.incoming && migration_incoming(m, o.incoming, &err) < 0) {
+        error_report("-incoming: %s", err.msg);
         machine_destroy(m);
         return 1;
     }

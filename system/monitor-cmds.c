@@ -11,6 +11,7 @@
 #include "hw/acpi/piix4-pm.h"
 #include "hw/pci/pci.h"
 #include "ui/monitor-ui.h"
+#include "migration/migration.h"
 
 json_t *qmp_capabilities(Monitor *mon, json_t *args, QmpError *e);
 json_t *qmp_query_version(Monitor *mon, json_t *args, QmpError *e);

@@ -24,6 +24,7 @@
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
 #include "net/net.h"
+#include "migration/migration.h"
 #include "system/cpus.h"
 #include "system/gdbstub.h"
 #include "system/term.h"
@@ -470,6 +471,7 @@ void machine_destroy(Machine *m)
         return;
     }
     display_destroy(m);
+    migration_cleanup(m);
     for (int i = 0; i < m->ncpus; i++) {
         if (m->accel && m->accel->vcpu_destroy) {
             m->accel->vcpu_destroy(m->cpus[i]);

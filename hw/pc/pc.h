@@ -98,6 +98,7 @@ typedef struct MachineConfig {
     int nmon;
     bool start_stopped;          /* -S */
     const char *gdb_spec;        /* -gdb / -s: tcp::PORT, unix:PATH... */
+    bool incoming;               /* -incoming: disk locks wait (migration) */
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */
@@ -184,6 +185,7 @@ struct Machine {
     /* the gdb stub (system/gdbstub.c) and its breakpoints; NULL without */
     struct GdbStub *gdb;
     struct DebugPoints *debug_points;
+    struct MigrationState *migration;   /* migration/migration.h */
 };
 
 /* The backend of serial port index (0 = COM1), or NULL. */
