@@ -153,6 +153,13 @@ void main_loop_wait(Machine *m, int max_wait_ms)
             timeout = ms;
         }
     }
+    if (ml->idle) {
+        int64_t left = ml->idle_at - host_clock_ns();
+        int ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+        if (timeout < 0 || ms < timeout) {
+            timeout = ms;
+        }
+    }
     nsrc = ml->nsources;
     total = main_loop_fill_sources(ml, sp, pfd, n + 1, MAXFD, &timeout);
     pthread_mutex_unlock(&m->lock);
@@ -183,4 +190,7 @@ void main_loop_wait(Machine *m, int max_wait_ms)
     }
     timerlist_run(&m->timers);
     pthread_mutex_unlock(&m->lock);
+    if (ml->idle && host_clock_ns() >= ml->idle_at) {
+        ml->idle(ml->idle_opaque);
+    }
 }

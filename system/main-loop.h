@@ -8,6 +8,7 @@
 #define KITE_MAIN_LOOP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct pollfd;
 
@@ -38,6 +39,11 @@ typedef struct MainLoop {
     MainLoopFd fds[32];
     int nfds;
     int wake_fd;                 /* eventfd: wakes poll() */
+    /* a periodic job run WITHOUT the lock once host_clock_ns() reaches
+     * idle_at (the display refresh, ui/display.h); it sets the next */
+    void (*idle)(void *opaque);
+    void *idle_opaque;
+    int64_t idle_at;
     MainLoopSource sources[4];
     int nsources;
 } MainLoop;

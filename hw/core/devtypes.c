@@ -43,5 +43,7 @@ const DeviceType *const kite_device_types[] = {
     &smbios_tables_type,
     &bios_data_area_type,
     &vga_pci_type,
+    &virtio_keyboard_pci_type,
+    &virtio_tablet_pci_type,
     NULL,
 };

@@ -30,6 +30,8 @@ extern const DeviceType piix4_pm_type;
 extern const DeviceType acpi_tables_type;
 extern const DeviceType ferr_type;
 extern const DeviceType virtio_rng_pci_type;
+extern const DeviceType virtio_keyboard_pci_type;
+extern const DeviceType virtio_tablet_pci_type;
 extern const DeviceType virtio_blk_pci_type;
 extern const DeviceType virtio_net_pci_type;
 extern const DeviceType virtio_serial_pci_type;

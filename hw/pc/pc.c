@@ -24,9 +24,12 @@
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
 #include "net/net.h"
+#include "migration/migration.h"
 #include "system/cpus.h"
+#include "system/gdbstub.h"
 #include "system/term.h"
 #include "ui/console.h"
+#include "ui/display.h"
 
 static void pc_wake_main_loop(void *opaque)
 {
@@ -394,8 +397,15 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         chardev_attach(pc_serial_chardev(m, i), &m->loop);
     }
+    if (cfg->gdb_spec && gdbstub_open(m, cfg->gdb_spec, err) < 0) {
+        goto fail;
+    }
     monitor_attach_all(m);
+    gdbstub_attach(m);
     pc_setup_signals(m);
+    if (display_init(m, err) < 0) {
+        goto fail;
+    }
     return m;
 
 fail:
@@ -460,6 +470,8 @@ void machine_destroy(Machine *m)
     if (!m) {
         return;
     }
+    display_destroy(m);
+    migration_cleanup(m);
     for (int i = 0; i < m->ncpus; i++) {
         if (m->accel && m->accel->vcpu_destroy) {
             m->accel->vcpu_destroy(m->cpus[i]);
@@ -474,6 +486,7 @@ void machine_destroy(Machine *m)
         m->accel->destroy(m);
     }
     monitor_close_all(m);
+    gdbstub_close(m);
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         /* what the guest printed last reaches a slow reader, unless the
          * user asked to stop now */

@@ -74,6 +74,9 @@ typedef struct MachineConfig {
     bool nographic;
     const char *vga;             /* -vga: "std", "none"; NULL: default */
     const char *screendump;      /* -display none,screendump=FILE */
+    const char *display;         /* -display sdl|none; NULL: default */
+    bool full_screen;            /* -full-screen, -display sdl,full-screen=on */
+    const char *vnc;             /* -vnc :N, HOST:N, unix:PATH, none */
     /* the virtual clock starts manual at 0 (hw/core/timer.h), for
      * drivers that advance it themselves (the lockstep runner) */
     bool manual_clock;
@@ -94,6 +97,8 @@ typedef struct MachineConfig {
     bool mon_qmp[MONITOR_MAX];
     int nmon;
     bool start_stopped;          /* -S */
+    const char *gdb_spec;        /* -gdb / -s: tcp::PORT, unix:PATH... */
+    bool incoming;               /* -incoming: disk locks wait (migration) */
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */
@@ -138,6 +143,7 @@ struct Machine {
     APICState *apic[PC_MAX_CPUS];   /* by vCPU index */
     PCIBus *pci_bus;             /* bus 0, created by the i440FX host bridge */
     struct Console *consoles[4]; /* display devices' surfaces (ui/console.h) */
+    struct Display *display;     /* window / VNC front ends (ui/display.h) */
 
     /* CPUs and accelerator */
     const AccelOps *accel;
@@ -175,6 +181,11 @@ struct Machine {
     bool vm_stopped;             /* stop / -S: vCPUs stay parked */
     bool reset_by_monitor;       /* the next RESET event is the host's */
     const char *quit_reason;     /* SHUTDOWN's reason if a command quit */
+
+    /* the gdb stub (system/gdbstub.c) and its breakpoints; NULL without */
+    struct GdbStub *gdb;
+    struct DebugPoints *debug_points;
+    struct MigrationState *migration;   /* migration/migration.h */
 };
 
 /* The backend of serial port index (0 = COM1), or NULL. */
