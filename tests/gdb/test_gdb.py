@@ -77,6 +77,12 @@ def finish(proc, timeout):
         return None
 
 
+WATCH_PART = """watch watched_var
+continue
+echo == after watch\\n
+delete
+"""
+
 GUEST_SCRIPT = """set pagination off
 set confirm off
 target remote 127.0.0.1:{port}
@@ -106,11 +112,7 @@ if $cs == 8 && $fs_base == 0
   echo == cs and fs_base\\n
 end
 delete
-watch watched_var
-continue
-echo == after watch\\n
-delete
-continue
+{watch}continue
 echo == interrupted\\n
 set var go_on = 1
 detach
@@ -118,15 +120,19 @@ echo == detached\\n
 """
 
 
-def test_guest(kite, guest, tmp, accel="tcg"):
+def test_guest(kite, guest, tmp, accel="tcg", watch=True):
+    """watch False: no watchpoint (a host whose KVM delivers no data
+    breakpoints)."""
     if not guest.endswith(".elf"):
         raise SystemExit("--guest: the .elf (its .elf64 has the symbols)")
+    tag = "guest (%s): " % accel
     port = free_port()
     serial = os.path.join(tmp, "serial.out")
     script = os.path.join(tmp, "guest.gdb")
     gdb_out = os.path.join(tmp, "gdb.out")
     with open(script, "w") as f:
-        f.write(GUEST_SCRIPT.format(port=port))
+        f.write(GUEST_SCRIPT.format(port=port,
+                                    watch=WATCH_PART if watch else ""))
     kite_p = subprocess.Popen(
         [kite, "-accel", accel, "-S", "-gdb", "tcp:127.0.0.1:%d" % port,
          "-display", "none",
@@ -139,7 +145,7 @@ def test_guest(kite, guest, tmp, accel="tcg"):
             ["gdb", "-nx", "-batch", "-x", script, guest + "64"],
             stdout=out, stderr=subprocess.STDOUT)
         spinning = wait_for(serial, "spinning", 60)
-        check(spinning, "guest: gdb ran the guest to its spin loop")
+        check(spinning, tag + "gdb ran the guest to its spin loop")
         time.sleep(0.5)
         gdb_p.send_signal(signal.SIGINT)
         gdb_rc = finish(gdb_p, 60)
@@ -148,27 +154,28 @@ def test_guest(kite, guest, tmp, accel="tcg"):
         text = f.read()
     with open(serial, errors="replace") as f:
         guest_out = f.read()
-    check("== connected" in text, "guest: gdb connected")
+    check("== connected" in text, tag + "gdb connected")
     check(re.search(r"Breakpoint 1, .*bp_func", text) is not None,
-          "guest: breakpoint at bp_func hit")
-    check("== pc at bp_func" in text, "guest: PC is the breakpoint address")
-    check("== stepped one instruction" in text, "guest: stepi moved the PC")
+          tag + "breakpoint at bp_func hit")
+    check("== pc at bp_func" in text, tag + "PC is the breakpoint address")
+    check("== stepped one instruction" in text, tag + "stepi moved the PC")
     check(re.search(r"= 0x1234\b", text) is not None,
-          "guest: memory write read back")
-    check("== cr0 has PG and PE" in text, "guest: CR0 read")
-    check("== efer has LME and LMA" in text, "guest: EFER read")
-    check("== cs and fs_base" in text, "guest: CS and fs_base read")
-    check(re.search(r"Hardware watchpoint 2: watched_var\s+Old value = 0\s+"
-                    r"New value = 42", text) is not None,
-          "guest: hardware watchpoint triggered (old 0, new 42)")
+          tag + "memory write read back")
+    check("== cr0 has PG and PE" in text, tag + "CR0 read")
+    check("== efer has LME and LMA" in text, tag + "EFER read")
+    check("== cs and fs_base" in text, tag + "CS and fs_base read")
+    if watch:
+        check(re.search(r"Hardware watchpoint 2: watched_var\s+Old value = 0"
+                        r"\s+New value = 42", text) is not None,
+              tag + "hardware watchpoint triggered (old 0, new 42)")
     check("SIGINT" in text and "== interrupted" in text,
-          "guest: Ctrl-C stopped the guest")
-    check("== detached" in text, "guest: detached")
-    check(gdb_rc == 0, "guest: gdb exited 0 (got %s)" % gdb_rc)
+          tag + "Ctrl-C stopped the guest")
+    check("== detached" in text, tag + "detached")
+    check(gdb_rc == 0, tag + "gdb exited 0 (got %s)" % gdb_rc)
     check("sum 10, watched 42, magic 1234" in guest_out,
-          "guest: finished after detach with gdb's register and memory "
+          tag + "finished after detach with gdb's register and memory "
           "writes (%s)" % guest_out.strip().splitlines()[-1:])
-    check(kite_rc == 1, "guest: kite exit status 1 (got %s)" % kite_rc)
+    check(kite_rc == 1, tag + "kite exit status 1 (got %s)" % kite_rc)
     if failures:
         print("---- gdb output\n" + text)
         print("---- kite stderr\n" + kite_p.stderr.read().decode(errors="replace"))
@@ -386,6 +393,14 @@ def test_linux(kite, kernel, initrd, tmp, log):
         print("---- gdb output\n" + text)
 
 
+def kvm_usable():
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR))
+        return True
+    except OSError:
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kite", required=True)
@@ -400,8 +415,13 @@ def main():
         print("SKIP gdb tests: gdb is not installed (scripts/install-deps)")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        test_guest(os.path.abspath(args.kite), os.path.abspath(args.guest),
-                   tmp, args.accel)
+        kite, guest = os.path.abspath(args.kite), os.path.abspath(args.guest)
+        test_guest(kite, guest, tmp, args.accel)
+        if args.accel == "tcg" and kvm_usable():
+            # this host's (nested) KVM delivers no data breakpoints
+            test_guest(kite, guest, tmp, "kvm", watch=False)
+        elif args.accel == "tcg":
+            print("SKIP guest (kvm): /dev/kvm is not usable here")
         if args.kernel and args.initrd and os.path.exists(args.kernel):
             test_linux(os.path.abspath(args.kite), args.kernel, args.initrd,
                        tmp, args.log)
