@@ -104,6 +104,7 @@ static void accel_freeze(Machine *m, SaveBuf *state, bool *was_running)
     while (m->paused_cpus < m->ncpus && !m->stopping) {
         pthread_cond_wait(&m->cond, &m->lock);
     }
+    clock_pause(&m->timers);       /* the TSCs read now stay exact */
     for (int i = 0; i < m->ncpus; i++) {
         m->accel->get_state(m->cpus[i]);
     }
@@ -126,6 +127,7 @@ static void accel_thaw(Machine *m, bool was_running)
         return;
     }
     machine_lock(m);
+    clock_resume(&m->timers);
     if (was_running) {
         m->vm_stopped = m->pause_requested = false;
         pthread_cond_broadcast(&m->cond);

@@ -7,7 +7,7 @@
  *   tcp:HOST:PORT   outgoing: connect; incoming: listen, accept one client
  *
  * A channel is buffered in both directions, counts its bytes, keeps a
- * running CRC-32 of every byte of the stream (the end marker carries it),
+ * running CRC-32C of every byte of the stream (the end marker carries it),
  * and can limit its outgoing rate. The first error sticks: later calls do
  * nothing and the message says what went wrong. mig_channel_abort(),
  * callable from any thread, makes a blocked read or write fail at once.
@@ -66,7 +66,9 @@ uint64_t mig_get_u64(MigChannel *c);
 /* Sets the sticky error (first one wins). */
 void mig_channel_fail(MigChannel *c, const char *fmt, ...) PRINTF_FMT(2, 3);
 
-/* CRC-32 (IEEE 802.3, reflected) of n bytes continued from crc. */
+/* CRC-32C (Castagnoli, as iSCSI and ext4) of n bytes continued from crc. */
 uint32_t mig_crc32(uint32_t crc, const void *p, size_t n);
+/* The same without the host's CRC instruction (tests compare the two). */
+uint32_t mig_crc32_soft(uint32_t crc, const void *p, size_t n);
 
 #endif

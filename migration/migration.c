@@ -32,6 +32,19 @@ const char *migration_status_name(MigStatus s)
     return status_names[s];
 }
 
+const char *migration_run_state(Machine *m)
+{
+    MigrationState *s = m->migration;
+
+    if (!s || !m->vm_stopped) {
+        return NULL;
+    }
+    if (s->incoming && s->status != MIG_COMPLETED) {
+        return "inmigrate";
+    }
+    return !s->incoming && s->status == MIG_COMPLETED ? "postmigrate" : NULL;
+}
+
 MigrationState *migration_get(Machine *m)
 {
     MigrationState *s = m->migration;
@@ -255,7 +268,14 @@ static bool mig_precopy(MigrationState *s, unsigned long *bitmap,
         double expected;
 
         dt = MAX(host_clock_ns() - t0, 1);
+        /*
+         * The best rate seen, but never above the limit: a round of zero
+         * pages (8 bytes each) says nothing of the rate of real pages.
+         */
         bps = MAX(bps, sent * 1e9 / (double)dt);
+        if (s->params.max_bandwidth) {
+            bps = MIN(bps, (double)s->params.max_bandwidth);
+        }
         expected = bps > 0 ? dirtied * (double)MIG_PAGE_SIZE * 1000.0 / bps
                            : 0;
         pthread_mutex_lock(&s->lock);

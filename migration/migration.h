@@ -81,6 +81,12 @@ int migration_incoming(Machine *m, const char *uri, Error *err);
 int migration_incoming_uri(Machine *m, const char *uri, Error *err);
 
 const char *migration_status_name(MigStatus s);
+/*
+ * QEMU's run state while the vCPUs are stopped for migration:
+ * "inmigrate" (waiting for or loading a stream), "postmigrate" (sent);
+ * NULL otherwise.
+ */
+const char *migration_run_state(Machine *m);
 json_t *migration_query(Machine *m);
 json_t *migration_query_params(Machine *m);
 /* Sets one parameter by its QMP name; -1 with err on a bad name/value. */

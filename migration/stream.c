@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/intc/intc.h"
+
 /* ---- header: the configuration the stream needs ---- */
 
 typedef struct DevList {
@@ -230,6 +232,23 @@ void mig_state_save(Machine *m, SaveBuf *s)
     device_tree_save(m->root, s);
 }
 
+/*
+ * The stream carries each vCPU's TSC as the guest read it when it was
+ * saved. The TCG derives the TSC from the virtual clock plus
+ * IA32_TSC_ADJUST; a TSC from elsewhere (KVM's, the host's) is kept as a
+ * guest write of the TSC would keep it, through TSC_ADJUST. From a TCG
+ * source the clock is restored to the same time and nothing changes.
+ */
+static void tsc_to_tcg(Machine *m, X86CPUState *env, int64_t clock)
+{
+    uint64_t raw = muldiv64((uint64_t)clock, PC_TSC_HZ, 1000000000ull);
+
+    if (strcmp(m->accel->name, "tcg") || !env->tsc) {
+        return;
+    }
+    env->tsc_adjust = env->tsc - raw;
+}
+
 int mig_state_load(Machine *m, SaveBuf *s, Error *err)
 {
     X86CPUState *env = xzalloc(sizeof(*env) * (size_t)m->ncpus);
@@ -268,6 +287,7 @@ int mig_state_load(Machine *m, SaveBuf *s, Error *err)
         goto out;
     }
     for (int i = 0; i < m->ncpus; i++) {
+        tsc_to_tcg(m, &env[i], clock);
         m->cpus[i]->env = env[i];
         if (m->accel->set_state(m->cpus[i]) < 0) {
             error_setg(err, "the accelerator refused the state of vCPU %d", i);

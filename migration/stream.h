@@ -16,7 +16,7 @@
  *            each vCPU's architectural state (x86_cpu_state_save: GPRs,
  *            segments, CRs, DRs, MSRs, x87/SSE, XCR0, pending events,
  *            TSC adjust), then every device (device_tree_save)
- *   end      'E', u32 CRC-32 of every byte before it (tag included)
+ *   end      'E', u32 CRC-32C of every byte before it (tag included)
  * Integers are little-endian. The guest's TSC and every device timer are
  * functions of the virtual clock, so restoring the clock makes them
  * continue where they were.

@@ -108,7 +108,10 @@ static void hmp_print_stream(Monitor *mon, void (*fn)(Monitor *, FILE *))
 
 static void info_status(Monitor *mon, FILE *f)
 {
-    fprintf(f, "VM status: %s\n", mon->m->vm_stopped ? "paused" : "running");
+    const char *mig = migration_run_state(mon->m);
+
+    fprintf(f, "VM status: %s\n", mig ? mig : mon->m->vm_stopped ? "paused"
+                                                                 : "running");
 }
 
 static void info_registers(Monitor *mon, FILE *f)

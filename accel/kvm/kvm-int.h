@@ -57,6 +57,12 @@ typedef struct KvmVcpu {
     int nmsrs;
     void *xsave;                 /* scratch buffer of xsave_size bytes */
     bool singlestep;             /* KVM_GUESTDBG_SINGLESTEP is set in KVM */
+    /*
+     * Kite's own irqchip: the vCPU left KVM_RUN on a HLT and waits for an
+     * interrupt outside KVM (what env.halted means then); halt_pending:
+     * the state set says halted, so the next run waits first.
+     */
+    bool hlt_exit, halt_pending;
 } KvmVcpu;
 
 /* kvm.c */

@@ -376,6 +376,7 @@ static bool kvm_dispatch_exit(VCPU *cpu, VcpuExit *why)
         cpu->env.rflags = (cpu->env.rflags & ~(uint64_t)RF_IF) |
                           (run->if_flag ? RF_IF : 0);
         *why = VCPU_EXIT_HALT;
+        v->hlt_exit = true;
         return false;
     case KVM_EXIT_SHUTDOWN:
         log_mask(log, LOG_KVM, "kvm: vCPU %d: shutdown\n", cpu->index);
@@ -440,6 +441,12 @@ VcpuExit kvm_vcpu_run(VCPU *cpu)
     VcpuExit why = VCPU_EXIT_NONE;
 
     kvm_debug_sync(cpu);
+    if (v->halt_pending) {
+        v->halt_pending = false;     /* the vCPU thread waits for work */
+        v->hlt_exit = true;
+        return VCPU_EXIT_HALT;
+    }
+    v->hlt_exit = false;
     for (;;) {
         int ret;
 

@@ -354,6 +354,14 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
     if (v->wait_sipi) {
         return VCPU_EXIT_HALT;
     }
+    if (v->inject_vector >= 0) {
+        int vec = v->inject_vector;
+        v->inject_vector = -1;
+        env->st.halted = false;
+        exec_forget_last(v);
+        x86_do_interrupt(env, vec, false, true, 0, 0);
+        return EXEC_CONTINUE;
+    }
     if (v->oneshot_next || shadow || (cpu->singlestep && cpu->step_noirq)) {
         return EXEC_CONTINUE;   /* the debugger steps with interrupts held */
     }

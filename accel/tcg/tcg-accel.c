@@ -142,6 +142,7 @@ static int tcg_vcpu_init(VCPU *cpu, Error *err)
     v->cpu = cpu;
     v->env = env;
     v->wait_sipi = cpu->index != 0;
+    v->inject_vector = -1;
     tb_vcpu_init(v, tm, tm->max_tbs);
     tcg_tlb_flush(&env->tlb);
     v->s = tcg_context_new(&cfg, err);
@@ -187,6 +188,12 @@ static int tcg_get_state(VCPU *cpu)
     cpu->env = env->st;
     /* the TSC as the guest reads it now: what KVM is given (MSR) */
     cpu->env.tsc = x86_get_tsc(env);
+    cpu->env.interrupt_vector = v->inject_vector;
+    cpu->env.exception_vector = env->exception_index >= 0 &&
+                                env->exception_index < 32 ?
+                                env->exception_index : -1;
+    cpu->env.exception_error_code = env->error_code;
+    cpu->env.exception_has_error_code = cpu->env.exception_vector >= 0;
     if (v->wait_sipi) {
         cpu->env.halted = true;
     }
@@ -199,6 +206,18 @@ static int tcg_set_state(VCPU *cpu)
     CPUX86TCG *env = v->env;
 
     env->st = cpu->env;
+    /*
+     * Events another accelerator (KVM) held: an exception to deliver and
+     * an acknowledged interrupt to inject, before the next instruction.
+     */
+    v->inject_vector = cpu->env.interrupt_vector;
+    if (cpu->env.exception_vector >= 0) {
+        env->exception_index = cpu->env.exception_vector;
+        env->error_code = cpu->env.exception_has_error_code ?
+                          cpu->env.exception_error_code : 0;
+        env->exception_is_int = false;
+    }
+    env->st.interrupt_vector = env->st.exception_vector = -1;
     x86_tcg_sync_from_arch(env);
     x86_update_hflags(env);
     x86_tlb_flush(env);

@@ -176,6 +176,12 @@ struct TCGVcpu {
     unsigned map_gen;           /* bumped by every TLB flush (softmmu.c) */
     bool oneshot_next;          /* next TB: one instruction, uncached */
     bool wait_sipi;
+    /*
+     * An external interrupt another accelerator had acknowledged but not
+     * delivered yet (X86CPUState.interrupt_vector, from set_state): taken
+     * before anything else, or -1.
+     */
+    int inject_vector;
     bool log_tbs;               /* LOG_EXEC/LOG_CPU: every TB via the loop */
     X86Disas disas;
     bool disas_ok;

@@ -108,7 +108,8 @@ class VM:
             return ""
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.logpath, "rb") as f:
             return f.read().decode("latin-1")
 
@@ -126,7 +127,8 @@ class VM:
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
+            self.proc.kill()
+            self.proc.wait()
             return None
 
     def quit(self):

@@ -340,11 +340,22 @@ static void test_bad_state(void **unused)
 
 static void test_crc(void **unused)
 {
-    /* the standard check value of CRC-32 */
-    assert_int_equal(mig_crc32(0, "123456789", 9), 0xcbf43926u);
-    /* in pieces as in one go */
-    assert_int_equal(mig_crc32(mig_crc32(0, "12345", 5), "6789", 4),
-                     0xcbf43926u);
+    static const char text[] = "The quick brown fox jumps over the lazy dog";
+
+    /* the standard check value of CRC-32C */
+    assert_int_equal(mig_crc32(0, "123456789", 9), 0xe3069283u);
+    /* in pieces as in one go, at every split */
+    for (size_t i = 0; i <= sizeof(text) - 1; i++) {
+        assert_int_equal(mig_crc32(mig_crc32(0, text, i), text + i,
+                                   sizeof(text) - 1 - i),
+                         mig_crc32(0, text, sizeof(text) - 1));
+    }
+    assert_int_equal(mig_crc32(0, "", 0), 0);
+    assert_int_equal(mig_crc32_soft(0, "123456789", 9), 0xe3069283u);
+    for (size_t i = 0; i <= sizeof(text) - 1; i++) {
+        assert_int_equal(mig_crc32_soft(0x1234, text + i, sizeof(text) - 1 - i),
+                         mig_crc32(0x1234, text + i, sizeof(text) - 1 - i));
+    }
 }
 
 static void test_bad_uris(void **unused)
