@@ -52,8 +52,9 @@ static void usage(FILE *f)
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
-"  -drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
+"  -drive file=F[,format=raw|qcow2][,if=virtio|none][,id=ID][,readonly=on]\n"
 "         [,cache=writeback|none|writethrough][,snapshot=on]   a disk image\n"
+"  -snapshot              writes to every disk image go to a temporary file\n"
 "  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
 "          unix:PATH[,server,nowait]|null|none\n"
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
@@ -546,6 +547,9 @@ static int parse_args(Options *o, int argc, char **argv)
             continue;
         } else if (!strcmp(opt, "-S")) {
             o->cfg.start_stopped = true;
+            continue;
+        } else if (!strcmp(opt, "-snapshot")) {
+            o->cfg.snapshot = true;     /* snapshot=on for every -drive */
             continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {

@@ -81,6 +81,7 @@ typedef struct MachineConfig {
     int ndevice_args;
     const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
     int ndrive_args;
+    bool snapshot;               /* -snapshot: snapshot=on for every drive */
     const char *name;            /* -name */
     const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
     bool mon_qmp[MONITOR_MAX];
