@@ -86,12 +86,61 @@ static int blk_check(BlockBackend *bb, const BlockOptions *o, bool write,
                           "block device", o->file);
     }
     fcntl(bb->fd, F_SETFL, fcntl(bb->fd, F_GETFL) & ~O_NONBLOCK);
+    bb->lock_write = write;
+    if (o->defer_lock) {
+        return 0;
+    }
+    bb->locked = true;
     if ((r = blk_lock(bb->fd, write)) < 0) {
         return error_setg(err, "disk image '%s' is in use by another process "
                           "(%s lock refused: %s)", o->file,
                           write ? "write" : "read", strerror(-r));
     }
     return 0;
+}
+
+void blk_lock_release(BlockBackend *bb)
+{
+    struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+
+    if (bb->locked) {
+        if (bb->qcow2) {
+            qcow2_flush(bb->qcow2);      /* metadata too, for the taker */
+        }
+        fdatasync(bb->fd);
+        fcntl(bb->fd, F_OFD_SETLK, &fl);
+        bb->locked = false;
+    }
+}
+
+/* The other process may have changed the metadata: read it again. */
+static int blk_qcow2_reload(BlockBackend *bb, Error *err)
+{
+    Qcow2 *q = qcow2_open(bb->fd, bb->filename, bb->lock_write, 0, err);
+
+    if (!q) {
+        return -1;
+    }
+    qcow2_close(bb->qcow2);          /* nothing of it is dirty */
+    bb->qcow2 = q;
+    bb->size = q->size;
+    return 0;
+}
+
+int blk_lock_take(BlockBackend *bb, Error *err)
+{
+    int r;
+
+    if (bb->locked) {
+        return 0;
+    }
+    if ((r = blk_lock(bb->fd, bb->lock_write)) < 0) {
+        return error_setg(err, "disk image '%s' is in use by another process "
+                          "(%s lock refused: %s)", bb->filename,
+                          bb->lock_write ? "write" : "read", strerror(-r));
+    }
+    bb->locked = true;
+    return bb->qcow2 ? blk_qcow2_reload(bb, err) : 0;
 }
 
 /* The format: as asked, or qcow2 if the file starts with its magic. */

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "hw/pci/pci.h"
+#include "migration/migration.h"
 
 void hmp_help(Monitor *mon, const char *args);
 void hmp_info(Monitor *mon, const char *args);
@@ -223,6 +224,7 @@ static const struct {
     { "cpus", info_cpus }, { "mtree", info_mtree }, { "qtree", info_qtree },
     { "pci", info_pci }, { "jit", info_jit }, { "version", info_version },
     { "name", info_name }, { "kvm", info_kvm },
+    { "migrate", hmp_info_migrate }, { "snapshots", hmp_info_snapshots },
 };
 
 void hmp_info(Monitor *mon, const char *args)

@@ -164,6 +164,14 @@ static void expect_clean(BlockBackend *bb)
     assert_int_equal(res.leaks, 0);
 }
 
+static void bb_check_file(const char *path)
+{
+    BlockBackend *bb = open_img(path, true, false);
+
+    expect_clean(bb);
+    blk_close(bb);
+}
+
 static void expect_qemu_clean(const char *path)
 {
     if (have_qemu_img()) {
@@ -661,6 +669,31 @@ static void test_bad_l2_entry(void **state)
     blk_close(bb);
 }
 
+/* Migration's hand-over: the taker sees what the releaser wrote. */
+static void test_lock_handover(void **state)
+{
+    Fx *f = *state;
+    BlockOptions o = { .file = f->path, .defer_lock = true };
+    uint64_t size = 2 * MiB;
+    uint8_t *shadow = xzalloc(size);
+    Error err = { "" };
+    BlockBackend *src, *dst;
+
+    make(f->path, size, 3, 12, NULL, NULL);
+    src = open_img(f->path, false, false);
+    dst = blk_open(&o, &err);                    /* no lock yet */
+    assert_non_null(dst);
+    random_ops(f, src, shadow, 60, 16 * KiB);    /* allocates clusters */
+    blk_lock_release(src);
+    assert_int_equal(blk_lock_take(dst, &err), 0);
+    expect_same(dst, shadow, size);
+    random_ops(f, dst, shadow, 30, 16 * KiB);
+    blk_close(dst);
+    blk_close(src);
+    bb_check_file(f->path);
+    free(shadow);
+}
+
 static void test_probe_and_format(void **state)
 {
     Fx *f = *state;
@@ -712,6 +745,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_tables, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_l2_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_handover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_and_format, setup,
                                         teardown),
     };
