@@ -51,6 +51,15 @@ typedef struct VCPU {
     atomic_uint interrupt_request;
     atomic_bool exit_request;
     bool singlestep;
+    /* singlestep for the debugger: no interrupt is taken, and an exception
+       ends the step at its handler (QEMU's default for gdb) */
+    bool step_noirq;
+    /* the debugger (accel/debug.h): its points changed, and why the last
+       VCPU_EXIT_DEBUG happened (watch_*: the watchpoint that was hit) */
+    atomic_bool debug_dirty;
+    int debug_stop;             /* DebugStop */
+    int watch_type;             /* DebugPointType */
+    uint64_t watch_addr;
 } VCPU;
 
 typedef struct AccelOps {

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "hw/acpi/piix4-pm.h"
 #include "hw/pci/pci.h"
+#include "ui/monitor-ui.h"
 #include "migration/migration.h"
 
 json_t *qmp_capabilities(Monitor *mon, json_t *args, QmpError *e);

@@ -75,6 +75,20 @@ static inline KvmState *kvm_state(Machine *m)
     return m->accel_state;
 }
 
+/* kvm-debug.c */
+#include "accel/debug.h"
+/*
+ * The KVM_SET_GUEST_DEBUG argument for the debugger's points and single
+ * step; -1 when they need more than the four debug registers (the first
+ * four pieces are set).
+ */
+int kvm_debug_build(const DebugPoints *dp, bool step, bool noirq,
+                    struct kvm_guest_debug *dbg);
+/* Applies the debugger's state before KVM_RUN when it changed. */
+void kvm_debug_sync(VCPU *cpu);
+/* Sets cpu->debug_stop (and the watchpoint) from a KVM_EXIT_DEBUG. */
+void kvm_debug_exit_reason(VCPU *cpu, const DebugPoints *dp, uint64_t dr6);
+
 /* kvm-vcpu.c */
 int kvm_vcpu_init(VCPU *cpu, Error *err);
 void kvm_vcpu_destroy(VCPU *cpu);

@@ -102,6 +102,10 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
         wflags = TLB_MMIO;
     }
     pthread_mutex_lock(&v->tm->lock);
+    if (unlikely(v->dbg.nwp)) {
+        rflags |= tcg_debug_tlb_flags(v, vpage, false);
+        wflags |= tcg_debug_tlb_flags(v, vpage, true);
+    }
     v->tlb_used |= 1u << mmu_idx;
     if (x->vpage != vpage || x->ppage != ppage) {
         tlb_entry_reset(e);
@@ -110,17 +114,17 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
     }
     e->addend = p.host ? (uint64_t)(uintptr_t)p.host - vpage : 0;
     if (acc == X86_ACC_FETCH) {
-        e->addr_code = vpage | rflags;
+        e->addr_code = vpage | (rflags & ~(uint64_t)TLB_WATCH);
     } else {
         e->addr_read = vpage | rflags;
     }
     if (acc == X86_ACC_WRITE) {
-        if (!wflags) {
+        if (!(wflags & TLB_MMIO)) {
             /* migration: the page is written from now until a flush */
             memory_region_set_dirty(p.mr, p.mr_off, TCG_PAGE_SIZE);
-        }
-        if (!wflags && tb_page_has_code_locked(v->tm, ppage)) {
-            wflags = TLB_NOTDIRTY;
+            if (tb_page_has_code_locked(v->tm, ppage)) {
+                wflags |= TLB_NOTDIRTY;
+            }
         }
         e->addr_write = vpage | wflags;
     }
@@ -288,6 +292,9 @@ static uint64_t ld_page(CPUX86TCG *env, uint64_t vaddr, unsigned size,
     if (!tlb_tag_hit(e->addr_read, vaddr)) {
         e = tlb_fill(env, vaddr, X86_ACC_READ, mmu_idx, ra);
     }
+    if (unlikely(e->addr_read & TLB_WATCH)) {
+        tcg_debug_watch(env, vaddr, size, false, ra);
+    }
     if (e->addr_read & TLB_MMIO) {
         return io_load(env->machine, tlb_paddr(env, mmu_idx, vaddr), size);
     }
@@ -339,6 +346,9 @@ static void st_page(CPUX86TCG *env, uint64_t vaddr, uint64_t val,
         e = tlb_fill(env, vaddr, X86_ACC_WRITE, mmu_idx, ra);
     }
     flags = e->addr_write & TLB_FLAGS_MASK;
+    if (unlikely(flags & TLB_WATCH)) {
+        tcg_debug_watch(env, vaddr, size, true, ra);
+    }
     if (flags & TLB_MMIO) {
         io_store(env->machine, tlb_paddr(env, mmu_idx, vaddr), val, size);
         return;

@@ -221,6 +221,7 @@ static int tcg_set_state(VCPU *cpu)
     x86_tcg_sync_from_arch(env);
     x86_update_hflags(env);
     x86_tlb_flush(env);
+    atomic_store(&cpu->debug_dirty, true);     /* DR0-DR7 may have changed */
     return 0;
 }
 

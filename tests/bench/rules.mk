@@ -86,7 +86,8 @@ BENCH_TARGETS += bench-cpu
 # kernel and the busybox initramfs under Kite TCG and QEMU TCG, alternating
 # runs: boot to the marker and to power-off (bzImage and PVH), then the
 # guest workloads of tests/bench/linux/bench.sh. BENCH_LINUX_RUNS (least
-# of N, default 1).
+# of N, default 1). Then TCP throughput over -netdev user + virtio-net
+# (bench-net.py, the initramfs with the virtio modules).
 BENCH_LINUX_RUNS ?= 1
 .PHONY: bench-linux
 bench-linux: $(BUILD)/kite
@@ -95,4 +96,7 @@ bench-linux: $(BUILD)/kite
 	scripts/extract-vmlinux "$$k" >$(BENCH_OUT)/vmlinux && \
 	tests/bench/linux/bench-linux.py --kite $(BUILD)/kite --kernel "$$k" \
 		--vmlinux $(BENCH_OUT)/vmlinux --initrd "$$i" \
-		--runs $(BENCH_LINUX_RUNS) | tee $(BENCH_OUT)/linux.txt
+		--runs $(BENCH_LINUX_RUNS) | tee $(BENCH_OUT)/linux.txt && \
+	im=$$(scripts/make-initramfs --modules) && \
+	tests/bench/linux/bench-net.py --kite $(BUILD)/kite --kernel "$$k" \
+		--initrd "$$im" | tee $(BENCH_OUT)/linux-net.txt
