@@ -293,6 +293,8 @@ int mig_state_load(Machine *m, SaveBuf *s, Error *err)
             error_setg(err, "the accelerator refused the state of vCPU %d", i);
             goto out;
         }
+        /* DR0-DR7 came with the state: the TCG rebuilds its breakpoints */
+        atomic_store(&m->cpus[i]->debug_dirty, true);
     }
     ret = 0;
 out:

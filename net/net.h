@@ -111,6 +111,23 @@ NetClient *net_tap_new(Machine *m, const char *id, const char *opts,
 int net_slirp_check(const char *opts, Error *err);
 int net_tap_check(const char *opts, Error *err);
 
+/* ---- checksums and segmentation (net/checksum.c) ---- */
+
+/* The Internet checksum of buf added to sum, folded, not complemented. */
+uint16_t net_checksum_add(const uint8_t *buf, size_t len, uint32_t sum);
+
+#define NET_TSO_MAX_SEGS 1024
+typedef void (*net_tso_emit)(void *opaque, const uint8_t *buf, size_t len);
+/*
+ * Splits a TCP/IPv4 frame into frames of at most mss payload bytes, each
+ * with its headers fixed and both checksums computed, built in seg (at
+ * least len bytes) and passed to emit in order. Returns the number of
+ * frames, or -1 (nothing emitted) when the frame is not TCP over IPv4 or
+ * would make more than NET_TSO_MAX_SEGS frames.
+ */
+int net_tso4_segment(const uint8_t *frame, size_t len, uint16_t mss,
+                     uint8_t *seg, net_tso_emit emit, void *opaque);
+
 /* ---- option strings (net/netdev.c) ---- */
 
 /*

@@ -839,6 +839,21 @@ static void gdb_input_changed(void *opaque)
 
 /* ---- setup ---- */
 
+/* PORT[,options]: a decimal port number from 1 to 65535. */
+static bool gdb_port_ok(const char *p)
+{
+    unsigned long v = 0;
+    size_t n = strcspn(p, ",");
+
+    if (n == 0 || n > 5 || strspn(p, "0123456789") != n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10 + (unsigned long)(p[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
 char *gdbstub_socket_spec(const char *arg, Error *err)
 {
     bool server = strstr(arg, ",server") != NULL;
@@ -851,6 +866,11 @@ char *gdbstub_socket_spec(const char *arg, Error *err)
     if (!strncmp(arg, "tcp:", 4) && !strchr(arg + 4, ':')) {
         error_setg(err, "-gdb '%s': needs HOST:PORT (tcp::PORT for any "
                    "host)", arg);
+        return NULL;
+    }
+    if (!strncmp(arg, "tcp:", 4) && !gdb_port_ok(strchr(arg + 4, ':') + 1)) {
+        error_setg(err, "-gdb '%s': the port must be a number from 1 to "
+                   "65535", arg);
         return NULL;
     }
     return xasprintf("%s%s,nowait", arg, server ? "" : ",server");

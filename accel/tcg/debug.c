@@ -21,8 +21,10 @@
  *
  * The set is rebuilt (tcg_debug_sync) at vcpu_run entry when the debugger
  * changed its points (VCPU.debug_dirty) or a MOV DR changed DR0-DR3/DR7:
- * new execute or I/O breakpoints flush this vCPU's translations, new
- * watchpoints its soft TLB. Writes that leave the breakpoints as they were
+ * an execute breakpoint that came or went invalidates the translations of
+ * its byte (all of this vCPU's when its address is not mapped now), a
+ * change of I/O breakpoints flushes them all, new watchpoints flush the
+ * soft TLB. Writes that leave the breakpoints as they were
  * (Linux clears DR7 on every CPU at boot) flush nothing.
  */
 #include <string.h>
@@ -115,6 +117,41 @@ static bool dbg_same(const TCGWatch *a, int na, const TCGWatch *b, int nb)
     return na == nb && !memcmp(a, b, (size_t)na * sizeof(*a));
 }
 
+/* Whether bp holds an execute breakpoint at addr. */
+static bool dbg_has_bp(const TCGWatch *bp, int n, uint64_t addr)
+{
+    for (int i = 0; i < n; i++) {
+        if (bp[i].addr == addr) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Drops the translations of the instructions whose breakpoint came or
+ * went, through the current mapping; where an address is not mapped (a
+ * block of another address space may hold it), all of this vCPU's.
+ */
+static void dbg_invalidate_bps(TCGVcpu *v, const TCGDebug *a,
+                               const TCGDebug *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const TCGDebug *x = pass ? b : a, *y = pass ? a : b;
+        for (int i = 0; i < x->nbp; i++) {
+            uint64_t paddr;
+            if (dbg_has_bp(y->bp, y->nbp, x->bp[i].addr)) {
+                continue;
+            }
+            if (tlb_code_phys(v, x->bp[i].addr, false, &paddr)) {
+                tb_flush(v);
+                return;
+            }
+            tb_invalidate_phys_range(v->tm, paddr, 1, NULL, NULL);
+        }
+    }
+}
+
 static void dbg_rebuild(TCGVcpu *v)
 {
     CPUX86TCG *env = v->env;
@@ -125,9 +162,10 @@ static void dbg_rebuild(TCGVcpu *v)
     dbg_key(&env->st, n.dr_key);
     dbg_add_debugger(&n, env->machine ? env->machine->debug_points : NULL);
     dbg_add_guest(&n, &env->st);
-    if (!dbg_same(n.bp, n.nbp, g->bp, g->nbp) ||
-        !dbg_same(n.io, n.nio, g->io, g->nio)) {
+    if (!dbg_same(n.io, n.nio, g->io, g->nio)) {
         tb_flush(v);
+    } else if (!dbg_same(n.bp, n.nbp, g->bp, g->nbp)) {
+        dbg_invalidate_bps(v, g, &n);
     }
     if (!dbg_same(n.wp, n.nwp, g->wp, g->nwp)) {
         x86_tlb_flush(env);

@@ -5,11 +5,13 @@
  * Queues: 0 receive, 1 transmit, 2 control. Features: MAC, STATUS (the
  * link is always up), MRG_RXBUF (a frame may span several receive
  * buffers; its header says how many), CTRL_VQ with CTRL_RX (receive
- * modes and the MAC filter table), and CSUM: a transmitted frame may
- * leave its TCP/UDP checksum to the device, which computes it before the
- * frame reaches the backend, so every backend honours it. Segmentation
- * offloads (TSO) and GUEST_CSUM are not offered: no backend here takes or
- * gives partial checksums or large segments.
+ * modes and the MAC filter table), CSUM: a transmitted frame may leave
+ * its TCP/UDP checksum to the device, which computes it before the frame
+ * reaches the backend, and HOST_TSO4: a TCP/IPv4 segment of up to 64 KiB
+ * is cut into MSS-sized frames by the device (net_tso4_segment), so every
+ * backend honours both. GUEST_CSUM, the guest TSOs and HOST_TSO6 are not
+ * offered: no backend here gives partial checksums or large segments,
+ * and IPv6 segmentation is not written.
  *
  * Every frame carries a virtio_net_hdr in front: 12 bytes with VERSION_1
  * or MRG_RXBUF (num_buffers last), 10 bytes otherwise.
@@ -17,7 +19,7 @@
  * Transmit (a vCPU's notify): each chain is a header and a frame of at
  * most NET_MAX_FRAME bytes; a chain shorter than the header breaks the
  * device; a frame too short or too long, a bad checksum request or a
- * segmentation request (not offered) is dropped and counted.
+ * segmentation request that is not TCP/IPv4 is dropped and counted.
  *
  * Receive (the backend, from the main loop): frames that pass the filter
  * are written into the guest's buffers; a frame the buffers cannot hold
@@ -47,22 +49,6 @@ static unsigned vnet_hdr_len(VirtIODevice *vdev)
 {
     return virtio_has_feature(vdev, VIRTIO_F_VERSION_1) ||
            virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF) ? 12 : 10;
-}
-
-uint16_t net_checksum_add(const uint8_t *buf, size_t len, uint32_t sum)
-{
-    uint64_t s = sum;
-
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        s += (uint32_t)buf[i] << 8 | buf[i + 1];
-    }
-    if (len & 1) {
-        s += (uint32_t)buf[len - 1] << 8;
-    }
-    while (s >> 16) {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    return (uint16_t)s;
 }
 
 /* ---------------------------------------------------- config */
@@ -107,6 +93,30 @@ static bool vnet_tx_csum(VirtIODevice *vdev, const uint8_t *hdr,
     return true;
 }
 
+static void vnet_tx_emit(void *opaque, const uint8_t *buf, size_t len)
+{
+    VirtIONet *s = opaque;
+
+    s->tx_segments++;
+    if (!s->nc || !net_send(s->nc, buf, len)) {
+        s->tx_dropped++;
+    }
+}
+
+/* A frame the header asks to segment (TSO): false if it cannot be. */
+static bool vnet_tx_tso(VirtIONet *s, const uint8_t *hdr, size_t len)
+{
+    VirtIODevice *vdev = &s->proxy.vdev;
+    uint8_t gso = hdr[1] & ~VIRTIO_NET_HDR_GSO_ECN;
+
+    if (gso != VIRTIO_NET_HDR_GSO_TCPV4 ||
+        !virtio_has_feature(vdev, VIRTIO_NET_F_HOST_TSO4)) {
+        return false;
+    }
+    return net_tso4_segment(s->frame, len, ld16le(hdr + 4), s->seg,
+                            vnet_tx_emit, s) > 0;
+}
+
 /* One transmit chain; false when the device broke. */
 static bool vnet_tx_one(VirtIONet *s, VirtQueueElement *e)
 {
@@ -121,19 +131,22 @@ static bool vnet_tx_one(VirtIONet *s, VirtQueueElement *e)
         return false;
     }
     len = e->out_len - hlen;
-    if (len < ETH_HLEN || len > NET_MAX_FRAME ||
-        (hdr[1] & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE) {
+    if (len < ETH_HLEN || len > NET_MAX_FRAME) {
         s->tx_dropped++;
         return true;
     }
     if (virtqueue_elem_read(vdev, e, hlen, s->frame, len) != (int64_t)len) {
         return false;
     }
+    s->tx_frames++;
+    if (hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
+        s->tx_dropped += !vnet_tx_tso(s, hdr, len);
+        return true;
+    }
     if (!vnet_tx_csum(vdev, hdr, s->frame, len)) {
         s->tx_dropped++;
         return true;
     }
-    s->tx_frames++;
     if (!s->nc || !net_send(s->nc, s->frame, len)) {
         s->tx_dropped++;
     }
@@ -397,6 +410,7 @@ static const VirtIODeviceClass virtio_net_class = {
     .pci_device_id = 0x1000,
     .pci_class = 0x0200,           /* Ethernet controller */
     .features = (1ull << VIRTIO_NET_F_CSUM) |
+                (1ull << VIRTIO_NET_F_HOST_TSO4) |
                 (1ull << VIRTIO_NET_F_MAC) |
                 (1ull << VIRTIO_NET_F_MRG_RXBUF) |
                 (1ull << VIRTIO_NET_F_STATUS) |
@@ -473,6 +487,7 @@ static void virtio_net_unrealize(Device *dev)
     net_client_free(s->nc);
     s->nc = NULL;
     free(s->frame);
+    free(s->seg);
     free(s->rx_elems);
 }
 
@@ -487,12 +502,61 @@ static int virtio_net_realize(Device *dev, Error *err)
         return -1;
     }
     s->frame = xmalloc(NET_MAX_FRAME);
+    s->seg = xmalloc(NET_MAX_FRAME);
     s->rx_elems = xzalloc(sizeof(*s->rx_elems) * VIRTQUEUE_MAX_SIZE);
     vnet_reset(&s->proxy.vdev);
     if (virtio_pci_realize(dev, &virtio_net_class, err) < 0) {
         virtio_net_unrealize(dev);
         return -1;
     }
+    return 0;
+}
+
+/*
+ * State beyond the transport's (version 1): receive modes and the MAC
+ * table, then the PCI/virtio state. Frames queued at the backend are the
+ * backend's and are not saved (a guest sees them as lost, as on a wire).
+ */
+#define VIRTIO_NET_SAVE_VERSION 1
+
+static void virtio_net_save(Device *dev, SaveBuf *s)
+{
+    VirtIONet *n = (VirtIONet *)dev;
+    uint8_t modes = 0;
+
+    for (int i = 0; i < VNET_RX_MODES; i++) {
+        modes |= (uint8_t)(n->rx_mode[i] << i);
+    }
+    save_u8(s, VIRTIO_NET_SAVE_VERSION);
+    save_u8(s, modes);
+    save_u8(s, (uint8_t)n->n_uni);
+    save_u8(s, (uint8_t)n->n_multi);
+    save_bytes(s, n->mac_table, sizeof(n->mac_table));
+    pci_device_save(dev, s);
+}
+
+static int virtio_net_load(Device *dev, SaveBuf *s, Error *err)
+{
+    VirtIONet *n = (VirtIONet *)dev;
+    uint8_t table[VIRTIO_NET_MAC_TABLE][6];
+    uint8_t version = load_u8(s), modes = load_u8(s);
+    uint8_t nu = load_u8(s), nm = load_u8(s);
+
+    load_bytes(s, table, sizeof(table));
+    if (s->error || version != VIRTIO_NET_SAVE_VERSION ||
+        modes >> VNET_RX_MODES || nu + nm > VIRTIO_NET_MAC_TABLE) {
+        return error_setg(err, "virtio-net-pci: bad state (version %u)",
+                          version);
+    }
+    if (pci_device_load(dev, s, err) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < VNET_RX_MODES; i++) {
+        n->rx_mode[i] = (modes >> i) & 1;
+    }
+    n->n_uni = nu;
+    n->n_multi = nm;
+    memcpy(n->mac_table, table, sizeof(table));
     return 0;
 }
 
@@ -514,6 +578,6 @@ const DeviceType virtio_net_pci_type = {
     .realize = virtio_net_realize,
     .unrealize = virtio_net_unrealize,
     .reset = pci_device_reset,
-    .save = pci_device_save,
-    .load = pci_device_load,
+    .save = virtio_net_save,
+    .load = virtio_net_load,
 };

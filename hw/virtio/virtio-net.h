@@ -53,10 +53,9 @@ typedef struct VirtIONet {
     unsigned n_uni, n_multi;     /* unicast entries first */
     uint64_t rx_frames, rx_filtered, rx_dropped, tx_frames, tx_dropped;
     uint8_t *frame;              /* a transmitted frame (NET_MAX_FRAME) */
+    uint8_t *seg;                /* one segment of it (TSO) */
+    uint64_t tx_segments;        /* frames made by TSO */
     VirtQueueElement *rx_elems;  /* the buffers of one received frame */
 } VirtIONet;
-
-/* The Internet checksum of buf (RFC 1071), not complemented, host order. */
-uint16_t net_checksum_add(const uint8_t *buf, size_t len, uint32_t sum);
 
 #endif

@@ -344,6 +344,71 @@ static void virtio_serial_unrealize(Device *dev)
     pci_device_unrealize(dev);
 }
 
+/*
+ * State beyond the transport's (version 1): each port's ready/open flags
+ * and the control messages waiting for buffers, then the PCI/virtio state.
+ */
+#define VSER_SAVE_VERSION 1
+
+static void virtio_serial_save(Device *dev, SaveBuf *s)
+{
+    VirtIOSerial *v = (VirtIOSerial *)dev;
+
+    save_u8(s, VSER_SAVE_VERSION);
+    for (unsigned i = 0; i < VSER_MAX_PORTS; i++) {
+        VirtSerialPort *p = v->ports[i];
+        save_u8(s, p ? (uint8_t)(1 | p->ready << 1 | p->guest_open << 2)
+                     : 0);
+    }
+    save_u8(s, (uint8_t)v->ctrl_len);
+    for (unsigned i = 0; i < v->ctrl_len; i++) {
+        const VSerCtrlMsg *m = &v->ctrl[(v->ctrl_head + i) % VSER_CTRL_MAX];
+        save_u8(s, (uint8_t)m->len);
+        save_bytes(s, m->data, m->len);
+    }
+    pci_device_save(dev, s);
+}
+
+static int virtio_serial_load(Device *dev, SaveBuf *s, Error *err)
+{
+    VirtIOSerial *v = (VirtIOSerial *)dev;
+    uint8_t version = load_u8(s), flags[VSER_MAX_PORTS], n;
+    VSerCtrlMsg *msgs = xzalloc(sizeof(v->ctrl));
+    bool ok = version == VSER_SAVE_VERSION;
+
+    for (unsigned i = 0; i < VSER_MAX_PORTS; i++) {
+        flags[i] = load_u8(s);
+        ok &= flags[i] < 8 && (flags[i] & 1) == (v->ports[i] != NULL);
+    }
+    n = load_u8(s);
+    ok &= n <= VSER_CTRL_MAX;
+    for (unsigned i = 0; ok && i < n; i++) {
+        msgs[i].len = load_u8(s);
+        ok &= msgs[i].len >= 8 && msgs[i].len <= sizeof(msgs[i].data);
+        load_bytes(s, msgs[i].data, ok ? msgs[i].len : 0);
+    }
+    if (s->error || !ok) {
+        free(msgs);
+        return error_setg(err, "virtio-serial-pci: bad state (version %u)",
+                          version);
+    }
+    if (pci_device_load(dev, s, err) < 0) {
+        free(msgs);
+        return -1;
+    }
+    for (unsigned i = 0; i < VSER_MAX_PORTS; i++) {
+        if (v->ports[i]) {
+            v->ports[i]->ready = (flags[i] >> 1) & 1;
+            v->ports[i]->guest_open = (flags[i] >> 2) & 1;
+        }
+    }
+    memcpy(v->ctrl, msgs, sizeof(v->ctrl));
+    v->ctrl_head = 0;
+    v->ctrl_len = n;
+    free(msgs);
+    return 0;
+}
+
 static const PropDef virtio_serial_props[] = {
     PCI_DEVICE_PROPS,
     PROP_DEF_U32("max_ports", VirtIOSerial, max_ports, VSER_MAX_PORTS,
@@ -361,8 +426,8 @@ const DeviceType virtio_serial_pci_type = {
     .realize = virtio_serial_realize,
     .unrealize = virtio_serial_unrealize,
     .reset = pci_device_reset,
-    .save = pci_device_save,
-    .load = pci_device_load,
+    .save = virtio_serial_save,
+    .load = virtio_serial_load,
 };
 
 /* ---------------------------------------------------- ports */

@@ -206,6 +206,12 @@ bad "set-accel-use-after-free (-machine accel=)" "'$long_accel' is too long" \
     -machine "pc,accel=$long_accel" -bios zero.rom
 bad "unknown -device" "device.*nosuch" -device nosuch -bios zero.rom
 bad "bad -serial" "serial.*tcp:1" -serial tcp:1 -bios zero.rom
+bad "-gdb udp" "-gdb 'udp::1234': unsupported" -gdb udp::1234 -bios zero.rom
+bad "-gdb tcp without host" "-gdb 'tcp:1234': needs HOST:PORT" -gdb tcp:1234 \
+    -bios zero.rom
+bad "-gdb without argument" "-gdb.*argument" -gdb
+bad "-gdb bad port" "-gdb 'tcp::99999': the port must be" -gdb tcp::99999 \
+    -bios zero.rom
 bad "unknown -d item" "-d.*nosuchitem" -d nosuchitem -bios zero.rom
 bad "nothing to boot" "kernel|bios|boot" -m 64
 bad_machine "-kernel missing file" "no-such-file" -kernel no-such-file

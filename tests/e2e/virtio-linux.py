@@ -11,7 +11,7 @@ One guest, driven through its shell on hvc0:
     10.0.2.2:PORT, checked by sha256;
   - hostfwd: the host fetches a file from busybox httpd in the guest
     through a forwarded port, checked by sha256;
-  - TAP (-netdev tap): the interface is moved into a network namespace the
+  - TAP (-nic tap): the interface is moved into a network namespace the
     test creates, given 192.168.77.1/24 there, and the guest pings it and
     fetches a file from a server in that namespace (SKIP where the host
     does not allow namespaces or TAP);
@@ -45,7 +45,7 @@ shell_linux = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(shell_linux)
 Guest, PROMPT = shell_linux.Guest, shell_linux.PROMPT
 
-FILE_SIZE = 3 * 1024 * 1024
+FILE_SIZE = 1024 * 1024
 MODULES = "virtio_pci,virtio_net,virtio_console,virtio_rng"
 
 
@@ -200,8 +200,10 @@ def test_tap(g, r, tap, tmp, blob_sha):
         if err:
             r.skip("net: TAP in a network namespace", err)
             return
-        g.command("ip link set eth1 up; ip addr add 192.168.77.2/24 dev eth1",
-                  30)
+        out = g.command("ip link set eth1 up; ip addr add 192.168.77.2/24 "
+                        "dev eth1; cat /sys/class/net/eth1/address", 30)
+        r.check("net: TAP: -nic gave eth1 its mac=", out is not None and
+                "52:54:00:12:34:99" in out, repr(out))
         out = g.command("ping -c 2 -W 5 192.168.77.1 2>&1", 60)
         r.check("net: TAP: guest pings the namespace", out is not None and
                 " 0% packet loss" in out, repr(out))
@@ -261,8 +263,8 @@ def main():
             "-chardev", "socket,id=c0,path=%s,server=on,wait=off" % sock,
             "-device", "virtconsole,chardev=c0"]
     if use_tap:
-        argv += ["-netdev", "tap,id=t0,ifname=%s,script=no,downscript=no"
-                 % tap, "-device", "virtio-net-pci,netdev=t0"]
+        argv += ["-nic", "tap,ifname=%s,script=no,downscript=no,"
+                 "model=virtio-net-pci,mac=52:54:00:12:34:99" % tap]
 
     with open(a.log, "wb") as log:
         kite = Guest(argv, log)

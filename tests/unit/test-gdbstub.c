@@ -78,6 +78,11 @@ static void test_socket_spec(void **state)
     assert_null(gdbstub_socket_spec("udp::1234", &err));
     assert_non_null(strstr(err.msg, "unsupported"));
     assert_null(gdbstub_socket_spec("1234", &err));
+    assert_null(gdbstub_socket_spec("tcp::99999", &err));
+    assert_non_null(strstr(err.msg, "1 to 65535"));
+    assert_null(gdbstub_socket_spec("tcp::0", &err));
+    assert_null(gdbstub_socket_spec("tcp:localhost:http", &err));
+    assert_null(gdbstub_socket_spec("tcp::", &err));
 }
 
 static void fill_state(X86CPUState *st)

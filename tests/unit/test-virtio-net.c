@@ -88,6 +88,7 @@ static int setup(void **state)
 
     fx_start(f, VDRV_BASE_FEATURES | VDRV_F(VIRTIO_NET_F_MAC) |
              VDRV_F(VIRTIO_NET_F_CSUM) | VDRV_F(VIRTIO_NET_F_MRG_RXBUF) |
+             VDRV_F(VIRTIO_NET_F_HOST_TSO4) |
              VDRV_F(VIRTIO_NET_F_STATUS) | VDRV_F(VIRTIO_NET_F_CTRL_VQ) |
              VDRV_F(VIRTIO_NET_F_CTRL_RX));
     *state = f;
@@ -174,8 +175,9 @@ static void test_config(void **state)
     feat = vdrv_common_rd(f->d, VIRTIO_PCI_COMMON_DF, 4);
     assert_true(feat & (1u << VIRTIO_NET_F_MRG_RXBUF));
     assert_true(feat & (1u << VIRTIO_NET_F_CSUM));
+    assert_true(feat & (1u << VIRTIO_NET_F_HOST_TSO4));
     /* not honoured, so not offered */
-    assert_false(feat & (1u << VIRTIO_NET_F_HOST_TSO4));
+    assert_false(feat & (1u << VIRTIO_NET_F_HOST_TSO6));
     assert_false(feat & (1u << VIRTIO_NET_F_GUEST_CSUM));
 }
 
@@ -258,7 +260,7 @@ static void test_tx_drops(void **state)
     uint8_t hdr[HDR] = { 0 }, frame[100];
 
     make_frame(frame, sizeof(frame), our_mac);
-    hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;           /* TSO: not offered */
+    hdr[1] = VIRTIO_NET_HDR_GSO_TCPV6;           /* TSO6: not offered */
     tx_frame(f, hdr, frame, sizeof(frame));
     hdr[1] = 0;
     hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -423,6 +425,108 @@ static void test_rx_without_mergeable(void **state)
                      a[600 - HDR + 12]);
 }
 
+/* ---- segmentation (TSO) ---- */
+
+typedef struct Segs {
+    unsigned n;
+    uint8_t data[8][2048];
+    size_t len[8];
+} Segs;
+
+static void collect(void *opaque, const uint8_t *buf, size_t len)
+{
+    Segs *c = opaque;
+
+    assert_true(c->n < 8 && len <= sizeof(c->data[0]));
+    memcpy(c->data[c->n], buf, len);
+    c->len[c->n++] = len;
+}
+
+/* A TCP/IPv4 frame: 20-byte IP and TCP headers, payload bytes i & 0xff. */
+static size_t make_tcp(uint8_t *f, size_t payload, uint8_t tcp_flags)
+{
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+
+    make_frame(f, 14, our_mac);
+    memset(ip, 0, 40);
+    ip[0] = 0x45;
+    st16be(ip + 4, 0x1000);                      /* id */
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, (const uint8_t[]){ 10, 0, 2, 15, 10, 0, 2, 2 }, 8);
+    st32be(tcp + 4, 0xfffffc00u);                /* seq: wraps */
+    tcp[12] = 5 << 4;
+    tcp[13] = tcp_flags;
+    for (size_t i = 0; i < payload; i++) {
+        f[54 + i] = (uint8_t)i;
+    }
+    return 54 + payload;
+}
+
+static void check_segment(const uint8_t *s, size_t len, size_t payload)
+{
+    const uint8_t *ip = s + 14, *tcp = ip + 20;
+    uint32_t pseudo = net_checksum_add(ip + 12, 8, 0) + 6 + 20 + payload;
+
+    assert_int_equal(len, 54 + payload);
+    assert_int_equal(ld16be(ip + 2), 40 + payload);
+    assert_int_equal(net_checksum_add(ip, 20, 0), 0xffff);
+    assert_int_equal(net_checksum_add(tcp, 20 + payload, pseudo), 0xffff);
+}
+
+static void test_tso_segment(void **state)
+{
+    uint8_t f[54 + 2500], seg[sizeof(f)];
+    Segs *c = xzalloc(sizeof(*c));
+    size_t len = make_tcp(f, 2500, 0x18 | 0x80 | 0x01);   /* PSH ACK CWR FIN */
+
+    assert_int_equal(net_tso4_segment(f, len, 1000, seg, collect, c), 3);
+    for (unsigned i = 0; i < 3; i++) {
+        size_t pl = i < 2 ? 1000 : 500;
+        const uint8_t *tcp = c->data[i] + 34;
+
+        check_segment(c->data[i], c->len[i], pl);
+        assert_int_equal(ld16be(c->data[i] + 18), 0x1000 + i);
+        assert_int_equal(ld32be(tcp + 4), (uint32_t)(0xfffffc00u + 1000 * i));
+        assert_int_equal(tcp[13], i == 0 ? 0x90 : i == 1 ? 0x10 : 0x19);
+        assert_int_equal(c->data[i][54], (uint8_t)(1000 * i));
+        assert_int_equal(c->data[i][54 + pl - 1], (uint8_t)(1000 * i + pl - 1));
+    }
+    /* refused: not TCP, a tiny MSS, a short header; nothing emitted */
+    c->n = 0;
+    assert_int_equal(net_tso4_segment(f, len, 2, seg, collect, c), -1);
+    f[23] = 17;
+    assert_int_equal(net_tso4_segment(f, len, 1000, seg, collect, c), -1);
+    f[23] = 6;
+    f[46] = 2 << 4;                              /* TCP data offset 8 */
+    assert_int_equal(net_tso4_segment(f, len, 1000, seg, collect, c), -1);
+    assert_int_equal(net_tso4_segment(f, 40, 1000, seg, collect, c), -1);
+    assert_int_equal(c->n, 0);
+    free(c);
+}
+
+static void test_tx_tso(void **state)
+{
+    Fx *f = *state;
+    uint8_t hdr[HDR] = { VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                         VIRTIO_NET_HDR_GSO_TCPV4 }, frame[54 + 4000];
+    size_t len = make_tcp(frame, 4000, 0x18);
+
+    st16le(hdr + 2, 54);                         /* hdr_len */
+    st16le(hdr + 4, 1460);                       /* gso_size */
+    st16le(hdr + 6, 34);
+    st16le(hdr + 8, 16);
+    tx_frame(f, hdr, frame, len);
+    assert_int_equal(vnet(f)->tx_segments, 3);
+    assert_int_equal(f->fake.got, 3);
+    check_segment(f->fake.last, f->fake.last_len, 4000 - 2 * 1460);
+    /* without HOST_TSO4 negotiated, the same frame is dropped */
+    fx_start(f, VDRV_BASE_FEATURES | VDRV_F(VIRTIO_NET_F_CSUM));
+    tx_frame(f, hdr, frame, len);
+    assert_int_equal(f->fake.got, 3);
+    assert_int_equal(vnet(f)->tx_dropped, 1);
+}
+
 /* ---- control queue ---- */
 
 static void test_ctrl_rx_modes(void **state)
@@ -482,6 +586,38 @@ static void test_ctrl_bad_commands(void **state)
     vdrv_post(f->d, &f->ctrl, 0);
     vdrv_notify(f->d, CTRLQ);
     assert_true(f->d->p->vdev.broken);
+}
+
+/* ---- save/load ---- */
+
+static void test_save_load(void **state)
+{
+    Fx *f = *state;
+    Device *dev = &f->d->p->pci.dev;
+    uint8_t off = 0, table[4 + 6 + 4] = { 1, 0, 0, 0, 0x52, 0x54, 0, 9, 9,
+                                           9, 0, 0, 0, 0 };
+    SaveBuf a, r;
+    Error err = { "" };
+
+    ctrl_cmd(f, VIRTIO_NET_CTRL_RX, VNET_RX_PROMISC, &off, 1);
+    ctrl_cmd(f, VIRTIO_NET_CTRL_MAC, VIRTIO_NET_CTRL_MAC_TABLE_SET, table,
+             sizeof(table));
+    savebuf_init(&a);
+    dev->type->save(dev, &a);
+    vnet(f)->rx_mode[VNET_RX_PROMISC] = true;
+    vnet(f)->n_uni = 0;
+    savebuf_init_read(&r, a.data, a.len);
+    assert_int_equal(dev->type->load(dev, &r, &err), 0);
+    assert_false(vnet(f)->rx_mode[VNET_RX_PROMISC]);
+    assert_int_equal(vnet(f)->n_uni, 1);
+    assert_int_equal(vnet(f)->mac_table[0][5], 9);
+    /* a table larger than 64 entries is refused, nothing changed */
+    a.data[2] = 60;
+    a.data[3] = 5;
+    savebuf_init_read(&r, a.data, a.len);
+    assert_int_equal(dev->type->load(dev, &r, &err), -1);
+    assert_int_equal(vnet(f)->n_uni, 1);
+    savebuf_free(&a);
 }
 
 /* ---- options ---- */
@@ -547,6 +683,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tx_checksum_offload, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tx_drops, setup, teardown),
+        cmocka_unit_test(test_tso_segment),
+        cmocka_unit_test_setup_teardown(test_tx_tso, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_chain_without_header_breaks,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_one_buffer, setup, teardown),
@@ -563,6 +701,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ctrl_rx_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctrl_bad_commands, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_tap_open_error),
     };

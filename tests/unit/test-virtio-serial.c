@@ -300,6 +300,30 @@ static void test_output_before_ready(void **state)
     assert_int_equal(file_contents(f, got, sizeof(got)), 0);
 }
 
+/* Port flags and waiting control messages survive save/load. */
+static void test_save_load(void **state)
+{
+    Fx *f = *state;
+    Device *dev = &f->d->p->pci.dev;
+    SaveBuf a, r;
+    Error err = { "" };
+
+    handshake(f);
+    ctrl_send(f, 0, VIRTIO_CONSOLE_PORT_OPEN, 1);
+    ctrl_send(f, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);    /* 2 messages */
+    assert_int_equal(ser(f)->ctrl_len, 0);              /* buffers left */
+    savebuf_init(&a);
+    dev->type->save(dev, &a);
+    f->con->ready = f->con->guest_open = false;
+    savebuf_init_read(&r, a.data, a.len);
+    assert_int_equal(dev->type->load(dev, &r, &err), 0);
+    assert_true(f->con->ready && f->con->guest_open);
+    a.data[1 + VSER_MAX_PORTS] = 200;                   /* ctrl_len */
+    savebuf_init_read(&r, a.data, a.len);
+    assert_int_equal(dev->type->load(dev, &r, &err), -1);
+    savebuf_free(&a);
+}
+
 static void test_port_refusals(void **state)
 {
     Error err = { "" };
@@ -377,6 +401,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_output_before_ready, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test(test_port_refusals),
         cmocka_unit_test(test_chardev_options),
     };
