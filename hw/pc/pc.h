@@ -92,6 +92,7 @@ typedef struct MachineConfig {
     int nnic_args;
     const char *chardev_args[PC_MAX_CHARDEVS]; /* -chardev */
     int nchardev_args;
+    bool snapshot;               /* -snapshot: snapshot=on for every drive */
     const char *name;            /* -name */
     const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
     bool mon_qmp[MONITOR_MAX];
