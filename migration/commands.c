@@ -3,8 +3,9 @@
  * migrate-incoming, migrate_cancel, query-migrate, the parameters and
  * capabilities, x-accel-switch, and their human forms (migrate,
  * migrate_set_parameter, migrate_set_capability, info migrate). The
- * internal snapshots of savevm/loadvm/delvm need qcow2 images, which
- * Kite's block layer does not have yet: they are refused with a message.
+ * internal snapshots of savevm/loadvm/delvm live in qcow2 images, whose
+ * snapshot table Kite does not write yet: they are refused with a
+ * message.
  */
 #include "system/monitor-int.h"
 
@@ -188,15 +189,10 @@ void hmp_migrate_set_capability(Monitor *mon, const char *args)
 void hmp_savevm(Monitor *mon, const char *args)
 {
     monitor_printf(mon, "Error: internal snapshots (savevm, loadvm, delvm) "
-                   "need a qcow2 disk image, and Kite's block layer has only "
-                   "raw images yet; use migrate \"exec:cat > FILE\" and "
-                   "-incoming \"exec:cat FILE\" for a snapshot file\n");
-}
-
-json_t *qmp_savevm_refused(Monitor *mon, json_t *args, QmpError *e)
-{
-    return qmp_error(e, "GenericError", "internal snapshots need a qcow2 "
-                     "disk image, which Kite does not support yet");
+                   "are not supported yet: they live in a qcow2 image's "
+                   "snapshot table, which Kite does not write; use migrate "
+                   "\"exec:cat > FILE\" and -incoming \"exec:cat FILE\" for "
+                   "a snapshot file\n");
 }
 
 static void print_ram(FILE *f, json_t *ram)
@@ -259,6 +255,6 @@ void hmp_info_migrate(Monitor *mon, FILE *f)
 
 void hmp_info_snapshots(Monitor *mon, FILE *f)
 {
-    fprintf(f, "There is no snapshot available (internal snapshots need a "
-            "qcow2 disk image, not supported yet).\n");
+    fprintf(f, "There is no snapshot available (internal snapshots in "
+            "qcow2 images are not supported yet).\n");
 }

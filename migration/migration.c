@@ -462,7 +462,45 @@ static void mig_join(MigrationState *s)
     }
 }
 
-/* The TCP case of "source resumes": also while connecting or sending. */
+/* Devices without a save hook that hold no state worth moving. */
+static const char *const stateless_types[] = {
+    "isa-debug-exit", "port80", "acpi-tables", "smbios-tables",
+    "bios-data-area", "isa-debugcon",
+};
+
+static void find_unmigratable(Device *d, void *opaque)
+{
+    const char **found = opaque;
+
+    if (*found || !d->realized || !d->parent || d->type->save) {
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(stateless_types); i++) {
+        if (!strcmp(d->type->name, stateless_types[i])) {
+            return;
+        }
+    }
+    *found = d->type->name;
+}
+
+/* What keeps this machine from being migrated, or NULL (QEMU's blockers). */
+static int migration_blocked(Machine *m, Error *err)
+{
+    const char *dev = NULL;
+
+    if (m->accel->has_irqchip && m->accel->has_irqchip(m)) {
+        return error_setg(err, "the machine state is in KVM's in-kernel "
+                          "interrupt controllers, which Kite does not migrate: "
+                          "start with -machine kernel-irqchip=off");
+    }
+    device_foreach(m->root, find_unmigratable, &dev);
+    if (dev) {
+        return error_setg(err, "device '%s' cannot be migrated (its state is "
+                          "not saved yet)", dev);
+    }
+    return 0;
+}
+
 int migration_start(Machine *m, const char *uri, Error *err)
 {
     MigrationState *s = migration_get(m);
@@ -474,10 +512,8 @@ int migration_start(Machine *m, const char *uri, Error *err)
         return error_setg(err, "this machine is waiting for an incoming "
                           "migration");
     }
-    if (m->accel->has_irqchip && m->accel->has_irqchip(m)) {
-        return error_setg(err, "the machine state is in KVM's in-kernel "
-                          "interrupt controllers, which Kite does not migrate: "
-                          "start with -machine kernel-irqchip=off");
+    if (migration_blocked(m, err) < 0) {
+        return -1;
     }
     mig_join(s);
     if (mig_channel_open_out(&s->ch, uri, err) < 0) {

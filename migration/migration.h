@@ -116,7 +116,6 @@ json_t *qmp_migrate_set_parameters(Monitor *mon, json_t *args, QmpError *e);
 json_t *qmp_query_migrate_parameters(Monitor *mon, json_t *args, QmpError *e);
 json_t *qmp_migrate_set_capabilities(Monitor *mon, json_t *args, QmpError *e);
 json_t *qmp_x_accel_switch(Monitor *mon, json_t *args, QmpError *e);
-json_t *qmp_savevm_refused(Monitor *mon, json_t *args, QmpError *e);
 void hmp_migrate(Monitor *mon, const char *args);
 void hmp_migrate_set_parameter(Monitor *mon, const char *args);
 void hmp_migrate_set_capability(Monitor *mon, const char *args);

@@ -3,7 +3,8 @@
 
 Debian's kernel boots with a busybox initramfs that loads virtio_pci,
 virtio_blk and ext4 (scripts/make-initramfs --modules) and mounts an ext4
-image (made with mke2fs -d) from /dev/vda. A shell loop appends 1, 2, 3...
+image (made with mke2fs -d; with --img, converted to qcow2 by kite-img,
+whose metadata then passes between the processes too) from /dev/vda. A shell loop appends 1, 2, 3...
 to /mnt/counter and prints "CNT i uptime" on the console. Mid-run the
 guest is migrated live over loopback TCP into a second Kite, later saved
 to a file and restored in a third, where it finishes, unmounts and powers
@@ -107,6 +108,7 @@ def main():
     ap.add_argument("--kite", required=True)
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)
+    ap.add_argument("--img", help="kite-img: the disk becomes qcow2")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="kite-linux-mig-")
     disk = os.path.join(tmp, "disk.img")
@@ -114,10 +116,17 @@ def main():
     os.mkdir(empty)
     subprocess.check_call(["mke2fs", "-q", "-F", "-t", "ext4", "-d", empty,
                            disk, "64M"])
+    fmt = "raw"
+    if args.img:
+        qdisk = os.path.join(tmp, "disk.qcow2")
+        subprocess.check_call([args.img, "convert", "-O", "qcow2", disk,
+                               qdisk])
+        disk, fmt = qdisk, "qcow2"
+    print("disk: %s" % fmt, flush=True)
     common = ["-accel", "tcg", "-m", "256", "-kernel", args.kernel,
               "-initrd", args.initrd, "-append",
               "console=ttyS0 quiet kite.modules=virtio_pci,virtio_blk,ext4",
-              "-drive", "file=%s,if=virtio,format=raw" % disk]
+              "-drive", "file=%s,if=virtio,format=%s" % (disk, fmt)]
     kite = os.path.abspath(args.kite)
 
     def vm(name, extra):
@@ -193,6 +202,14 @@ def main():
               "across the live migration the guest clock followed the host "
               "(guest +%.2f s, host +%.2f s, downtime %.3f s)" %
               (gb - ga, hb - ha, live_downtime))
+    if fmt == "qcow2":
+        r = subprocess.run([args.img, "check", disk], capture_output=True,
+                           text=True)
+        check(r.returncode == 0, "kite-img check of the qcow2 image is "
+              "clean (%s)" % r.stdout.strip().splitlines()[-1:])
+        raw = os.path.join(tmp, "back.raw")
+        subprocess.check_call([args.img, "convert", "-O", "raw", disk, raw])
+        disk = raw
     r = subprocess.run(["e2fsck", "-fn", disk], capture_output=True,
                        text=True)
     check(r.returncode == 0, "e2fsck -fn is clean (%s)" %

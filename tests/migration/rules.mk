@@ -30,14 +30,17 @@ check-migration: $(BUILD)/kite $(MIGRATION_GUESTS)
 
 CHECK_TARGETS += check-migration
 
-# Debian's kernel writing a counter to an ext4 virtio disk, migrated live
-# over TCP, then saved to a file and restored (about a minute under TCG).
-check-linux-migration: $(BUILD)/kite
+# Debian's kernel writing a counter to an ext4 virtio disk (raw, then
+# qcow2), migrated live over TCP, then saved to a file and restored (about
+# a minute each under TCG).
+check-linux-migration: $(BUILD)/kite $(BUILD)/kite-img
 	$(Q)k=$$(scripts/fetch-linux 2>/dev/null) && \
 	i=$$(scripts/make-initramfs --modules 2>/dev/null) || \
 		{ echo "SKIP linux migration: no kernel or initramfs"; exit 0; }; \
 	python3 tests/migration/linux_migration.py --kite $(BUILD)/kite \
-	    --kernel "$$k" --initrd "$$i"
+	    --kernel "$$k" --initrd "$$i" && \
+	python3 tests/migration/linux_migration.py --kite $(BUILD)/kite \
+	    --kernel "$$k" --initrd "$$i" --img $(BUILD)/kite-img
 
 CHECK_SLOW_TARGETS += check-linux-migration
 

@@ -253,6 +253,43 @@ def kvm_unusable(c):
         lines[0] if lines else "no output")
 
 
+def test_kvm_live(c):
+    """Live from KVM (its dirty log) into the TCG, where KVM runs here."""
+    why = kvm_unusable(c)
+    if why:
+        print("NOTE: KVM not available (%s): live migration from KVM (the "
+              "KVM dirty log) was not tested" % why, flush=True)
+        return
+    port = free_port()
+    extra = ["-append", "nofpu"]
+    b = c.vm("kvmlive-dst", "native", extra +
+             ["-incoming", "tcp:127.0.0.1:%d" % port])
+    a = VM(c.kite, c.tmp, "kvmlive-src",
+           ["-accel", "kvm", "-machine", "kernel-irqchip=off", "-m", "64",
+            "-kernel", os.path.join(c.guests, "counter.elf"),
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"] + extra)
+    q = a.connect()
+    check(a.wait_serial("count 100"), "kvm live: source runs under KVM")
+    # a round takes longer than the guest needs to rewrite its buffer, and
+    # the rest never fits 10 ms: several rounds, then stop and copy
+    q.cmd("migrate-set-parameters", {"max-bandwidth": 16 << 20,
+                                     "downtime-limit": 10,
+                                     "x-max-rounds": 5})
+    r = q.cmd("migrate", {"uri": "tcp:127.0.0.1:%d" % port})
+    check("return" in r, "kvm live: migrate accepted (%s)" % r)
+    info = q.wait_migration()
+    check(info.get("status") == "completed" and
+          info["ram"]["dirty-sync-count"] >= 2,
+          "kvm live: completed after %s rounds (%s)" % (
+              info.get("ram", {}).get("dirty-sync-count"),
+              info.get("status")))
+    check(b.wait(60) == 33, "kvm live: the TCG destination finished")
+    a.quit()
+    joined_ok("live kvm -> tcg", a.serial_text(), b.serial_text())
+    a.kill()
+    b.kill()
+
+
 def test_auto_converge(c):
     """A CPU-bound dirtier cannot converge at 32 MiB/s: auto-converge must
     throttle its vCPU, rising each round, and the migration completes."""
@@ -365,6 +402,13 @@ def test_bad_commands(c):
     p = q.cmd("query-migrate-parameters")["return"]
     check(p["downtime-limit"] == 77 and not p["x-auto-converge"],
           "migrate_set_parameter / migrate_set_capability (HMP)")
+    b = VM(c.kite, c.tmp, "blocked", c.guest_args() +
+           ["-device", "virtio-serial-pci", "-device", "virtconsole"])
+    qb = b.connect()
+    r = qb.cmd("migrate", {"uri": "exec:cat > /dev/null"})
+    check("error" in r and "virtconsole" in r["error"]["desc"],
+          "a device without saved state blocks migration (%s)" % r)
+    b.kill()
     r = q.cmd("migrate-incoming", {"uri": "tcp:127.0.0.1:1"})
     check("error" in r, "migrate-incoming without -incoming defer refused")
     r = q.hmp("savevm snap1")["return"]
@@ -406,6 +450,7 @@ def main():
         ("dies", lambda: test_dest_dies(c)),
         ("switch", lambda: test_accel_switch(c)),
         ("autoconverge", lambda: test_auto_converge(c)),
+        ("kvmlive", lambda: test_kvm_live(c)),
         ("corrupt", lambda: test_corrupt(c)),
         ("commands", lambda: test_bad_commands(c)),
     ]
