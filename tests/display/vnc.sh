@@ -130,7 +130,7 @@ rfb "127.0.0.1:$port" snapshot "$work/rfb.ppm" &&
     result ok "raw RFB frame equals the screendump (320x200)" ||
     result fail "raw RFB frame" "differs from the screendump"
 
-rfb "127.0.0.1:$port" watch 6 >"$work/watch" 2>&1 &
+rfb "127.0.0.1:$port" watch 12 >"$work/watch" 2>&1 &
 watch_pid=$!
 wait_for "^size" "$work/watch" 50
 sleep 0.5
@@ -141,17 +141,24 @@ if wait_for "K 9e" "$serial" 30 &&
 else
     result fail "keys" "COM1: $(tail -n 8 "$serial" | tr '\n' ' ')"
 fi
-sleep 0.4
 # the guest drew 8-line blocks on line 100: updates cover lines near it
-if awk '$1 == "rect" && $3 >= 96 && $3 + $5 <= 112 && $5 < 20 { ok = 1 }
-        END { exit !ok }' "$work/watch"; then
+near_100() {
+    awk '$1 == "rect" && $3 >= 96 && $3 + $5 <= 112 && $5 < 20 { ok = 1 }
+         END { exit !ok }' "$work/watch"
+}
+i=0
+while ! near_100 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if near_100; then
     result ok "incremental updates cover only the redrawn lines ($(grep rect "$work/watch" | tail -n1))"
 else
     result fail "incremental updates" "$(tr '\n' ' ' <"$work/watch")"
 fi
 before=$(grep -c '^M' "$serial")
 rfb "127.0.0.1:$port" pointer "50,50,0;60,45,0;60,45,1;60,45,0"
-sleep 0.3
+i=0
+while [ "$(grep -c '^M' "$serial")" -lt $((before + 9)) ] && [ $i -lt 50 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 if tail -n +"$((before + 1))" "$serial" | tr '\n' ' ' |
    grep -q "M 8 M a M 5 M 9 M 0 M 0 M 8 M 0 M 0"; then
     result ok "pointer events reach the PS/2 mouse (motion, left button)"
@@ -160,9 +167,12 @@ else
 fi
 hmp stop                         # reset, held before the guest runs again
 hmp system_reset
-sleep 0.5
+wait_for "^size 640 480" "$work/watch" 50
 hmp cont
-sleep 1.5
+i=0
+while [ "$(grep -c '^size 320 200' "$work/watch")" -lt 2 ] && [ $i -lt 50 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 # after the reset: no picture (640x480 blank) or text, then 320x200 again
 sizes=$(grep '^size' "$work/watch" | tail -n +2 | tr '\n' ' ')
 if echo "$sizes" | grep -Eq "^size (640 480|720 400) .*size 320 200 $"; then
@@ -170,6 +180,7 @@ if echo "$sizes" | grep -Eq "^size (640 480|720 400) .*size 320 200 $"; then
 else
     result fail "desktop size" "$(grep size "$work/watch" | tr '\n' ' ')"
 fi
+kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
 watch_pid=
 rfb "127.0.0.1:$port" keys "ff1b"
