@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct pollfd;
+
 typedef struct Machine Machine;
 
 typedef struct MainLoopFd {
@@ -18,6 +20,20 @@ typedef struct MainLoopFd {
     void (*cb)(void *opaque);
     void *opaque;
 } MainLoopFd;
+
+/*
+ * A source with a changing set of descriptors (the user-mode network
+ * stack): before each poll() `fill` adds up to max entries to pfd and may
+ * lower *timeout_ms; after it `dispatch` sees the same entries with their
+ * revents (n of them; n is 0 when poll() failed). Both run with the
+ * machine lock held, in the main loop's thread.
+ */
+#define MAIN_LOOP_SOURCE_FDS 256
+typedef struct MainLoopSource {
+    int (*fill)(void *opaque, struct pollfd *pfd, int max, int *timeout_ms);
+    void (*dispatch)(void *opaque, struct pollfd *pfd, int n);
+    void *opaque;
+} MainLoopSource;
 
 typedef struct MainLoop {
     MainLoopFd fds[32];
@@ -28,6 +44,8 @@ typedef struct MainLoop {
     void (*idle)(void *opaque);
     void *idle_opaque;
     int64_t idle_at;
+    MainLoopSource sources[4];
+    int nsources;
 } MainLoop;
 
 int main_loop_init(MainLoop *ml);
@@ -42,6 +60,9 @@ void main_loop_remove_fd(MainLoop *ml, int fd);
  */
 int main_loop_watch_out(MainLoop *ml, int fd, void (*cb)(void *), void *opaque);
 void main_loop_unwatch_out(MainLoop *ml, int fd);
+/* Adds a source (lock held, or before the loop runs); -1 when full. */
+int main_loop_add_source(MainLoop *ml, MainLoopSource src);
+void main_loop_remove_source(MainLoop *ml, void *opaque);
 /* Wakes the loop from another thread (a new timer deadline, a request). */
 void main_loop_wake(MainLoop *ml);
 /*

@@ -17,6 +17,9 @@
 #include "config.h"
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
+#include "net/net.h"
+#include "system/chardev-opts.h"
+#include "migration/migration.h"
 #include "system/smp.h"
 #include "system/term.h"
 
@@ -52,8 +55,9 @@ static void usage(FILE *f)
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
-"  -drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
+"  -drive file=F[,format=raw|qcow2][,if=virtio|none][,id=ID][,readonly=on]\n"
 "         [,cache=writeback|none|writethrough][,snapshot=on]   a disk image\n"
+"  -snapshot              writes to every disk image go to a temporary file\n"
 "  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
 "          unix:PATH[,server,nowait]|null|none\n"
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
@@ -71,7 +75,16 @@ static void usage(FILE *f)
 "                         a VNC server on port 5900+N (all interfaces for\n"
 "                         :N) or a Unix socket; no window then\n"
 "  -vga std|none          standard VGA (default without -nographic) or none\n"
-"  -net none              no network device\n"
+"  -netdev user,id=ID[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,net=A.B.C.D/N]\n"
+"         [,host=..][,restrict=on][,tftp=DIR,bootfile=FILE]   user-mode\n"
+"                         network (libslirp: DHCP, DNS, the gateway 10.0.2.2)\n"
+"  -netdev tap,id=ID,ifname=NAME[,script=no,downscript=no]   a host TAP\n"
+"  -nic user|tap[,...][,model=virtio-net-pci][,mac=MAC]   a backend and its\n"
+"                         virtio-net-pci in one option (-nic none: none)\n"
+"  -net none              no network device (the default: Kite adds no NIC)\n"
+"  -chardev stdio|null|file|pty|socket|serial,id=ID[,path=P][,host=H,port=N]\n"
+"         [,server=on][,wait=off]   a character backend for devices\n"
+"                         (virtconsole,chardev=ID)\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
 "  -name NAME             a name for this machine (accepted)\n"
 "  -pidfile FILE          write Kite's pid to FILE (removed on exit)\n"
@@ -84,6 +97,10 @@ static void usage(FILE *f)
 "  -monitor unix:...|tcp:...|stdio   the human monitor; -serial mon:stdio\n"
 "                         shares the terminal (Ctrl-A c switches)\n"
 "  -S                     start with the vCPUs stopped (cont starts them)\n"
+"  -gdb tcp::PORT|tcp:HOST:PORT|unix:PATH   wait for gdb there\n"
+"                         (target remote); -s is -gdb tcp::1234\n"
+"  -incoming URI          receive the machine from a migration stream:\n"
+"                         exec:CMD, file:PATH, tcp:HOST:PORT, defer\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -104,6 +121,7 @@ typedef struct Options {
     int nserial;                 /* -serial options so far */
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
+    const char *incoming;        /* -incoming URI */
     bool stdio_serial;           /* one of them uses stdio */
     char debugcon_dev[512];      /* -debugcon: the isa-debugcon device */
 } Options;
@@ -462,7 +480,8 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
 {
     if (!strcmp(opt, "-net")) {
         return strcmp(arg, "none") ? bad(opt, "only '-net none' is supported "
-                                         "so far (no network yet)") : 0;
+                                         "(use -netdev and -device "
+                                         "virtio-net-pci, or -nic)") : 0;
     }
     if (!strcmp(opt, "-rtc")) {
         return strcmp(arg, "base=utc") ? bad(opt, "only base=utc is "
@@ -541,9 +560,25 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* -netdev, -nic and -chardev: checked now, opened with the machine. */
+static int set_backend(Options *o, const char *opt, const char *arg)
+{
+    Error e = { "" };
+    int r;
+
+    if (!strcmp(opt, "-netdev")) {
+        r = net_add_netdev_option(&o->cfg, arg, &e);
+    } else if (!strcmp(opt, "-nic")) {
+        r = net_add_nic_option(&o->cfg, arg, &e);
+    } else {
+        r = chardev_add_option(&o->cfg, arg, &e);
+    }
+    return r < 0 ? bad(opt, "%s", e.msg) : 0;
+}
+
 static const char *const unsupported_yet[] = {
-    "-s", "-gdb", "-hda", "-cdrom",
-    "-netdev", "-snapshot", "-loadvm", "-incoming",
+    "-hda", "-cdrom",
+    "-loadvm",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -595,6 +630,12 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-S")) {
             o->cfg.start_stopped = true;
             continue;
+        } else if (!strcmp(opt, "-snapshot")) {
+            o->cfg.snapshot = true;     /* snapshot=on for every -drive */
+            continue;
+        } else if (!strcmp(opt, "-s")) {
+            o->cfg.gdb_spec = "tcp::1234";      /* QEMU's shorthand */
+            continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
             if (!strcmp(opt, unsupported_yet[k])) {
@@ -608,7 +649,8 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
-            "-debugcon", "-qmp", "-monitor", "-vnc",
+            "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
+            "-netdev", "-nic", "-chardev", "-incoming",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -639,6 +681,9 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_cpu(o, opt, arg);
         } else if (!strcmp(opt, "-kernel")) {
             o->cfg.kernel = arg;
+        } else if (!strcmp(opt, "-incoming")) {
+            o->incoming = arg;
+            o->cfg.incoming = true;
         } else if (!strcmp(opt, "-initrd")) {
             o->cfg.initrd = arg;
         } else if (!strcmp(opt, "-append")) {
@@ -664,12 +709,17 @@ static int parse_args(Options *o, int argc, char **argv)
                                                       : 0;
         } else if (!strcmp(opt, "-debugcon")) {
             r = set_debugcon(o, opt, arg);
+        } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic") ||
+                   !strcmp(opt, "-chardev")) {
+            r = set_backend(o, opt, arg);
         } else if (!strcmp(opt, "-d")) {
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {
             o->cfg.log_file = arg;
         } else if (!strcmp(opt, "-qmp") || !strcmp(opt, "-monitor")) {
             r = set_monitor(o, opt, arg);
+        } else if (!strcmp(opt, "-gdb")) {
+            o->cfg.gdb_spec = strcmp(arg, "none") ? arg : NULL;
         } else {
             r = set_compat_option(o, opt, arg);
         }
@@ -836,6 +886,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (o.pidfile && write_pidfile(o.pidfile) < 0) {
+        machine_destroy(m);
+        return 1;
+    }
+    if (o.incoming && migration_incoming(m, o.incoming, &err) < 0) {
+        error_report("-incoming: %s", err.msg);
         machine_destroy(m);
         return 1;
     }
