@@ -6,7 +6,7 @@
 # (fbcon), waits for the shell, types a command into the window with
 # xdotool (PS/2 keyboard, atkbd), checks that its output reaches COM1
 # and the screen, and that the window's pixels equal Kite's screendump.
-# The window's picture is written to --png (docs/linux-window.png is
+# The window's picture is written to --png (tests/display/linux-window.png is
 # the one the README shows). Skips with a message when the kernel, the
 # initramfs, Xvfb, xdotool or SDL is missing.
 #

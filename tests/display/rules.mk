@@ -25,7 +25,7 @@ CHECK_TARGETS += check-display
 
 # Linux in the SDL window (slow: a kernel boot under the TCG); writes the
 # window's picture to build/display/linux-window.png (the README's
-# docs/linux-window.png was made this way).
+# tests/display/linux-window.png was made this way).
 .PHONY: check-display-linux
 check-display-linux: $(BUILD)/kite
 	@mkdir -p $(BUILD)/display
