@@ -48,6 +48,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
 all: $(BUILD)/kite
 
+include roms/rules.mk                 # firmware built from source (ROM_OBJS)
+
 $(BUILD)/%.o: %.c config.mak config.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

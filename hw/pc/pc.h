@@ -81,6 +81,8 @@ typedef struct MachineConfig {
     int ndevice_args;
     const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
     int ndrive_args;
+    const char *boot;            /* -boot (hw/pc/bootorder.h), or NULL */
+    int firmware_boot;           /* -machine firmware-boot: -1 auto, 0, 1 */
     const char *name;            /* -name */
     const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
     bool mon_qmp[MONITOR_MAX];
