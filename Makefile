@@ -28,21 +28,25 @@ endif
 KITE_CFLAGS := -std=gnu11 $(CFLAGS_OPT) $(SAN_FLAGS) $(WARN) -I. -D_GNU_SOURCE \
                -fno-strict-aliasing -pthread -MMD -MP \
                $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(PNG_CFLAGS) \
-               $(SDL_CFLAGS) $(JANSSON_CFLAGS)
+               $(SDL_CFLAGS) $(VNC_CFLAGS) $(JANSSON_CFLAGS) $(SLIRP_CFLAGS)
 KITE_LDFLAGS := $(SAN_FLAGS) -pthread
 KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(PNG_LIBS) $(SDL_LIBS) \
-             $(JANSSON_LIBS) -lm
+             $(VNC_LIBS) \
+             $(JANSSON_LIBS) $(SLIRP_LIBS) -lm
 
 ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG
 endif
 
-SUBDIRS := system accel cpu tcg hw ui block
+SUBDIRS := system accel cpu tcg hw ui block net migration
 LIB_SRCS := $(filter-out system/main.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))
 ifneq ($(CONFIG_SDL),yes)
 LIB_SRCS := $(filter-out ui/sdl%.c, $(LIB_SRCS))
+endif
+ifneq ($(CONFIG_VNC),yes)
+LIB_SRCS := $(filter-out ui/vnc%.c, $(LIB_SRCS))
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
@@ -62,6 +66,10 @@ $(BUILD)/libkite.a: $(LIB_OBJS)
 $(BUILD)/kite: $(BUILD)/system/main.o $(BUILD)/libkite.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
+
+# Kite opens a window by default when $DISPLAY is set; the tests must not
+# open windows on a desktop (the SDL test starts its own Xvfb).
+unexport DISPLAY WAYLAND_DISPLAY
 
 CHECK_TARGETS :=
 CHECK_SLOW_TARGETS :=

@@ -36,6 +36,7 @@ typedef struct BlockOptions {
     bool readonly;
     bool snapshot;
     BlockCache cache;
+    bool defer_lock;             /* incoming migration: blk_lock_take later */
 } BlockOptions;
 
 typedef struct BlockBackend {
@@ -44,6 +45,8 @@ typedef struct BlockBackend {
     uint64_t size;               /* bytes */
     bool readonly;               /* as the guest sees it */
     BlockCache cache;
+    bool lock_write;             /* the lock it needs: exclusive or shared */
+    bool locked;
     /* snapshot=on: writes go to overlay_fd, per 64 KiB cluster */
     int overlay_fd;
     uint8_t *overlay_map;        /* bit per cluster: in the overlay */
@@ -64,6 +67,15 @@ int blk_pread(BlockBackend *bb, uint64_t off, void *buf, uint64_t len);
 int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf,
                uint64_t len);
 int blk_flush(BlockBackend *bb);
+/*
+ * Migration hands the image over between two processes as QEMU does: the
+ * destination opens it without a lock (defer_lock), the source flushes
+ * and releases its lock once the guest stopped for good, the destination
+ * takes it before its guest starts; a source whose migration failed
+ * takes it back. Take returns 0 or -1 with err set.
+ */
+void blk_lock_release(BlockBackend *bb);
+int blk_lock_take(BlockBackend *bb, Error *err);
 /* Deallocates [off, off + len); reads of it give zeros afterwards. */
 int blk_discard(BlockBackend *bb, uint64_t off, uint64_t len);
 int blk_write_zeroes(BlockBackend *bb, uint64_t off, uint64_t len);

@@ -87,11 +87,43 @@ static int blk_check(BlockBackend *bb, const BlockOptions *o, bool write,
                           "sector", o->file);
     }
     fcntl(bb->fd, F_SETFL, fcntl(bb->fd, F_GETFL) & ~O_NONBLOCK);
+    bb->lock_write = write;
+    if (o->defer_lock) {
+        return 0;
+    }
+    bb->locked = true;
     if ((r = blk_lock(bb->fd, write)) < 0) {
         return error_setg(err, "disk image '%s' is in use by another process "
                           "(%s lock refused: %s)", o->file,
                           write ? "write" : "read", strerror(-r));
     }
+    return 0;
+}
+
+void blk_lock_release(BlockBackend *bb)
+{
+    struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+
+    if (bb->locked) {
+        fdatasync(bb->fd);
+        fcntl(bb->fd, F_OFD_SETLK, &fl);
+        bb->locked = false;
+    }
+}
+
+int blk_lock_take(BlockBackend *bb, Error *err)
+{
+    int r;
+
+    if (bb->locked) {
+        return 0;
+    }
+    if ((r = blk_lock(bb->fd, bb->lock_write)) < 0) {
+        return error_setg(err, "disk image '%s' is in use by another process "
+                          "(%s lock refused: %s)", bb->filename,
+                          bb->lock_write ? "write" : "read", strerror(-r));
+    }
+    bb->locked = true;
     return 0;
 }
 

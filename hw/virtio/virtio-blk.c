@@ -355,6 +355,7 @@ static int virtio_blk_open(VirtIOBlk *s, Machine *m, Error *err)
     if (drive_find(&m->cfg, s->drive, &d, err) < 0) {
         return -1;
     }
+    d.opts.defer_lock = m->cfg.incoming;   /* the source holds it */
     s->bb = blk_open(&d.opts, err);
     drive_spec_free(&d);
     return s->bb ? 0 : -1;

@@ -390,6 +390,9 @@ def tty_case(work, args, act, expect_exit=True, **kw):
     t = Tty(args, **kw)
     try:
         t.read(0.5)
+        end = time.monotonic() + 10     # a loaded machine starts slowly
+        while t.restored() and t.p.poll() is None and time.monotonic() < end:
+            t.read(0.1)
         check(t.p.poll() is None, "Kite exited early: %r" % t.out[-200:])
         check(not t.restored(), "the terminal was not put in raw mode")
         act(t)
