@@ -200,18 +200,26 @@ static bool tb_matches(const TranslationBlock *tb, uint64_t pc,
 /*
  * Whether tb's code pages are where the soft TLB maps tb->pc now, without
  * a page walk: the jump cache is keyed by linear address and survives TLB
- * flushes (a CR3 write), so each hit is checked here.
+ * flushes (a CR3 write), so each hit is checked here, once per TB between
+ * two flushes (tb->mapped_gen).
  */
-bool tb_mapped(TCGVcpu *v, const TranslationBlock *tb)
+bool tb_mapped(TCGVcpu *v, TranslationBlock *tb)
 {
     uint64_t ppage;
 
+    if (tb->mapped_gen == v->map_gen) {
+        return true;    /* checked since the last TLB flush */
+    }
     if (!tlb_code_probe(v, tb->pc, &ppage) || ppage != tb->page_addr[0]) {
         return false;
     }
-    return tb->page_addr[1] == TB_NO_PAGE ||
-           (tlb_code_probe(v, (tb->pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE,
-                           &ppage) && ppage == tb->page_addr[1]);
+    if (tb->page_addr[1] != TB_NO_PAGE &&
+        (!tlb_code_probe(v, (tb->pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE,
+                         &ppage) || ppage != tb->page_addr[1])) {
+        return false;
+    }
+    tb->mapped_gen = v->map_gen;
+    return true;
 }
 
 static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
@@ -233,6 +241,7 @@ static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
             return NULL;
         }
     }
+    tb->mapped_gen = v->map_gen;    /* its pages were just looked up */
     atomic_store_explicit(&v->jmp_cache[j], tb, memory_order_release);
     return tb;
 }
@@ -460,7 +469,7 @@ static bool exec_should_stop(TCGVcpu *v)
  */
 static bool exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
 {
-    unsigned map_gen = v->map_gen;
+    uint64_t map_gen = v->map_gen;
     uintptr_t ret;
     TranslationBlock *last;
 

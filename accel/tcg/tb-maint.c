@@ -126,6 +126,7 @@ TranslationBlock *tb_reserve(TCGVcpu *v)
     memset(tb, 0, sizeof(*tb));
     tb->owner = v;
     tb->page_addr[0] = tb->page_addr[1] = TB_NO_PAGE;
+    tb->mapped_gen = UINT64_MAX;        /* never checked */
     return tb;
 }
 

@@ -55,19 +55,21 @@ typedef struct TCGVcpu TCGVcpu;
 typedef struct TranslationBlock TranslationBlock;
 
 struct TranslationBlock {
-    /* what every jump-cache lookup reads: one cache line */
+    /* what every jump-cache hit reads (key, pages for tb_mapped, code
+       pointer): the first 56 bytes */
     uint64_t pc;                /* linear address */
     uint64_t cs_base;
     uint32_t flags;             /* hflags */
     uint32_t cflags;
     atomic_bool invalid;
+    /* physical pages covered and the byte range [start, end) in each */
+    uint64_t page_addr[2];
+    uint64_t mapped_gen;        /* owner's map_gen when tb_mapped held */
     TCGCodeInfo code;
 
     uint32_t size;              /* guest bytes */
     uint32_t icount;
     uint64_t phys_pc;
-    /* physical pages covered and the byte range [start, end) in each */
-    uint64_t page_addr[2];
     uint64_t page_start[2], page_end[2];
     TCGVcpu *owner;
 
@@ -144,8 +146,8 @@ struct TCGVcpu {
     int last_exit;
     uint64_t last_pc, last_cs_base;
     uint32_t last_flags;
-    unsigned last_map_gen;
-    unsigned map_gen;           /* bumped by every TLB flush (softmmu.c) */
+    uint64_t last_map_gen;
+    uint64_t map_gen;           /* bumped by every TLB flush (softmmu.c) */
     bool oneshot_next;          /* next TB: one instruction, uncached */
     bool wait_sipi;
     bool log_tbs;               /* LOG_EXEC/LOG_CPU: every TB via the loop */
@@ -232,6 +234,6 @@ uintptr_t tcg_host_pc(TCGVcpu *v, uintptr_t ra);
 /* ---- cpu-exec.c ---- */
 VcpuExit tcg_cpu_exec(VCPU *cpu);
 /* Whether the soft TLB maps tb's pages where they were translated now. */
-bool tb_mapped(TCGVcpu *v, const TranslationBlock *tb);
+bool tb_mapped(TCGVcpu *v, TranslationBlock *tb);
 
 #endif
