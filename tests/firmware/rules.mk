@@ -23,13 +23,14 @@ BOOT_MEDIA_CASES ?= ide-disk cdrom linuxboot memdisk
 check-boot-media-all:
 	$(Q)$(MAKE) --no-print-directory check-boot-media BOOT_MEDIA_CASES=
 
-check-boot-media: $(BUILD)/kite
+check-boot-media: $(BUILD)/kite | linux-cache
 	$(Q)if [ ! -r /usr/share/seabios/bios-256k.bin ]; then \
 		echo "SKIP boot-media: no SeaBIOS (package seabios)"; exit 0; fi; \
 	k=$$(scripts/fetch-linux 2>/dev/null) && \
 	i=$$(scripts/make-initramfs 2>/dev/null) && \
 	mi=$$(scripts/make-initramfs --modules 2>/dev/null) || \
 		{ echo "SKIP boot-media: no kernel or initramfs"; exit 0; }; \
+	mkdir -p $(BUILD)/tests/firmware && \
 	tests/firmware/make-boot-media.sh $(BOOT_MEDIA) "$$k" "$$i" "$$mi" \
 		>$(BUILD)/tests/firmware/make-media.log 2>&1; r=$$?; \
 	if [ $$r -eq 77 ]; then \
