@@ -28,18 +28,19 @@ endif
 KITE_CFLAGS := -std=gnu11 $(CFLAGS_OPT) $(SAN_FLAGS) $(WARN) -I. -D_GNU_SOURCE \
                -fno-strict-aliasing -pthread -MMD -MP \
                $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(PNG_CFLAGS) \
-               $(SDL_CFLAGS) $(VNC_CFLAGS) $(JANSSON_CFLAGS) $(SLIRP_CFLAGS)
+               $(SDL_CFLAGS) $(VNC_CFLAGS) $(JANSSON_CFLAGS) $(SLIRP_CFLAGS) \
+               $(ZLIB_CFLAGS)
 KITE_LDFLAGS := $(SAN_FLAGS) -pthread
 KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(PNG_LIBS) $(SDL_LIBS) \
              $(VNC_LIBS) \
-             $(JANSSON_LIBS) $(SLIRP_LIBS) -lm
+             $(JANSSON_LIBS) $(SLIRP_LIBS) $(ZLIB_LIBS) -lm
 
 ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG
 endif
 
 SUBDIRS := system accel cpu tcg hw ui block net migration
-LIB_SRCS := $(filter-out system/main.c, \
+LIB_SRCS := $(filter-out system/main.c system/kite-img.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))
 ifneq ($(CONFIG_SDL),yes)
@@ -50,7 +51,7 @@ LIB_SRCS := $(filter-out ui/vnc%.c, $(LIB_SRCS))
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
-all: $(BUILD)/kite
+all: $(BUILD)/kite $(BUILD)/kite-img
 
 include roms/rules.mk                 # firmware built from source (ROM_OBJS)
 
@@ -64,6 +65,11 @@ $(BUILD)/libkite.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/kite: $(BUILD)/system/main.o $(BUILD)/libkite.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
+
+# The image tool: system/kite-img.c over the same library.
+$(BUILD)/kite-img: $(BUILD)/system/kite-img.o $(BUILD)/libkite.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
 
@@ -92,9 +98,10 @@ check-slow: $(CHECK_SLOW_TARGETS)
 
 bench: $(BENCH_TARGETS)
 
-install: $(BUILD)/kite
+install: $(BUILD)/kite $(BUILD)/kite-img
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/kite $(DESTDIR)$(PREFIX)/bin/kite
+	install -m 755 $(BUILD)/kite-img $(DESTDIR)$(PREFIX)/bin/kite-img
 
 clean:
 	rm -rf $(BUILD)

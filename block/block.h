@@ -31,18 +31,30 @@ typedef enum BlockCache {
     BLOCK_CACHE_WRITETHROUGH,
 } BlockCache;
 
+typedef enum BlockFormat {
+    BLOCK_FORMAT_AUTO,           /* qcow2 if its magic is there, else raw */
+    BLOCK_FORMAT_RAW,
+    BLOCK_FORMAT_QCOW2,
+} BlockFormat;
+
 typedef struct BlockOptions {
     const char *file;
+    BlockFormat format;
     bool readonly;
+    bool any_size;               /* kite-img: no minimum size */
     bool snapshot;
     BlockCache cache;
     bool defer_lock;             /* incoming migration: blk_lock_take later */
 } BlockOptions;
 
+struct Qcow2;
+
 typedef struct BlockBackend {
     char *filename;
     int fd;
-    uint64_t size;               /* bytes */
+    BlockFormat format;          /* RAW or QCOW2 once open */
+    struct Qcow2 *qcow2;         /* the format's state (qcow2) */
+    uint64_t size;               /* bytes the guest sees */
     bool readonly;               /* as the guest sees it */
     BlockCache cache;
     bool lock_write;             /* the lock it needs: exclusive or shared */
@@ -62,6 +74,12 @@ void *blk_buf_alloc(uint64_t len, bool zero);
 
 /* Opens and locks an image; NULL with err set ("kite: " added by caller). */
 BlockBackend *blk_open(const BlockOptions *o, Error *err);
+/* A backing file, read-only; depth counts the chain (loops end there). */
+BlockBackend *blk_open_backing(const char *file, BlockFormat format,
+                               unsigned depth, Error *err);
+/* "raw", "qcow2"; BLOCK_FORMAT_AUTO for a name Kite does not know. */
+BlockFormat blk_format_parse(const char *name);
+const char *blk_format_name(BlockFormat f);
 void blk_close(BlockBackend *bb);
 int blk_pread(BlockBackend *bb, uint64_t off, void *buf, uint64_t len);
 int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf,

@@ -2,9 +2,13 @@
  * -drive: QEMU's option for a disk image, parsed and checked when the
  * command line is read, opened when the device that uses it is realized.
  *
- *   -drive file=F[,format=raw][,if=ide|virtio|none][,id=ID][,index=N]
- *          [,media=disk|cdrom][,bootindex=N][,readonly=on|off]
+ *   -drive file=F[,format=raw|qcow2][,if=ide|virtio|none][,id=ID]
+ *          [,index=N][,media=disk|cdrom][,bootindex=N][,readonly=on|off]
  *          [,cache=writeback|none|writethrough][,snapshot=on|off]
+ *
+ * Without format= the format is probed: qcow2 if the file starts with its
+ * magic, raw otherwise (as QEMU does). The global -snapshot option
+ * (MachineConfig.snapshot) turns snapshot=on for every drive.
  *
  * ",," in a value stands for a comma. if=ide (the default, as QEMU's pc)
  * puts the drive on the PIIX3 IDE controller at index N (channel N / 2,

@@ -64,12 +64,13 @@ static void usage(FILE *f)
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
-"  -drive file=F[,format=raw][,if=ide|virtio|none][,index=N]\n"
+"  -drive file=F[,format=raw|qcow2][,if=ide|virtio|none][,index=N]\n"
 "         [,media=disk|cdrom][,bootindex=N][,id=ID][,readonly=on]\n"
 "         [,cache=writeback|none|writethrough][,snapshot=on]   a disk image\n"
 "                         (if=ide by default: the PIIX3 IDE controller)\n"
 "  -hda/-hdb/-hdc/-hdd FILE   IDE disk 0-3 (a bare FILE is -hda)\n"
 "  -cdrom FILE            IDE CD-ROM at index 2 (secondary master)\n"
+"  -snapshot              writes to every disk image go to a temporary file\n"
 "  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
 "          unix:PATH[,server,nowait]|null|none\n"
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
@@ -612,7 +613,7 @@ static int set_backend(Options *o, const char *opt, const char *arg)
 }
 
 static const char *const unsupported_yet[] = {
-    "-snapshot", "-loadvm",
+    "-loadvm",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -664,6 +665,9 @@ static int parse_args(Options *o, int argc, char **argv)
             continue;
         } else if (!strcmp(opt, "-S")) {
             o->cfg.start_stopped = true;
+            continue;
+        } else if (!strcmp(opt, "-snapshot")) {
+            o->cfg.snapshot = true;     /* snapshot=on for every -drive */
             continue;
         } else if (!strcmp(opt, "-s")) {
             o->cfg.gdb_spec = "tcp::1234";      /* QEMU's shorthand */

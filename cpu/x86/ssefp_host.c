@@ -172,65 +172,79 @@ static bool q_lane32(int op, uint32_t *r, uint32_t a, uint32_t b)
 
 /* The operation, lane size (4 or 8) and lane count of mnem; false when
    the quick path does not cover it. */
+#define Q_CASE4(m, o)                                                       \
+    case X86_M_##m##PS: *op = o; *size = 4; *lanes = 4; return true;        \
+    case X86_M_##m##PD: *op = o; *size = 8; *lanes = 2; return true;        \
+    case X86_M_##m##SS: *op = o; *size = 4; *lanes = 1; return true;        \
+    case X86_M_##m##SD: *op = o; *size = 8; *lanes = 1; return true;
+
 static bool q_decode(unsigned mnem, int *op, int *size, int *lanes)
 {
-    static const struct { uint16_t m[4]; int op; } tab[] = {
-#define Q_ROW(m, op) { { X86_M_##m##PS, X86_M_##m##PD, X86_M_##m##SS,       \
-                         X86_M_##m##SD }, op }
-        Q_ROW(ADD, Q_ADD), Q_ROW(SUB, Q_SUB), Q_ROW(MUL, Q_MUL),
-        Q_ROW(DIV, Q_DIV), Q_ROW(SQRT, Q_SQRT),
-#undef Q_ROW
-    };
-    static const int sizes[4] = { 4, 8, 4, 8 }, counts[4] = { 4, 2, 1, 1 };
+    switch (mnem) {
+    Q_CASE4(ADD, Q_ADD) Q_CASE4(SUB, Q_SUB) Q_CASE4(MUL, Q_MUL)
+    Q_CASE4(DIV, Q_DIV) Q_CASE4(SQRT, Q_SQRT)
+    default:
+        return false;
+    }
+}
 
-    for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-        for (int k = 0; k < 4; k++) {
-            if (tab[i].m[k] == mnem) {
-                *op = tab[i].op;
-                *size = sizes[k];
-                *lanes = counts[k];
-                return true;
-            }
+/* Lanes of 8 (or 4) bytes at d op s into r; false if one is not quick.
+   Only the lanes used are read (a scalar form reads no more than the
+   guest wrote: no store-forwarding stall), with constant-size copies. */
+static bool q_lanes64(int op, uint64_t *r, const uint8_t *d, const uint8_t *s,
+                      int lanes)
+{
+    for (int i = 0; i < lanes; i++) {
+        uint64_t x, y;
+        memcpy(&x, d + 8 * i, 8);
+        memcpy(&y, s + 8 * i, 8);
+        if (!q_lane64(op, &r[i], x, y)) {
+            return false;
         }
     }
-    return false;
+    return true;
+}
+
+static bool q_lanes32(int op, uint32_t *r, const uint8_t *d, const uint8_t *s,
+                      int lanes)
+{
+    for (int i = 0; i < lanes; i++) {
+        uint32_t x, y;
+        memcpy(&x, d + 4 * i, 4);
+        memcpy(&y, s + 4 * i, 4);
+        if (!q_lane32(op, &r[i], x, y)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool ssefp_host_quick(CPUX86TCG *env, void *d, const void *s,
                              unsigned mnem)
 {
-    uint8_t r[16], a[16], b[16];
-    int op, size, lanes, bytes;
+    int op, size, lanes;
 
     if ((env->st.mxcsr & 0xffe0u) != 0x1fa0u ||
         !q_decode(mnem, &op, &size, &lanes)) {
         return false;
     }
-    /* only the lanes used are read and written (a scalar form reads no
-       more than the guest wrote: no store-forwarding stall) */
-    bytes = size * lanes;
-    memcpy(a, d, bytes);
-    memcpy(b, s, bytes);
-    for (int i = 0; i < bytes; i += size) {
-        bool ok;
-        if (size == 8) {
-            uint64_t x, y, z = 0;
-            memcpy(&x, a + i, 8);
-            memcpy(&y, b + i, 8);
-            ok = q_lane64(op, &z, x, y);
-            memcpy(r + i, &z, 8);
-        } else {
-            uint32_t x, y, z = 0;
-            memcpy(&x, a + i, 4);
-            memcpy(&y, b + i, 4);
-            ok = q_lane32(op, &z, x, y);
-            memcpy(r + i, &z, 4);
-        }
-        if (!ok) {
+    if (size == 8) {
+        uint64_t r[2];
+        if (!q_lanes64(op, r, d, s, lanes)) {
             return false;
         }
+        for (int i = 0; i < lanes; i++) {
+            memcpy((uint8_t *)d + 8 * i, &r[i], 8);
+        }
+    } else {
+        uint32_t r[4];
+        if (!q_lanes32(op, r, d, s, lanes)) {
+            return false;
+        }
+        for (int i = 0; i < lanes; i++) {
+            memcpy((uint8_t *)d + 4 * i, &r[i], 4);
+        }
     }
-    memcpy(d, r, bytes);
     return true;
 }
 

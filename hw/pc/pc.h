@@ -92,6 +92,7 @@ typedef struct MachineConfig {
     int nnic_args;
     const char *chardev_args[PC_MAX_CHARDEVS]; /* -chardev */
     int nchardev_args;
+    bool snapshot;               /* -snapshot: snapshot=on for every drive */
     const char *boot;            /* -boot (hw/pc/bootorder.h), or NULL */
     int firmware_boot;           /* -machine firmware-boot: -1 auto, 0, 1 */
     const char *name;            /* -name */

@@ -406,7 +406,7 @@ static const PropDef virtio_blk_props[] = {
 
 const DeviceType virtio_blk_pci_type = {
     .name = "virtio-blk-pci",
-    .desc = "virtio block device over PCI (raw images, -drive)",
+    .desc = "virtio block device over PCI (raw or qcow2 images, -drive)",
     .instance_size = sizeof(VirtIOBlk),
     .props = virtio_blk_props,
     .user_creatable = true,

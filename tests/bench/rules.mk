@@ -125,3 +125,15 @@ bench-linux: $(BUILD)/kite
 	im=$$(scripts/make-initramfs --modules) && \
 	tests/bench/linux/bench-net.py --kite $(BUILD)/kite --kernel "$$k" \
 		--initrd "$$im" | tee $(BENCH_OUT)/linux-net.txt
+
+# Disk throughput (tests/bench/linux/bench-disk.py), part of bench-linux:
+# sequential and random 4 KiB I/O on virtio-blk, raw and qcow2, under Kite
+# TCG and QEMU TCG.
+.PHONY: bench-linux-disk
+bench-linux-disk: $(BUILD)/kite $(BUILD)/kite-img
+	$(Q)k=$$(scripts/fetch-linux) && \
+	i=$$(scripts/make-initramfs --modules) && mkdir -p $(BENCH_OUT) && \
+	tests/bench/linux/bench-disk.py --kite $(BUILD)/kite \
+		--kite-img $(BUILD)/kite-img --kernel "$$k" --initrd "$$i" | \
+		tee $(BENCH_OUT)/linux-disk.txt
+bench-linux: bench-linux-disk

@@ -324,8 +324,13 @@ bad_machine "-serial file: on a FIFO without a reader" "serial.*fifo" \
 dd if=/dev/zero bs=65536 count=16 status=none >"$work/disk.img"
 : >"$work/empty.img"
 bad "-drive without file" "no file" -drive if=virtio -bios zero.rom
-bad "-drive format=qcow2" "format=qcow2.*not supported" \
+bad "-drive format=vmdk" "format=vmdk.*not supported" \
+    -drive file=disk.img,format=vmdk -bios zero.rom
+bad_machine "-drive format=qcow2 on a raw image" "qcow2 header: bad magic" \
     -drive file=disk.img,format=qcow2 -bios zero.rom
+{ printf 'QFI\373\0\0\0\011'; head -c 1024 /dev/zero; } >"$work/v9.qcow2"
+bad_machine "-drive qcow2 version 9" "qcow2 version 9 is not supported" \
+    -drive file=v9.qcow2 -bios zero.rom
 bad "-drive if=scsi" "if=scsi" -drive file=disk.img,if=scsi -bios zero.rom
 bad "-drive index=4" "index=4" -drive file=disk.img,index=4 -bios zero.rom
 bad "-drive media=cdrom on virtio" "cdrom needs if=ide" \

@@ -43,3 +43,17 @@ check-e2e: $(BUILD)/kite
 
 CHECK_TARGETS += check-linux
 CHECK_SLOW_TARGETS += check-e2e
+
+# Disks (tests/e2e/disk-linux.py): ext4 images made with mke2fs -d on
+# virtio-blk, raw, qcow2 over a raw backing file, and under -snapshot.
+.PHONY: check-linux-disk
+check-linux-disk: $(BUILD)/kite $(BUILD)/kite-img | check-linux-boot
+	$(Q)k=$$(scripts/fetch-linux 2>/dev/null) && \
+	i=$$(scripts/make-initramfs --modules 2>/dev/null) || \
+		{ echo "SKIP disks: no kernel or initramfs with modules"; \
+		  echo "0 passed, 0 failed, 1 skipped"; exit 0; }; \
+	tests/e2e/disk-linux.py --kite $(BUILD)/kite \
+		--kite-img $(BUILD)/kite-img --kernel "$$k" --initrd "$$i" \
+		--log $(E2E_LOGS)/disk-linux.log
+
+CHECK_TARGETS += check-linux-disk

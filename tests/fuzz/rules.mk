@@ -13,7 +13,7 @@ FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_ARGS ?=
-FUZZ_ALL := devices images guest virtio virtio-net virtio-console
+FUZZ_ALL := devices images guest virtio virtio-net virtio-console qcow2
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -29,6 +29,7 @@ FUZZ_MAXLEN_devices := 4096
 FUZZ_MAXLEN_images := 65536
 FUZZ_MAXLEN_guest := 4096
 FUZZ_MAXLEN_virtio := 2048
+FUZZ_MAXLEN_qcow2 := 2097152
 
 $(FUZZ_DIR)/obj/%.o: %.c config.mak config.h
 	@mkdir -p $(dir $@)
@@ -66,6 +67,7 @@ fuzz: fuzz-build
 			-max_len=$$(case $$t in devices) echo $(FUZZ_MAXLEN_devices);; \
 				images) echo $(FUZZ_MAXLEN_images);; \
 				virtio*) echo $(FUZZ_MAXLEN_virtio);; \
+				qcow2) echo $(FUZZ_MAXLEN_qcow2);; \
 				*) echo $(FUZZ_MAXLEN_guest);; esac) \
 			-jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
 			-artifact_prefix=crashes/$$t/ $(FUZZ_ARGS) \

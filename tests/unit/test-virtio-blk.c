@@ -274,7 +274,7 @@ static void test_drive_options(void **state)
     assert_int_equal(d.iface, DRIVE_IF_VIRTIO);
     drive_spec_free(&d);
     static const char *const bad[] = {
-        "", "if=none", "file=", "file=a,format=qcow2", "file=a,if=scsi",
+        "", "if=none", "file=", "file=a,format=vmdk", "file=a,if=scsi",
         "file=a,index=4", "file=a,index=-1", "file=a,media=floppy",
         "file=a,if=virtio,media=cdrom", "file=a,bootindex=x",
         "file=a,cache=unsafe", "file=a,readonly=maybe", "file=a,bogus=1",
