@@ -244,6 +244,7 @@ static int piix_ide_attach(PIIXIDEState *s, DriveSpec *d, bool *used,
     if (d->cdrom) {
         d->opts.readonly = true;
     }
+    d->opts.snapshot |= s->pci.dev.machine->cfg.snapshot;     /* -snapshot */
     bb = blk_open(&d->opts, err);
     if (!bb) {
         return -1;
