@@ -28,25 +28,30 @@ endif
 KITE_CFLAGS := -std=gnu11 $(CFLAGS_OPT) $(SAN_FLAGS) $(WARN) -I. -D_GNU_SOURCE \
                -fno-strict-aliasing -pthread -MMD -MP \
                $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(PNG_CFLAGS) \
-               $(SDL_CFLAGS) $(JANSSON_CFLAGS)
+               $(SDL_CFLAGS) $(VNC_CFLAGS) $(JANSSON_CFLAGS) $(SLIRP_CFLAGS) \
+               $(ZLIB_CFLAGS)
 KITE_LDFLAGS := $(SAN_FLAGS) -pthread
 KITE_LIBS := $(CAPSTONE_LIBS) $(FFI_LIBS) $(PIXMAN_LIBS) $(PNG_LIBS) $(SDL_LIBS) \
-             $(JANSSON_LIBS) -lm
+             $(VNC_LIBS) \
+             $(JANSSON_LIBS) $(SLIRP_LIBS) $(ZLIB_LIBS) -lm
 
 ifneq ($(CONFIG_DEBUG),yes)
 KITE_CFLAGS += -DNDEBUG
 endif
 
-SUBDIRS := system accel cpu tcg hw ui block
-LIB_SRCS := $(filter-out system/main.c, \
+SUBDIRS := system accel cpu tcg hw ui block net migration
+LIB_SRCS := $(filter-out system/main.c system/kite-img.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))
 ifneq ($(CONFIG_SDL),yes)
 LIB_SRCS := $(filter-out ui/sdl%.c, $(LIB_SRCS))
 endif
+ifneq ($(CONFIG_VNC),yes)
+LIB_SRCS := $(filter-out ui/vnc%.c, $(LIB_SRCS))
+endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
-all: $(BUILD)/kite
+all: $(BUILD)/kite $(BUILD)/kite-img
 
 $(BUILD)/%.o: %.c config.mak config.h
 	@mkdir -p $(dir $@)
@@ -60,6 +65,15 @@ $(BUILD)/libkite.a: $(LIB_OBJS)
 $(BUILD)/kite: $(BUILD)/system/main.o $(BUILD)/libkite.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
+
+# The image tool: system/kite-img.c over the same library.
+$(BUILD)/kite-img: $(BUILD)/system/kite-img.o $(BUILD)/libkite.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
+
+# Kite opens a window by default when $DISPLAY is set; the tests must not
+# open windows on a desktop (the SDL test starts its own Xvfb).
+unexport DISPLAY WAYLAND_DISPLAY
 
 CHECK_TARGETS :=
 CHECK_SLOW_TARGETS :=
@@ -82,9 +96,10 @@ check-slow: $(CHECK_SLOW_TARGETS)
 
 bench: $(BENCH_TARGETS)
 
-install: $(BUILD)/kite
+install: $(BUILD)/kite $(BUILD)/kite-img
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/kite $(DESTDIR)$(PREFIX)/bin/kite
+	install -m 755 $(BUILD)/kite-img $(DESTDIR)$(PREFIX)/bin/kite-img
 
 clean:
 	rm -rf $(BUILD)

@@ -51,6 +51,15 @@ typedef struct VCPU {
     atomic_uint interrupt_request;
     atomic_bool exit_request;
     bool singlestep;
+    /* singlestep for the debugger: no interrupt is taken, and an exception
+       ends the step at its handler (QEMU's default for gdb) */
+    bool step_noirq;
+    /* the debugger (accel/debug.h): its points changed, and why the last
+       VCPU_EXIT_DEBUG happened (watch_*: the watchpoint that was hit) */
+    atomic_bool debug_dirty;
+    int debug_stop;             /* DebugStop */
+    int watch_type;             /* DebugPointType */
+    uint64_t watch_addr;
 } VCPU;
 
 typedef struct AccelOps {
@@ -75,6 +84,17 @@ typedef struct AccelOps {
     bool (*has_irqchip)(Machine *m);
     /* Sends an MSI (address, data) to its local APICs; NULL as set_irq. */
     void (*send_msi)(Machine *m, uint64_t addr, uint32_t data);
+    /*
+     * Migration's dirty tracking of guest RAM (called with every vCPU
+     * paused; NULL: nothing to do). dirty_log turns the accelerator's own
+     * record of guest writes on or off; dirty_sync, called right before
+     * migration takes the RAM regions' dirty bitmaps, adds to those
+     * bitmaps what the guest wrote that they do not show yet and re-arms
+     * the tracking, so that every guest write after the vCPUs resume
+     * sets a bit again.
+     */
+    void (*dirty_log)(Machine *m, bool on);
+    void (*dirty_sync)(Machine *m);
 } AccelOps;
 
 extern const AccelOps accel_kvm_ops;

@@ -31,19 +31,34 @@ typedef enum BlockCache {
     BLOCK_CACHE_WRITETHROUGH,
 } BlockCache;
 
+typedef enum BlockFormat {
+    BLOCK_FORMAT_AUTO,           /* qcow2 if its magic is there, else raw */
+    BLOCK_FORMAT_RAW,
+    BLOCK_FORMAT_QCOW2,
+} BlockFormat;
+
 typedef struct BlockOptions {
     const char *file;
+    BlockFormat format;
     bool readonly;
+    bool any_size;               /* kite-img: no minimum size */
     bool snapshot;
     BlockCache cache;
+    bool defer_lock;             /* incoming migration: blk_lock_take later */
 } BlockOptions;
+
+struct Qcow2;
 
 typedef struct BlockBackend {
     char *filename;
     int fd;
-    uint64_t size;               /* bytes */
+    BlockFormat format;          /* RAW or QCOW2 once open */
+    struct Qcow2 *qcow2;         /* the format's state (qcow2) */
+    uint64_t size;               /* bytes the guest sees */
     bool readonly;               /* as the guest sees it */
     BlockCache cache;
+    bool lock_write;             /* the lock it needs: exclusive or shared */
+    bool locked;
     /* snapshot=on: writes go to overlay_fd, per 64 KiB cluster */
     int overlay_fd;
     uint8_t *overlay_map;        /* bit per cluster: in the overlay */
@@ -59,11 +74,26 @@ void *blk_buf_alloc(uint64_t len, bool zero);
 
 /* Opens and locks an image; NULL with err set ("kite: " added by caller). */
 BlockBackend *blk_open(const BlockOptions *o, Error *err);
+/* A backing file, read-only; depth counts the chain (loops end there). */
+BlockBackend *blk_open_backing(const char *file, BlockFormat format,
+                               unsigned depth, Error *err);
+/* "raw", "qcow2"; BLOCK_FORMAT_AUTO for a name Kite does not know. */
+BlockFormat blk_format_parse(const char *name);
+const char *blk_format_name(BlockFormat f);
 void blk_close(BlockBackend *bb);
 int blk_pread(BlockBackend *bb, uint64_t off, void *buf, uint64_t len);
 int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf,
                uint64_t len);
 int blk_flush(BlockBackend *bb);
+/*
+ * Migration hands the image over between two processes as QEMU does: the
+ * destination opens it without a lock (defer_lock), the source flushes
+ * and releases its lock once the guest stopped for good, the destination
+ * takes it before its guest starts; a source whose migration failed
+ * takes it back. Take returns 0 or -1 with err set.
+ */
+void blk_lock_release(BlockBackend *bb);
+int blk_lock_take(BlockBackend *bb, Error *err);
 /* Deallocates [off, off + len); reads of it give zeros afterwards. */
 int blk_discard(BlockBackend *bb, uint64_t off, uint64_t len);
 int blk_write_zeroes(BlockBackend *bb, uint64_t off, uint64_t len);

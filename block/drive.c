@@ -74,8 +74,10 @@ static int drive_set(DriveSpec *d, const char *k, const char *v, Error *err)
         free(d->id);
         d->id = xstrdup(v);
     } else if (!strcmp(k, "format")) {
-        if (strcmp(v, "raw")) {
-            return error_setg(err, "format=%s is not supported (raw)", v);
+        d->opts.format = blk_format_parse(v);
+        if (d->opts.format == BLOCK_FORMAT_AUTO) {
+            return error_setg(err, "format=%s is not supported (raw or "
+                              "qcow2)", v);
         }
     } else if (!strcmp(k, "if")) {
         return drive_set_if(d, v, err);
@@ -166,6 +168,7 @@ int drive_find(const MachineConfig *cfg, const char *id, DriveSpec *d,
             return -1;
         }
         if (!strcmp(d->id, id)) {
+            d->opts.snapshot |= cfg->snapshot;
             return 0;
         }
         drive_spec_free(d);

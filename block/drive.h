@@ -2,8 +2,13 @@
  * -drive: QEMU's option for a disk image, parsed and checked when the
  * command line is read, opened when the device that uses it is realized.
  *
- *   -drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on|off]
- *          [,cache=writeback|none|writethrough][,snapshot=on|off]
+ *   -drive file=F[,format=raw|qcow2][,if=virtio|none][,id=ID]
+ *          [,readonly=on|off][,cache=writeback|none|writethrough]
+ *          [,snapshot=on|off]
+ *
+ * Without format= the format is probed: qcow2 if the file starts with its
+ * magic, raw otherwise (as QEMU does). The global -snapshot option
+ * (MachineConfig.snapshot) turns snapshot=on for every drive.
  *
  * ",," in a value stands for a comma. if=virtio (the default: Kite has no
  * IDE) adds a virtio-blk-pci for the drive; if=none leaves it to

@@ -1,8 +1,11 @@
 /*
- * Raw disk images: the image file is the disk, byte for byte. See
- * block.h for the checks made at open, the locking and snapshot=on.
+ * Opening an image (raw or qcow2) and raw disk images: the image file is
+ * the disk, byte for byte. qcow2 images go through block/qcow2*.c; this
+ * file does the checks made at open, the locking and snapshot=on for
+ * both formats (see block.h).
  */
 #include "block/block.h"
+#include "block/qcow2.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,11 +85,12 @@ static int blk_check(BlockBackend *bb, const BlockOptions *o, bool write,
         return error_setg(err, "disk image '%s' is not a regular file or a "
                           "block device", o->file);
     }
-    if (bb->size < 512) {
-        return error_setg(err, "disk image '%s' is smaller than one 512-byte "
-                          "sector", o->file);
-    }
     fcntl(bb->fd, F_SETFL, fcntl(bb->fd, F_GETFL) & ~O_NONBLOCK);
+    bb->lock_write = write;
+    if (o->defer_lock) {
+        return 0;
+    }
+    bb->locked = true;
     if ((r = blk_lock(bb->fd, write)) < 0) {
         return error_setg(err, "disk image '%s' is in use by another process "
                           "(%s lock refused: %s)", o->file,
@@ -95,7 +99,79 @@ static int blk_check(BlockBackend *bb, const BlockOptions *o, bool write,
     return 0;
 }
 
-BlockBackend *blk_open(const BlockOptions *o, Error *err)
+void blk_lock_release(BlockBackend *bb)
+{
+    struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+
+    if (bb->locked) {
+        if (bb->qcow2) {
+            qcow2_flush(bb->qcow2);      /* metadata too, for the taker */
+        }
+        fdatasync(bb->fd);
+        fcntl(bb->fd, F_OFD_SETLK, &fl);
+        bb->locked = false;
+    }
+}
+
+/* The other process may have changed the metadata: read it again. */
+static int blk_qcow2_reload(BlockBackend *bb, Error *err)
+{
+    Qcow2 *q = qcow2_open(bb->fd, bb->filename, bb->lock_write, 0, err);
+
+    if (!q) {
+        return -1;
+    }
+    qcow2_close(bb->qcow2);          /* nothing of it is dirty */
+    bb->qcow2 = q;
+    bb->size = q->size;
+    return 0;
+}
+
+int blk_lock_take(BlockBackend *bb, Error *err)
+{
+    int r;
+
+    if (bb->locked) {
+        return 0;
+    }
+    if ((r = blk_lock(bb->fd, bb->lock_write)) < 0) {
+        return error_setg(err, "disk image '%s' is in use by another process "
+                          "(%s lock refused: %s)", bb->filename,
+                          bb->lock_write ? "write" : "read", strerror(-r));
+    }
+    bb->locked = true;
+    return bb->qcow2 ? blk_qcow2_reload(bb, err) : 0;
+}
+
+/* The format: as asked, or qcow2 if the file starts with its magic. */
+static int blk_open_format(BlockBackend *bb, const BlockOptions *o,
+                           bool write, unsigned depth, Error *err)
+{
+    uint8_t magic[4] = { 0 };
+
+    bb->format = o->format;
+    if (bb->format == BLOCK_FORMAT_AUTO) {
+        bool q = pread(bb->fd, magic, 4, 0) == 4 && qcow2_probe(magic, 4);
+        bb->format = q ? BLOCK_FORMAT_QCOW2 : BLOCK_FORMAT_RAW;
+    }
+    if (bb->format == BLOCK_FORMAT_QCOW2) {
+        /* metadata I/O is not sector-aligned: no O_DIRECT for qcow2 */
+        fcntl(bb->fd, F_SETFL, fcntl(bb->fd, F_GETFL) & ~O_DIRECT);
+        bb->qcow2 = qcow2_open(bb->fd, o->file, write, depth, err);
+        if (!bb->qcow2) {
+            return -1;
+        }
+        bb->size = bb->qcow2->size;
+    }
+    if (bb->size < 512 && !o->any_size) {
+        return error_setg(err, "disk image '%s' is smaller than one 512-byte "
+                          "sector", o->file);
+    }
+    return 0;
+}
+
+static BlockBackend *blk_open_at(const BlockOptions *o, unsigned depth,
+                                 Error *err)
 {
     BlockBackend *bb = xzalloc(sizeof(*bb));
     bool write = !o->readonly && !o->snapshot;
@@ -107,6 +183,7 @@ BlockBackend *blk_open(const BlockOptions *o, Error *err)
     pthread_mutex_init(&bb->overlay_lock, NULL);
     if ((bb->fd = blk_open_fd(o, write, err)) < 0 ||
         blk_check(bb, o, write, err) < 0 ||
+        blk_open_format(bb, o, write, depth, err) < 0 ||
         (o->snapshot && !o->readonly && blk_overlay_open(bb, err) < 0)) {
         blk_close(bb);
         return NULL;
@@ -114,11 +191,45 @@ BlockBackend *blk_open(const BlockOptions *o, Error *err)
     return bb;
 }
 
+BlockBackend *blk_open(const BlockOptions *o, Error *err)
+{
+    return blk_open_at(o, 0, err);
+}
+
+BlockBackend *blk_open_backing(const char *file, BlockFormat format,
+                               unsigned depth, Error *err)
+{
+    BlockOptions o = {
+        .file = file, .format = format, .readonly = true, .any_size = true,
+    };
+
+    if (depth > QCOW2_MAX_CHAIN) {
+        error_setg(err, "backing chain longer than %d images (a loop?)",
+                   QCOW2_MAX_CHAIN);
+        return NULL;
+    }
+    return blk_open_at(&o, depth, err);
+}
+
+BlockFormat blk_format_parse(const char *name)
+{
+    if (!strcmp(name, "raw")) {
+        return BLOCK_FORMAT_RAW;
+    }
+    return strcmp(name, "qcow2") ? BLOCK_FORMAT_AUTO : BLOCK_FORMAT_QCOW2;
+}
+
+const char *blk_format_name(BlockFormat f)
+{
+    return f == BLOCK_FORMAT_QCOW2 ? "qcow2" : "raw";
+}
+
 void blk_close(BlockBackend *bb)
 {
     if (!bb) {
         return;
     }
+    qcow2_close(bb->qcow2);
     if (bb->fd >= 0) {
         close(bb->fd);           /* drops the OFD lock */
     }
@@ -175,6 +286,16 @@ static int blk_rw_fd(int fd, uint64_t off, void *buf, uint64_t len,
     return 0;
 }
 
+/* Reads the image itself (not the overlay of snapshot=on). */
+static int blk_base_read(BlockBackend *bb, uint64_t off, void *buf,
+                         uint64_t len)
+{
+    if (bb->qcow2) {
+        return qcow2_pread(bb->qcow2, off, buf, len);
+    }
+    return blk_rw_fd(bb->fd, off, buf, len, false);
+}
+
 /* ---- snapshot=on: clusters copied up into the overlay ---- */
 
 static bool ov_has(const BlockBackend *bb, uint64_t c)
@@ -193,7 +314,7 @@ static int ov_copy_up(BlockBackend *bb, uint64_t c)
         return 0;
     }
     tmp = blk_buf_alloc(n, false);
-    r = blk_rw_fd(bb->fd, off, tmp, n, false);
+    r = blk_base_read(bb, off, tmp, n);
     r = r ? r : blk_rw_fd(bb->overlay_fd, off, tmp, n, true);
     free(tmp);
     if (!r) {
@@ -216,9 +337,10 @@ static int ov_rw(BlockBackend *bb, uint64_t off, uint8_t *buf, uint64_t len,
         if (is_write) {
             r = ov_copy_up(bb, c);
             r = r ? r : blk_rw_fd(bb->overlay_fd, off, buf, n, true);
+        } else if (ov_has(bb, c)) {
+            r = blk_rw_fd(bb->overlay_fd, off, buf, n, false);
         } else {
-            r = blk_rw_fd(ov_has(bb, c) ? bb->overlay_fd : bb->fd, off, buf,
-                          n, false);
+            r = blk_base_read(bb, off, buf, n);
         }
         off += n;
         buf += n;
@@ -243,7 +365,7 @@ int blk_pread(BlockBackend *bb, uint64_t off, void *buf, uint64_t len)
     if (bb->overlay_fd >= 0) {
         return ov_rw(bb, off, buf, len, false);
     }
-    return blk_rw_fd(bb->fd, off, buf, len, false);
+    return blk_base_read(bb, off, buf, len);
 }
 
 int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf, uint64_t len)
@@ -259,7 +381,11 @@ int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf, uint64_t len)
     if (bb->overlay_fd >= 0) {
         return ov_rw(bb, off, (uint8_t *)buf, len, true);
     }
-    r = blk_rw_fd(bb->fd, off, (void *)buf, len, true);
+    if (bb->qcow2) {
+        r = qcow2_pwrite(bb->qcow2, off, buf, len);
+    } else {
+        r = blk_rw_fd(bb->fd, off, (void *)buf, len, true);
+    }
     if (!r && bb->cache == BLOCK_CACHE_WRITETHROUGH) {
         r = blk_flush(bb);
     }
@@ -272,6 +398,9 @@ int blk_flush(BlockBackend *bb)
         return 0;                /* nothing of ours reaches the image */
     }
     atomic_fetch_add(&bb->flushes, 1);
+    if (bb->qcow2) {
+        return qcow2_flush(bb->qcow2);
+    }
     return fdatasync(bb->fd) < 0 ? -errno : 0;
 }
 
@@ -306,6 +435,9 @@ static int blk_fallocate(BlockBackend *bb, int mode, uint64_t off,
         int r = ov_rw(bb, off, z, len, true);
         free(z);
         return r;
+    }
+    if (bb->qcow2) {
+        return qcow2_write_zeroes(bb->qcow2, off, len);
     }
     if (fallocate(bb->fd, mode, (off_t)off, (off_t)len) == 0) {
         return 0;

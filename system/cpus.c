@@ -11,6 +11,7 @@
  * machine lock for long and a request interrupts it.
  */
 #include "system/cpus.h"
+#include "system/gdbstub.h"
 
 #include <string.h>
 
@@ -82,7 +83,9 @@ static void *vcpu_thread(void *opaque)
         r = m->accel->vcpu_run(cpu);
         switch (r) {
         case VCPU_EXIT_NONE:
+            break;
         case VCPU_EXIT_DEBUG:
+            gdbstub_vcpu_stopped(cpu);
             break;
         case VCPU_EXIT_HALT:
             vcpu_wait_halted(cpu);

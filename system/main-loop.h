@@ -8,6 +8,9 @@
 #define KITE_MAIN_LOOP_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+struct pollfd;
 
 typedef struct Machine Machine;
 
@@ -18,10 +21,31 @@ typedef struct MainLoopFd {
     void *opaque;
 } MainLoopFd;
 
+/*
+ * A source with a changing set of descriptors (the user-mode network
+ * stack): before each poll() `fill` adds up to max entries to pfd and may
+ * lower *timeout_ms; after it `dispatch` sees the same entries with their
+ * revents (n of them; n is 0 when poll() failed). Both run with the
+ * machine lock held, in the main loop's thread.
+ */
+#define MAIN_LOOP_SOURCE_FDS 256
+typedef struct MainLoopSource {
+    int (*fill)(void *opaque, struct pollfd *pfd, int max, int *timeout_ms);
+    void (*dispatch)(void *opaque, struct pollfd *pfd, int n);
+    void *opaque;
+} MainLoopSource;
+
 typedef struct MainLoop {
     MainLoopFd fds[32];
     int nfds;
     int wake_fd;                 /* eventfd: wakes poll() */
+    /* a periodic job run WITHOUT the lock once host_clock_ns() reaches
+     * idle_at (the display refresh, ui/display.h); it sets the next */
+    void (*idle)(void *opaque);
+    void *idle_opaque;
+    int64_t idle_at;
+    MainLoopSource sources[4];
+    int nsources;
 } MainLoop;
 
 int main_loop_init(MainLoop *ml);
@@ -36,6 +60,9 @@ void main_loop_remove_fd(MainLoop *ml, int fd);
  */
 int main_loop_watch_out(MainLoop *ml, int fd, void (*cb)(void *), void *opaque);
 void main_loop_unwatch_out(MainLoop *ml, int fd);
+/* Adds a source (lock held, or before the loop runs); -1 when full. */
+int main_loop_add_source(MainLoop *ml, MainLoopSource src);
+void main_loop_remove_source(MainLoop *ml, void *opaque);
 /* Wakes the loop from another thread (a new timer deadline, a request). */
 void main_loop_wake(MainLoop *ml);
 /*

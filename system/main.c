@@ -17,6 +17,9 @@
 #include "config.h"
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
+#include "net/net.h"
+#include "system/chardev-opts.h"
+#include "migration/migration.h"
 #include "system/smp.h"
 #include "system/term.h"
 
@@ -52,8 +55,9 @@ static void usage(FILE *f)
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
-"  -drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
+"  -drive file=F[,format=raw|qcow2][,if=virtio|none][,id=ID][,readonly=on]\n"
 "         [,cache=writeback|none|writethrough][,snapshot=on]   a disk image\n"
+"  -snapshot              writes to every disk image go to a temporary file\n"
 "  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
 "          unix:PATH[,server,nowait]|null|none\n"
 "                         COM1, then COM2-COM4 when repeated (default stdio)\n"
@@ -62,8 +66,25 @@ static void usage(FILE *f)
 "  -display none[,screendump=FILE]\n"
 "                         no window; SIGUSR2 writes the screen to FILE\n"
 "                         (PNG if FILE ends in .png, else PPM)\n"
+"  -display sdl[,full-screen=on|off]\n"
+"                         a window (the default when $DISPLAY or\n"
+"                         $WAYLAND_DISPLAY is set); Ctrl-Alt-G grabs the\n"
+"                         mouse, Ctrl-Alt-F full screen; closing it quits\n"
+"  -full-screen           start the window full screen\n"
+"  -vnc :N|HOST:N|unix:PATH|none\n"
+"                         a VNC server on port 5900+N (all interfaces for\n"
+"                         :N) or a Unix socket; no window then\n"
 "  -vga std|none          standard VGA (default without -nographic) or none\n"
-"  -net none              no network device\n"
+"  -netdev user,id=ID[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,net=A.B.C.D/N]\n"
+"         [,host=..][,restrict=on][,tftp=DIR,bootfile=FILE]   user-mode\n"
+"                         network (libslirp: DHCP, DNS, the gateway 10.0.2.2)\n"
+"  -netdev tap,id=ID,ifname=NAME[,script=no,downscript=no]   a host TAP\n"
+"  -nic user|tap[,...][,model=virtio-net-pci][,mac=MAC]   a backend and its\n"
+"                         virtio-net-pci in one option (-nic none: none)\n"
+"  -net none              no network device (the default: Kite adds no NIC)\n"
+"  -chardev stdio|null|file|pty|socket|serial,id=ID[,path=P][,host=H,port=N]\n"
+"         [,server=on][,wait=off]   a character backend for devices\n"
+"                         (virtconsole,chardev=ID)\n"
 "  -rtc base=utc          the RTC runs on UTC (the only choice)\n"
 "  -name NAME             a name for this machine (accepted)\n"
 "  -pidfile FILE          write Kite's pid to FILE (removed on exit)\n"
@@ -76,6 +97,10 @@ static void usage(FILE *f)
 "  -monitor unix:...|tcp:...|stdio   the human monitor; -serial mon:stdio\n"
 "                         shares the terminal (Ctrl-A c switches)\n"
 "  -S                     start with the vCPUs stopped (cont starts them)\n"
+"  -gdb tcp::PORT|tcp:HOST:PORT|unix:PATH   wait for gdb there\n"
+"                         (target remote); -s is -gdb tcp::1234\n"
+"  -incoming URI          receive the machine from a migration stream:\n"
+"                         exec:CMD, file:PATH, tcp:HOST:PORT, defer\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -96,6 +121,7 @@ typedef struct Options {
     int nserial;                 /* -serial options so far */
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
+    const char *incoming;        /* -incoming URI */
     bool stdio_serial;           /* one of them uses stdio */
     char debugcon_dev[512];      /* -debugcon: the isa-debugcon device */
 } Options;
@@ -317,16 +343,42 @@ static int set_serial(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* sdl[,full-screen=on|off][,gl=off] */
+static int set_display_sdl(Options *o, const char *opt, const char *arg)
+{
+    char *copy = xstrdup(arg), *save = NULL;
+    int r = 0;
+
+    o->cfg.display = "sdl";
+    strtok_r(copy, ",", &save);
+    for (char *p = strtok_r(NULL, ",", &save); p && r == 0;
+         p = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(p, "full-screen=on") || !strcmp(p, "full-screen=off")) {
+            o->cfg.full_screen = !strcmp(p, "full-screen=on");
+        } else if (strcmp(p, "gl=off")) {
+            r = bad(opt, "unknown display option '%s' in '%s' (sdl[,full-"
+                    "screen=on|off][,gl=off])", p, arg);
+        }
+    }
+    free(copy);
+    return r;
+}
+
 static int set_display(Options *o, const char *opt, const char *arg)
 {
     if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
         printf("Available display backend types:\nnone\n");
+#ifdef CONFIG_SDL
+        printf("sdl\n");
+#endif
         exit(0);
     }
     if (!strcmp(arg, "none")) {
+        o->cfg.display = "none";
         return 0;
     }
     if (!strncmp(arg, "none,screendump=", 16) && arg[16]) {
+        o->cfg.display = "none";
         o->cfg.screendump = arg + 16;   /* written on SIGUSR2 */
         return 0;
     }
@@ -334,10 +386,21 @@ static int set_display(Options *o, const char *opt, const char *arg)
         return bad(opt, "unknown display option in '%s' (none[,screendump="
                    "FILE])", arg);
     }
+    if (!strncmp(arg, "vnc=", 4) && arg[4]) {
+        o->cfg.display = "none";        /* as QEMU: a VNC server, no window */
+        o->cfg.vnc = arg + 4;
+        return 0;
+    }
+#ifdef CONFIG_SDL
+    if (!strcmp(arg, "sdl") || !strncmp(arg, "sdl,", 4)) {
+        return set_display_sdl(o, opt, arg);
+    }
+#endif
     if (!strncmp(arg, "sdl", 3) || !strncmp(arg, "gtk", 3) ||
-        !strncmp(arg, "vnc", 3) || !strncmp(arg, "curses", 6)) {
-        return bad(opt, "display '%s' is not available yet (use -display none "
-                   "or -nographic)", arg);
+        !strncmp(arg, "curses", 6) || !strncmp(arg, "egl", 3) ||
+        !strncmp(arg, "spice", 5)) {
+        return bad(opt, "display '%s' is not available in this build (sdl "
+                   "if built with SDL2, none, vnc=)", arg);
     }
     return bad(opt, "unknown display '%s'", arg);
 }
@@ -417,7 +480,8 @@ static int set_compat_option(Options *o, const char *opt, const char *arg)
 {
     if (!strcmp(opt, "-net")) {
         return strcmp(arg, "none") ? bad(opt, "only '-net none' is supported "
-                                         "so far (no network yet)") : 0;
+                                         "(use -netdev and -device "
+                                         "virtio-net-pci, or -nic)") : 0;
     }
     if (!strcmp(opt, "-rtc")) {
         return strcmp(arg, "base=utc") ? bad(opt, "only base=utc is "
@@ -496,9 +560,25 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* -netdev, -nic and -chardev: checked now, opened with the machine. */
+static int set_backend(Options *o, const char *opt, const char *arg)
+{
+    Error e = { "" };
+    int r;
+
+    if (!strcmp(opt, "-netdev")) {
+        r = net_add_netdev_option(&o->cfg, arg, &e);
+    } else if (!strcmp(opt, "-nic")) {
+        r = net_add_nic_option(&o->cfg, arg, &e);
+    } else {
+        r = chardev_add_option(&o->cfg, arg, &e);
+    }
+    return r < 0 ? bad(opt, "%s", e.msg) : 0;
+}
+
 static const char *const unsupported_yet[] = {
-    "-s", "-gdb", "-hda", "-cdrom",
-    "-netdev", "-snapshot", "-loadvm", "-incoming",
+    "-hda", "-cdrom",
+    "-loadvm",
 };
 
 static int parse_args(Options *o, int argc, char **argv)
@@ -544,8 +624,17 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-daemonize")) {
             o->daemonize = true;
             continue;
+        } else if (!strcmp(opt, "-full-screen")) {
+            o->cfg.full_screen = true;
+            continue;
         } else if (!strcmp(opt, "-S")) {
             o->cfg.start_stopped = true;
+            continue;
+        } else if (!strcmp(opt, "-snapshot")) {
+            o->cfg.snapshot = true;     /* snapshot=on for every -drive */
+            continue;
+        } else if (!strcmp(opt, "-s")) {
+            o->cfg.gdb_spec = "tcp::1234";      /* QEMU's shorthand */
             continue;
         }
         for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
@@ -560,7 +649,8 @@ static int parse_args(Options *o, int argc, char **argv)
             "-accel", "-machine", "-M", "-m", "-smp", "-cpu", "-kernel",
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
-            "-debugcon", "-qmp", "-monitor",
+            "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
+            "-netdev", "-nic", "-chardev", "-incoming",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -591,6 +681,9 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_cpu(o, opt, arg);
         } else if (!strcmp(opt, "-kernel")) {
             o->cfg.kernel = arg;
+        } else if (!strcmp(opt, "-incoming")) {
+            o->incoming = arg;
+            o->cfg.incoming = true;
         } else if (!strcmp(opt, "-initrd")) {
             o->cfg.initrd = arg;
         } else if (!strcmp(opt, "-append")) {
@@ -601,6 +694,13 @@ static int parse_args(Options *o, int argc, char **argv)
             r = set_serial(o, opt, arg);
         } else if (!strcmp(opt, "-display")) {
             r = set_display(o, opt, arg);
+        } else if (!strcmp(opt, "-vnc")) {
+#ifdef CONFIG_VNC
+            o->cfg.vnc = arg;            /* checked when the server starts */
+#else
+            r = strcmp(arg, "none") ? bad(opt, "this build has no VNC server "
+                                          "(libvncserver-dev)%s", "") : 0;
+#endif
         } else if (!strcmp(opt, "-device")) {
             r = set_device(o, opt, arg);
         } else if (!strcmp(opt, "-drive")) {
@@ -609,12 +709,17 @@ static int parse_args(Options *o, int argc, char **argv)
                                                       : 0;
         } else if (!strcmp(opt, "-debugcon")) {
             r = set_debugcon(o, opt, arg);
+        } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic") ||
+                   !strcmp(opt, "-chardev")) {
+            r = set_backend(o, opt, arg);
         } else if (!strcmp(opt, "-d")) {
             r = set_log(o, opt, arg);
         } else if (!strcmp(opt, "-D")) {
             o->cfg.log_file = arg;
         } else if (!strcmp(opt, "-qmp") || !strcmp(opt, "-monitor")) {
             r = set_monitor(o, opt, arg);
+        } else if (!strcmp(opt, "-gdb")) {
+            o->cfg.gdb_spec = strcmp(arg, "none") ? arg : NULL;
         } else {
             r = set_compat_option(o, opt, arg);
         }
@@ -769,6 +874,9 @@ int main(int argc, char **argv)
         check_daemonize(&o) < 0) {
         return 1;
     }
+    if (o.daemonize && !o.cfg.display) {
+        o.cfg.display = "none";      /* a daemon opens no window */
+    }
     if (o.daemonize && daemonize_fork(&ready_fd) < 0) {
         return 1;
     }
@@ -778,6 +886,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (o.pidfile && write_pidfile(o.pidfile) < 0) {
+        machine_destroy(m);
+        return 1;
+    }
+    if (o.incoming && migration_incoming(m, o.incoming, &err) < 0) {
+        error_report("-incoming: %s", err.msg);
         machine_destroy(m);
         return 1;
     }

@@ -10,6 +10,8 @@
 #include "config.h"
 #include "hw/acpi/piix4-pm.h"
 #include "hw/pci/pci.h"
+#include "ui/monitor-ui.h"
+#include "migration/migration.h"
 
 json_t *qmp_capabilities(Monitor *mon, json_t *args, QmpError *e);
 json_t *qmp_query_version(Monitor *mon, json_t *args, QmpError *e);
@@ -114,10 +116,11 @@ json_t *qmp_query_commands(Monitor *mon, json_t *args, QmpError *e)
 json_t *qmp_query_status(Monitor *mon, json_t *args, QmpError *e)
 {
     bool stopped = mon->m->vm_stopped;
+    const char *mig = migration_run_state(mon->m);
 
     return json_pack("{s:b,s:b,s:s}", "running", !stopped,
                      "singlestep", false,
-                     "status", stopped ? "paused" : "running");
+                     "status", mig ? mig : stopped ? "paused" : "running");
 }
 
 json_t *qmp_query_name(Monitor *mon, json_t *args, QmpError *e)

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "hw/pci/pci.h"
+#include "migration/migration.h"
 
 void hmp_help(Monitor *mon, const char *args);
 void hmp_info(Monitor *mon, const char *args);
@@ -107,7 +108,10 @@ static void hmp_print_stream(Monitor *mon, void (*fn)(Monitor *, FILE *))
 
 static void info_status(Monitor *mon, FILE *f)
 {
-    fprintf(f, "VM status: %s\n", mon->m->vm_stopped ? "paused" : "running");
+    const char *mig = migration_run_state(mon->m);
+
+    fprintf(f, "VM status: %s\n", mig ? mig : mon->m->vm_stopped ? "paused"
+                                                                 : "running");
 }
 
 static void info_registers(Monitor *mon, FILE *f)
@@ -223,6 +227,7 @@ static const struct {
     { "cpus", info_cpus }, { "mtree", info_mtree }, { "qtree", info_qtree },
     { "pci", info_pci }, { "jit", info_jit }, { "version", info_version },
     { "name", info_name }, { "kvm", info_kvm },
+    { "migrate", hmp_info_migrate }, { "snapshots", hmp_info_snapshots },
 };
 
 void hmp_info(Monitor *mon, const char *args)

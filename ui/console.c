@@ -17,6 +17,7 @@ struct Console {
     const char *name;
     Machine *m;
     ConsoleUpdateFn update;
+    ConsoleRefreshFn refresh;
     void *opaque;
     pixman_image_t *image;       /* NULL while 0x0 */
 };
@@ -117,6 +118,33 @@ void console_update(Console *con)
     if (con->update) {
         con->update(con->opaque, con);
     }
+}
+
+void console_set_refresh(Console *con, ConsoleRefreshFn fn)
+{
+    con->refresh = fn;
+}
+
+bool console_refresh(Console *con, int blink, bool *resized, int *y0,
+                     int *y1)
+{
+    int w = console_width(con), h = console_height(con);
+
+    *y0 = *y1 = 0;
+    if (con->refresh) {
+        con->refresh(con->opaque, con, blink, y0, y1);
+    } else if (con->m) {
+        machine_lock(con->m);
+        console_update(con);
+        pthread_mutex_unlock(&con->m->lock);
+        *y1 = console_height(con);
+    }
+    *resized = w != console_width(con) || h != console_height(con);
+    if (*resized) {
+        *y0 = 0;
+        *y1 = console_height(con);
+    }
+    return *y1 > *y0 || *resized;
 }
 
 uint64_t console_checksum(Console *con)

@@ -25,6 +25,14 @@ typedef struct Console Console;
 
 /* Brings the surface up to date (size and pixels), lock held. */
 typedef void (*ConsoleUpdateFn)(void *opaque, Console *con);
+/*
+ * The display's periodic refresh, called WITHOUT the machine lock (the
+ * device takes it briefly itself): resizes and redraws what changed,
+ * setting [*y0, *y1) to the lines redrawn (empty: nothing changed).
+ * blink is the host's cursor/blink phase (0 or 1).
+ */
+typedef void (*ConsoleRefreshFn)(void *opaque, Console *con, int blink,
+                                 int *y0, int *y1);
 
 /* m may be NULL (unit tests); the console is then not listed anywhere. */
 Console *console_register(Machine *m, const char *name, ConsoleUpdateFn fn,
@@ -44,6 +52,16 @@ pixman_image_t *console_image(Console *con); /* NULL while 0x0 */
 
 /* Asks the device for the current picture. */
 void console_update(Console *con);
+
+void console_set_refresh(Console *con, ConsoleRefreshFn fn);
+/*
+ * The refresh (lock NOT held): sets *resized when the size changed
+ * (then the whole surface is new) and returns the band of changed lines
+ * [*y0, *y1); false when nothing changed. Without a refresh function the
+ * device's update runs under the lock and the whole surface is new.
+ */
+bool console_refresh(Console *con, int blink, bool *resized, int *y0,
+                     int *y1);
 
 /*
  * Writes the current picture to path as "png" or "ppm" (NULL: ppm, as

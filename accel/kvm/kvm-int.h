@@ -27,9 +27,11 @@
 
 typedef struct KvmSlot {
     bool used;
-    uint32_t flags;              /* KVM_MEM_READONLY or 0 */
+    uint32_t flags;              /* KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES */
     uint64_t gpa, size;
     uint8_t *host;
+    MemoryRegion *mr;            /* the RAM/ROM behind it, from mr_off */
+    uint64_t mr_off;
 } KvmSlot;
 
 typedef struct KvmState {
@@ -43,6 +45,7 @@ typedef struct KvmState {
     KvmSlot *slots;
     int nslots;                  /* KVM_CAP_NR_MEMSLOTS */
     bool warned_rom;
+    bool dirty_log;              /* RAM slots log dirty pages (migration) */
 } KvmState;
 
 typedef struct KvmVcpu {
@@ -54,15 +57,37 @@ typedef struct KvmVcpu {
     int nmsrs;
     void *xsave;                 /* scratch buffer of xsave_size bytes */
     bool singlestep;             /* KVM_GUESTDBG_SINGLESTEP is set in KVM */
+    /*
+     * Kite's own irqchip: the vCPU left KVM_RUN on a HLT and waits for an
+     * interrupt outside KVM (what env.halted means then); halt_pending:
+     * the state set says halted, so the next run waits first.
+     */
+    bool hlt_exit, halt_pending;
 } KvmVcpu;
 
 /* kvm.c */
 int kvm_ioctl(int fd, unsigned long req, void *arg);
+/* Recomputes the memory slots from the memory map (after dirty_log). */
+void kvm_slots_update(KvmState *s);
 int kvm_check_extension(KvmState *s, int cap);
 static inline KvmState *kvm_state(Machine *m)
 {
     return m->accel_state;
 }
+
+/* kvm-debug.c */
+#include "accel/debug.h"
+/*
+ * The KVM_SET_GUEST_DEBUG argument for the debugger's points and single
+ * step; -1 when they need more than the four debug registers (the first
+ * four pieces are set).
+ */
+int kvm_debug_build(const DebugPoints *dp, bool step, bool noirq,
+                    struct kvm_guest_debug *dbg);
+/* Applies the debugger's state before KVM_RUN when it changed. */
+void kvm_debug_sync(VCPU *cpu);
+/* Sets cpu->debug_stop (and the watchpoint) from a KVM_EXIT_DEBUG. */
+void kvm_debug_exit_reason(VCPU *cpu, const DebugPoints *dp, uint64_t dr6);
 
 /* kvm-vcpu.c */
 int kvm_vcpu_init(VCPU *cpu, Error *err);
@@ -72,6 +97,10 @@ void kvm_vcpu_kick(VCPU *cpu);
 void kvm_vcpu_complete_io(VCPU *cpu);
 int kvm_install_kick_handler(Error *err);
 const char *kvm_exit_reason_name(uint32_t reason);
+
+/* kvm-dirty.c: migration's dirty log (accel.h dirty_log/dirty_sync) */
+void kvm_dirty_log(Machine *m, bool on);
+void kvm_dirty_sync(Machine *m);
 
 /* kvm-cpuid.c */
 int kvm_cpuid_setup(VCPU *cpu, Error *err);

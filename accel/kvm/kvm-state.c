@@ -171,6 +171,73 @@ static int kvm_set_msrs(VCPU *cpu)
     return 0;
 }
 
+/* Says once if KVM's TSC is not the one the state gave it. */
+static void kvm_check_tsc(VCPU *cpu)
+{
+    static atomic_bool warned;
+    KvmVcpu *v = cpu->accel;
+    KvmMsrBuf b;
+    uint64_t want = cpu->env.tsc, got;
+
+    memset(&b, 0, sizeof(b));
+    b.hdr.nmsrs = 1;
+    b.e[0].index = MSR_IA32_TSC;
+    if (kvm_ioctl(v->fd, KVM_GET_MSRS, &b) != 1) {
+        return;
+    }
+    got = b.e[0].data;
+    if ((got > want ? got - want : want - got) > 1000000000ull &&
+        !atomic_exchange(&warned, true)) {
+        error_report("kvm: this host's KVM did not take the guest's TSC "
+                     "(0x%llx asked, 0x%llx read back): the guest sees its "
+                     "TSC jump", (unsigned long long)want,
+                     (unsigned long long)got);
+    }
+}
+
+/*
+ * A host-initiated write of IA32_TSC may be taken by KVM as an attempt to
+ * synchronize vCPUs and keep the old offset; where KVM has the vCPU's
+ * TSC offset attribute (Linux 5.16), the offset is set from the TSC the
+ * state holds (no TSC scaling: the guest counts at the host's rate).
+ */
+static int kvm_set_tsc_offset(VCPU *cpu)
+{
+#ifdef KVM_VCPU_TSC_OFFSET
+    KvmVcpu *v = cpu->accel;
+    uint64_t offset;
+    struct kvm_device_attr a = {
+        .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+        .addr = (uint64_t)(uintptr_t)&offset,
+    };
+    uint32_t lo, hi;
+
+    if (!cpu->env.tsc) {
+        return 0;
+    }
+    if (kvm_ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &a) < 0) {
+        log_mask(&cpu->machine->log, LOG_KVM, "kvm: no TSC offset attribute; "
+                 "the TSC may not follow the state\n");
+        return 0;
+    }
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    offset = cpu->env.tsc - (lo | ((uint64_t)hi << 32));
+    if (kvm_ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+        log_mask(&cpu->machine->log, LOG_KVM, "kvm: cannot set the TSC "
+                 "offset\n");
+    }
+#endif
+    kvm_check_tsc(cpu);
+    return 0;
+}
+
+static int kvm_set_msrs_tsc(VCPU *cpu)
+{
+    int ret = kvm_set_msrs(cpu);
+
+    return ret < 0 ? ret : kvm_set_tsc_offset(cpu);
+}
+
 /* ---- general-purpose registers ---- */
 
 static int kvm_get_regs(VCPU *cpu)
@@ -652,6 +719,7 @@ static int kvm_get_mp_state(VCPU *cpu)
     int ret;
 
     if (!v->s->irqchip) {
+        cpu->env.halted = v->hlt_exit || v->halt_pending;
         return 0;
     }
     ret = kvm_ioctl(v->fd, KVM_GET_MP_STATE, &mp);
@@ -674,6 +742,7 @@ static int kvm_set_mp_state(VCPU *cpu)
     int ret;
 
     if (!v->s->irqchip) {
+        v->halt_pending = cpu->env.halted;
         return 0;
     }
     ret = kvm_ioctl(v->fd, KVM_GET_MP_STATE, &cur);
@@ -712,7 +781,7 @@ static const KvmStatePart kvm_state_parts[] = {
     { "regs", kvm_get_regs, kvm_set_regs },
     { "xcrs", kvm_get_xcrs, kvm_set_xcrs },
     { "fpu", kvm_get_fpu, kvm_set_fpu },
-    { "msrs", kvm_get_msrs, kvm_set_msrs },
+    { "msrs", kvm_get_msrs, kvm_set_msrs_tsc },
     { "debugregs", kvm_get_debugregs, kvm_set_debugregs },
     { "events", kvm_get_events, kvm_set_events },
     { "mp_state", kvm_get_mp_state, kvm_set_mp_state },

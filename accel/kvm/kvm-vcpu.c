@@ -376,6 +376,7 @@ static bool kvm_dispatch_exit(VCPU *cpu, VcpuExit *why)
         cpu->env.rflags = (cpu->env.rflags & ~(uint64_t)RF_IF) |
                           (run->if_flag ? RF_IF : 0);
         *why = VCPU_EXIT_HALT;
+        v->hlt_exit = true;
         return false;
     case KVM_EXIT_SHUTDOWN:
         log_mask(log, LOG_KVM, "kvm: vCPU %d: shutdown\n", cpu->index);
@@ -385,6 +386,8 @@ static bool kvm_dispatch_exit(VCPU *cpu, VcpuExit *why)
         *why = VCPU_EXIT_NONE;
         return false;
     case KVM_EXIT_DEBUG:
+        kvm_debug_exit_reason(cpu, cpu->machine->debug_points,
+                              run->debug.arch.dr6);
         *why = VCPU_EXIT_DEBUG;
         return false;
     default:
@@ -432,39 +435,18 @@ static void kvm_inject_interrupts(VCPU *cpu, KvmVcpu *v)
         (atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_HARD) != 0;
 }
 
-/*
- * Keeps KVM's guest-debug single-step in line with cpu->singlestep
- * (KVM_SET_GUEST_DEBUG): each KVM_RUN then stops with KVM_EXIT_DEBUG
- * after one instruction, which vcpu_run returns as VCPU_EXIT_DEBUG.
- */
-static void kvm_sync_singlestep(VCPU *cpu)
-{
-    KvmVcpu *v = cpu->accel;
-    struct kvm_guest_debug dbg;
-    int ret;
-
-    if (v->singlestep == cpu->singlestep) {
-        return;
-    }
-    memset(&dbg, 0, sizeof(dbg));
-    if (cpu->singlestep) {
-        dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-    }
-    ret = kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg);
-    if (ret < 0) {
-        log_mask(&cpu->machine->log, LOG_KVM, "kvm: vCPU %d: "
-                 "KVM_SET_GUEST_DEBUG: %s\n", cpu->index, strerror(-ret));
-        return;
-    }
-    v->singlestep = cpu->singlestep;
-}
-
 VcpuExit kvm_vcpu_run(VCPU *cpu)
 {
     KvmVcpu *v = cpu->accel;
     VcpuExit why = VCPU_EXIT_NONE;
 
-    kvm_sync_singlestep(cpu);
+    kvm_debug_sync(cpu);
+    if (v->halt_pending) {
+        v->halt_pending = false;     /* the vCPU thread waits for work */
+        v->hlt_exit = true;
+        return VCPU_EXIT_HALT;
+    }
+    v->hlt_exit = false;
     for (;;) {
         int ret;
 

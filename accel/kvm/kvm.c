@@ -138,8 +138,11 @@ static bool kvm_slot_from_range(KvmState *s, const FlatRange *fr, KvmSlot *out)
     }
     *out = (KvmSlot){
         .used = true, .gpa = start, .size = end - start,
-        .host = fr->mr->host + off,
+        .host = fr->mr->host + off, .mr = fr->mr, .mr_off = off,
     };
+    if (fr->mr->kind == MR_RAM && s->dirty_log) {
+        out->flags = KVM_MEM_LOG_DIRTY_PAGES;
+    }
     if (fr->mr->kind == MR_ROM) {
         if (s->cap_readonly_mem) {
             out->flags = KVM_MEM_READONLY;
@@ -202,6 +205,11 @@ static void kvm_memory_changed(void *opaque, AddressSpace *as)
         kvm_slot_add(s, &want[i]);
     }
     free(want);
+}
+
+void kvm_slots_update(KvmState *s)
+{
+    kvm_memory_changed(s, &s->machine->mem);
 }
 
 /* The memory API has no removal call; drop our entry from the array. */
@@ -452,4 +460,6 @@ const AccelOps accel_kvm_ops = {
     .set_irq = kvm_set_irq,
     .has_irqchip = kvm_has_irqchip,
     .send_msi = kvm_send_msi,
+    .dirty_log = kvm_dirty_log,
+    .dirty_sync = kvm_dirty_sync,
 };

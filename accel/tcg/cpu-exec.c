@@ -315,6 +315,9 @@ static VcpuExit exec_deliver_exception(TCGVcpu *v)
     if (vec == EXCP_TRIPLE) {
         return VCPU_EXIT_SHUTDOWN;
     }
+    if (vec == EXCP_DEBUG) {
+        return VCPU_EXIT_DEBUG;     /* at a debugger's breakpoint */
+    }
     log_mask(&v->cpu->machine->log, LOG_INT,
              "vCPU %d: exception %d error %#x at %04x:%016" PRIx64 "%s\n",
              v->cpu->index, vec, env->error_code, env->st.segs[R_CS].selector,
@@ -325,6 +328,11 @@ static VcpuExit exec_deliver_exception(TCGVcpu *v)
     if (env->exception_index == EXCP_TRIPLE) {
         env->exception_index = -1;
         return VCPU_EXIT_SHUTDOWN;
+    }
+    if (v->cpu->singlestep && v->cpu->step_noirq) {
+        /* the debugger's step ends at the handler's first instruction */
+        v->cpu->debug_stop = DEBUG_STOP_STEP;
+        return VCPU_EXIT_DEBUG;
     }
     return EXEC_CONTINUE;
 }
@@ -405,8 +413,16 @@ static VcpuExit exec_handle_interrupts(TCGVcpu *v)
     if (v->wait_sipi) {
         return VCPU_EXIT_HALT;
     }
-    if (v->oneshot_next || shadow) {
+    if (v->inject_vector >= 0) {
+        int vec = v->inject_vector;
+        v->inject_vector = -1;
+        env->st.halted = false;
+        exec_forget_last(v);
+        x86_do_interrupt(env, vec, false, true, 0, 0);
         return EXEC_CONTINUE;
+    }
+    if (v->oneshot_next || shadow || (cpu->singlestep && cpu->step_noirq)) {
+        return EXEC_CONTINUE;   /* the debugger steps with interrupts held */
     }
     if (((req & CPU_INTERRUPT_NMI) || env->st.nmi_pending) &&
         !env->st.nmi_masked) {
@@ -526,6 +542,8 @@ static VcpuExit exec_step(TCGVcpu *v)
         exec_forget_last(v);
         tb = tb_gen_code(v, pc, cs_base, env->hflags, true);
         v->oneshot_next = false;
+        v->dbg.replay = v->dbg.replay_next;    /* a watchpoint's re-run */
+        v->dbg.replay_next = false;
     } else {
         tb = tb_lookup(v, pc, cs_base, env->hflags);
     }
@@ -535,9 +553,20 @@ static VcpuExit exec_step(TCGVcpu *v)
     exec_chain(v, tb);
     if (exec_run_tb(v, tb)) {
         v->oneshot_next = smc_oneshot;
+        if (oneshot) {
+            v->dbg.replay_next = v->dbg.replay;     /* not run yet */
+            v->dbg.replay = false;
+        }
         return EXEC_CONTINUE;   /* the one instruction is still to run */
     }
-    return cpu->singlestep ? VCPU_EXIT_DEBUG : EXEC_CONTINUE;
+    if (oneshot) {
+        v->dbg.replay = false;
+    }
+    if (cpu->singlestep && !v->dbg.pending) {
+        cpu->debug_stop = DEBUG_STOP_STEP;
+        return VCPU_EXIT_DEBUG;
+    }
+    return EXEC_CONTINUE;
 }
 
 VcpuExit tcg_cpu_exec(VCPU *cpu)
@@ -549,14 +578,19 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
     v->log_tbs = log_enabled(&cpu->machine->log, LOG_EXEC | LOG_CPU);
     /* between two calls the state may have been set from outside */
     exec_forget_last(v);
+    tcg_debug_sync(v);
     if (sigsetjmp(env->jmp_env, 0)) {
         v->gen.active = false;
         exec_forget_last(v);
+        tcg_debug_replay_abort(v);
     }
     for (;;) {
         /* before the requests are read: a kick after this is seen */
         atomic_store(&env->tb_exit_req, 0);
         exec_sync_machine(v);
+        if (unlikely(v->dbg.pending) && tcg_debug_deliver(v)) {
+            return VCPU_EXIT_DEBUG;     /* after a debugger's watchpoint */
+        }
         r = exec_deliver_exception(v);
         if (r != EXEC_CONTINUE) {
             return r;

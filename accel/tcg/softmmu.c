@@ -14,7 +14,9 @@
  *        every access dispatches through address_space_ld/st with the
  *        machine lock held.
  * A read fill never enables writes: the first write walks again, so the
- * dirty bit of the page is always set before a write hits the TLB.
+ * dirty bit of the page is always set before a write hits the TLB, and
+ * so is the page's bit in the RAM region's dirty bitmap (migration: after
+ * taking that bitmap it flushes the TLBs, tcg_dirty_sync).
  * Accesses that cross a page are split into bytes after both pages were
  * filled (stores fault before writing anything).
  */
@@ -39,11 +41,13 @@ static void tlb_raise_fault(CPUX86TCG *env, uint64_t vaddr, int64_t r,
 typedef struct PhysPage {
     uint8_t *host;          /* NULL: dispatch every access */
     bool rom;
+    MemoryRegion *mr;       /* RAM or ROM holding the page, at mr_off */
+    uint64_t mr_off;
 } PhysPage;
 
 static PhysPage tlb_phys_page(Machine *m, uint64_t ppage)
 {
-    PhysPage p = { NULL, false };
+    PhysPage p = { NULL, false, NULL, 0 };
     const FlatRange *fr = address_space_lookup(&m->mem, ppage);
 
     if (!fr || fr->mr->kind == MR_IO || !fr->mr->host ||
@@ -52,6 +56,8 @@ static PhysPage tlb_phys_page(Machine *m, uint64_t ppage)
     }
     p.host = fr->mr->host + fr->offset + (ppage - fr->base);
     p.rom = fr->mr->kind == MR_ROM;
+    p.mr = fr->mr;
+    p.mr_off = fr->offset + (ppage - fr->base);
     return p;
 }
 
@@ -96,6 +102,10 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
         wflags = TLB_MMIO;
     }
     pthread_mutex_lock(&v->tm->lock);
+    if (unlikely(v->dbg.nwp)) {
+        rflags |= tcg_debug_tlb_flags(v, vpage, false);
+        wflags |= tcg_debug_tlb_flags(v, vpage, true);
+    }
     v->tlb_used |= 1u << mmu_idx;
     if (x->vpage != vpage || x->ppage != ppage) {
         tlb_entry_reset(e);
@@ -104,13 +114,17 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
     }
     e->addend = p.host ? (uint64_t)(uintptr_t)p.host - vpage : 0;
     if (acc == X86_ACC_FETCH) {
-        e->addr_code = vpage | rflags;
+        e->addr_code = vpage | (rflags & ~(uint64_t)TLB_WATCH);
     } else {
         e->addr_read = vpage | rflags;
     }
     if (acc == X86_ACC_WRITE) {
-        if (!wflags && tb_page_has_code_locked(v->tm, ppage)) {
-            wflags = TLB_NOTDIRTY;
+        if (!(wflags & TLB_MMIO)) {
+            /* migration: the page is written from now until a flush */
+            memory_region_set_dirty(p.mr, p.mr_off, TCG_PAGE_SIZE);
+            if (tb_page_has_code_locked(v->tm, ppage)) {
+                wflags |= TLB_NOTDIRTY;
+            }
         }
         e->addr_write = vpage | wflags;
     }
@@ -276,6 +290,9 @@ static uint64_t ld_page(CPUX86TCG *env, uint64_t vaddr, unsigned size,
     if (!tlb_tag_hit(e->addr_read, vaddr)) {
         e = tlb_fill(env, vaddr, X86_ACC_READ, mmu_idx, ra);
     }
+    if (unlikely(e->addr_read & TLB_WATCH)) {
+        tcg_debug_watch(env, vaddr, size, false, ra);
+    }
     if (e->addr_read & TLB_MMIO) {
         return io_load(env->machine, tlb_paddr(env, mmu_idx, vaddr), size);
     }
@@ -327,6 +344,9 @@ static void st_page(CPUX86TCG *env, uint64_t vaddr, uint64_t val,
         e = tlb_fill(env, vaddr, X86_ACC_WRITE, mmu_idx, ra);
     }
     flags = e->addr_write & TLB_FLAGS_MASK;
+    if (unlikely(flags & TLB_WATCH)) {
+        tcg_debug_watch(env, vaddr, size, true, ra);
+    }
     if (flags & TLB_MMIO) {
         io_store(env->machine, tlb_paddr(env, mmu_idx, vaddr), val, size);
         return;

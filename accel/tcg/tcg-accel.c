@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "accel/tcg/tcg-internal.h"
+#include "cpu/x86/sys-helper.h"
 #include "tcg/backend.h"
 #include "tcg/x86_64/backend-x86_64.h"
 
@@ -29,15 +30,30 @@ static int tcg_probe(Error *err)
     return 0;
 }
 
-static void tcg_memory_changed(void *opaque, AddressSpace *as)
+static void tcg_flush_all_tlbs(TCGMachine *tm)
 {
-    TCGMachine *tm = opaque;
-
     pthread_mutex_lock(&tm->lock);
     for (int i = 0; i < tm->nvcpus; i++) {
         atomic_store(&tm->vcpus[i]->tlb_flush_pending, true);
     }
     pthread_mutex_unlock(&tm->lock);
+}
+
+static void tcg_memory_changed(void *opaque, AddressSpace *as)
+{
+    tcg_flush_all_tlbs(opaque);
+}
+
+/*
+ * A write fill of the soft TLB marks its page dirty (softmmu.c), so the
+ * bitmaps already hold every page written through an entry filled since
+ * the last flush: flushing makes the next write to any page fill again.
+ * The vCPUs are paused and flush before they run again, so the flush
+ * takes effect after migration took the bitmaps.
+ */
+static void tcg_dirty_sync(Machine *m)
+{
+    tcg_flush_all_tlbs(m->accel_state);
 }
 
 /* Guest RAM written from outside the CPU (memory.h): drop its code. */
@@ -66,6 +82,7 @@ static void tcg_destroy(Machine *m)
     if (!tm) {
         return;
     }
+    address_space_remove_listener(&m->mem, tm);
     tb_machine_destroy(tm);
     free(tm);
     m->accel_state = NULL;
@@ -125,6 +142,7 @@ static int tcg_vcpu_init(VCPU *cpu, Error *err)
     v->cpu = cpu;
     v->env = env;
     v->wait_sipi = cpu->index != 0;
+    v->inject_vector = -1;
     tb_vcpu_init(v, tm, tm->max_tbs);
     tcg_tlb_flush(&env->tlb);
     v->s = tcg_context_new(&cfg, err);
@@ -168,6 +186,14 @@ static int tcg_get_state(VCPU *cpu)
         env->st.interrupt_shadow = 0;
     }
     cpu->env = env->st;
+    /* the TSC as the guest reads it now: what KVM is given (MSR) */
+    cpu->env.tsc = x86_get_tsc(env);
+    cpu->env.interrupt_vector = v->inject_vector;
+    cpu->env.exception_vector = env->exception_index >= 0 &&
+                                env->exception_index < 32 ?
+                                env->exception_index : -1;
+    cpu->env.exception_error_code = env->error_code;
+    cpu->env.exception_has_error_code = cpu->env.exception_vector >= 0;
     if (v->wait_sipi) {
         cpu->env.halted = true;
     }
@@ -180,9 +206,22 @@ static int tcg_set_state(VCPU *cpu)
     CPUX86TCG *env = v->env;
 
     env->st = cpu->env;
+    /*
+     * Events another accelerator (KVM) held: an exception to deliver and
+     * an acknowledged interrupt to inject, before the next instruction.
+     */
+    v->inject_vector = cpu->env.interrupt_vector;
+    if (cpu->env.exception_vector >= 0) {
+        env->exception_index = cpu->env.exception_vector;
+        env->error_code = cpu->env.exception_has_error_code ?
+                          cpu->env.exception_error_code : 0;
+        env->exception_is_int = false;
+    }
+    env->st.interrupt_vector = env->st.exception_vector = -1;
     x86_tcg_sync_from_arch(env);
     x86_update_hflags(env);
     x86_tlb_flush(env);
+    atomic_store(&cpu->debug_dirty, true);     /* DR0-DR7 may have changed */
     return 0;
 }
 
@@ -222,4 +261,5 @@ const AccelOps accel_tcg_ops = {
     .set_state = tcg_set_state,
     .set_irq = NULL,
     .has_irqchip = tcg_has_irqchip,
+    .dirty_sync = tcg_dirty_sync,
 };

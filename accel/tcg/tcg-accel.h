@@ -39,4 +39,14 @@ void *helper_lookup_tb_ptr(CPUX86TCG *env);
  */
 void x86_cpu_loop_exit(CPUX86TCG *env, uintptr_t ra) __attribute__((noreturn));
 
+/*
+ * Debug registers (accel/tcg/debug.c). After a MOV to DR0-DR3 or DR7 (the
+ * block must end after it); the port helpers before each access (I/O
+ * breakpoints); MOV DR before anything else (DR7.GD: #DB, DR6.BD).
+ */
+void x86_debug_dr_written(CPUX86TCG *env);
+void x86_debug_io(CPUX86TCG *env, uint32_t port, unsigned size);
+void x86_debug_check_gd(CPUX86TCG *env);
+void helper_debug_bp(CPUX86TCG *env);
+
 #endif

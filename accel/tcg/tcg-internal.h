@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 
 #include "accel/accel.h"
+#include "accel/debug.h"
 #include "accel/tcg/tcg-accel.h"
 #include "cpu/x86/disas.h"
 #include "cpu/x86/tcg-cpu.h"
@@ -100,6 +101,38 @@ typedef struct TCGMachine {
     atomic_bool native_note;
 } TCGMachine;
 
+/*
+ * Breakpoints and watchpoints in force on one vCPU (debug.c): the guest's
+ * DR0-DR3 as DR7 enables them, and the debugger's points. Rebuilt when
+ * either changes; execute breakpoints are looked up at translation time,
+ * watchpoints flag their pages in the soft TLB (TLB_WATCH).
+ */
+#define TCG_DEBUG_MAX (DEBUG_POINTS_MAX + 4)
+
+typedef struct TCGWatch {
+    uint64_t addr, len;
+    bool reads;                 /* reads trigger it too */
+    int8_t dr;                  /* 0-3: the guest's DRn; -1: the debugger's */
+    uint8_t type;               /* DebugPointType (the debugger's) */
+} TCGWatch;
+
+typedef struct TCGDebug {
+    TCGWatch bp[TCG_DEBUG_MAX];     /* execute breakpoints (len 1) */
+    int nbp;
+    TCGWatch wp[TCG_DEBUG_MAX];     /* data breakpoints and watchpoints */
+    int nwp;
+    TCGWatch io[4];                 /* I/O breakpoints (CR4.DE, RW=10) */
+    int nio;
+    uint64_t dr_key[6];             /* DR0-DR3, DR7, CR4.DE they came from */
+    /* a hit: the instruction is re-run alone (replay) and the #DB or the
+       debugger's stop comes after it (pending) */
+    bool replay_next, replay, pending;
+    uint32_t pending_dr6;           /* B0-B3 */
+    bool gdb_hit;
+    uint8_t gdb_type;
+    uint64_t gdb_addr;
+} TCGDebug;
+
 typedef struct TLBExtra {
     uint64_t vpage;             /* TB_NO_PAGE when the entry is unused */
     uint64_t ppage;             /* physical page */
@@ -150,9 +183,16 @@ struct TCGVcpu {
     uint64_t map_gen;           /* bumped by every TLB flush (softmmu.c) */
     bool oneshot_next;          /* next TB: one instruction, uncached */
     bool wait_sipi;
+    /*
+     * An external interrupt another accelerator had acknowledged but not
+     * delivered yet (X86CPUState.interrupt_vector, from set_state): taken
+     * before anything else, or -1.
+     */
+    int inject_vector;
     bool log_tbs;               /* LOG_EXEC/LOG_CPU: every TB via the loop */
     X86Disas disas;
     bool disas_ok;
+    TCGDebug dbg;
 };
 
 static inline TCGVcpu *tcg_vcpu(CPUX86TCG *env)
@@ -223,6 +263,22 @@ static inline bool tlb_code_probe(TCGVcpu *v, uint64_t pc, uint64_t *ppage)
     return true;
 }
 int x86_code_mmu_index(const CPUX86TCG *env);
+
+/* ---- debug.c ---- */
+/* env->exception_index that stops the vCPU for the debugger */
+#define EXCP_DEBUG 0x101
+/* Re-reads the points if the debugger or a MOV DR changed them. */
+void tcg_debug_sync(TCGVcpu *v);
+/* TLB_WATCH when a watchpoint covers part of the page (for writes, or
+   for reads when read is set); tm->lock held. */
+uint64_t tcg_debug_tlb_flags(TCGVcpu *v, uint64_t vpage, bool write);
+/* An access of size bytes at vaddr on a TLB_WATCH page. */
+void tcg_debug_watch(CPUX86TCG *env, uint64_t vaddr, unsigned size,
+                     bool write, uintptr_t ra);
+/* A pending #DB or debugger stop after an instruction; true: stop. */
+bool tcg_debug_deliver(TCGVcpu *v);
+/* The run left through siglongjmp during a replay. */
+void tcg_debug_replay_abort(TCGVcpu *v);
 
 /* ---- excp.c ---- */
 /* Rewinds env to the start of the guest instruction at ra; its TB or NULL. */

@@ -5,10 +5,14 @@
  * Method. The special operands (zeros, infinities, NaNs, out-of-domain
  * values) follow the result tables of the SDM instruction pages. Finite
  * operands are evaluated in a 128-bit software float (Xf: sign, exponent
- * and a 128-bit significand, truncating arithmetic) by Taylor series on
- * reduced arguments, then rounded once to 64 bits by FCW.RC, so results
- * are correctly rounded except within ~2^-120 relative of a rounding
- * boundary:
+ * and a 128-bit significand, truncating arithmetic whose last bit is a
+ * sticky bit: set when anything nonzero was cut off, so an inexact value
+ * never looks exact) by Taylor series on reduced arguments, stopping at
+ * the first term that falls wholly below the last bit, then rounded once
+ * to 64 bits by FCW.RC, so results are correctly rounded except within
+ * ~2^-120 relative of a rounding boundary, and PE is set for every
+ * inexact result (the host CPU differs from this in the last bit now and
+ * then: the difftest counts those apart, tests/difftest/README):
  *  - 2^x - 1 = expm1(x ln 2), expm1 by its series (|x ln 2| < 0.7);
  *  - log2(x) = e + ln(m)/ln 2 with m in [sqrt(1/2), sqrt(2)) and
  *    ln(m) = 2 atanh((m-1)/(m+1)); log2(1+x) through atanh(x/(2+x));
@@ -122,11 +126,13 @@ static Xf xf_mul(Xf a, Xf b)
     u128 hl = (u128)ah * bl, lh = (u128)al * bh, ll = (u128)al * bl;
     u128 mid = (uint64_t)hl + (u128)(uint64_t)lh + (ll >> 64);
     u128 hi = (u128)ah * bh + (hl >> 64) + (lh >> 64) + (mid >> 64);
+    u128 lo = ((u128)(uint64_t)mid << 64) | (uint64_t)ll;
     if (!(hi >> 127)) {
         hi = (hi << 1) | ((mid >> 63) & 1);
+        lo <<= 1;
         r.exp--;
     }
-    r.sig = hi;
+    r.sig = hi | (lo != 0);     /* the bits below: a sticky bit */
     return r;
 }
 
@@ -147,16 +153,18 @@ static Xf xf_div(Xf a, Xf b)
         carry = rem >> 127;
         rem <<= 1;
     }
-    r.sig = q;
+    r.sig = q | (rem != 0);     /* a remainder: a sticky bit */
     xf_norm(&r);
     return r;
 }
 
-/* True if term no longer changes sum at 128 bits (it was still added,
-   so a nonzero remainder of the series shows as a sticky bit). */
+/* True once term lies wholly below the last bit of sum: xf_add then
+   only jams it into a sticky bit, and a series must stop there, as the
+   sticky bits of two such terms of opposite signs would cancel and make
+   an inexact sum look exact. */
 static bool negligible(Xf term, Xf sum)
 {
-    return !term.sig || term.exp < sum.exp - 130;
+    return !term.sig || term.exp < sum.exp - 126;
 }
 
 /* e^t - 1 for |t| < 1 */
@@ -237,28 +245,38 @@ static Xf xf_atan(Xf q)
     return xf_atan_series(q);
 }
 
-/* sin(r) and cos(r) for |r| <= pi/4 */
+/* sin(r) and cos(r) for |r| <= pi/4; each series stops on its own. */
 static void xf_sincos(Xf r, Xf *sn, Xf *cs)
 {
     Xf r2 = xf_mul(r, r), ts = r, tc = xf_int(1);
+    bool s_done = false, c_done = false;
     *sn = r;
     *cs = tc;
-    for (int k = 1; k < 40; k++) {
-        ts = xf_neg(xf_div(xf_mul(ts, r2), xf_int((2 * k) * (2 * k + 1))));
-        tc = xf_neg(xf_div(xf_mul(tc, r2), xf_int((2 * k - 1) * (2 * k))));
-        *sn = xf_add(*sn, ts);
-        *cs = xf_add(*cs, tc);
-        if (negligible(ts, *sn) && negligible(tc, *cs)) {
-            break;
+    for (int k = 1; k < 40 && !(s_done && c_done); k++) {
+        if (!s_done) {
+            ts = xf_neg(xf_div(xf_mul(ts, r2), xf_int((2 * k) * (2 * k + 1))));
+            *sn = xf_add(*sn, ts);
+            s_done = negligible(ts, *sn);
+        }
+        if (!c_done) {
+            tc = xf_neg(xf_div(xf_mul(tc, r2), xf_int((2 * k - 1) * (2 * k))));
+            *cs = xf_add(*cs, tc);
+            c_done = negligible(tc, *cs);
         }
     }
 }
 
 /* ---- instruction results ---------------------------------------------- */
 
+/* Rounds a transcendental result. The exact value of a nonzero one is
+   irrational (the exact cases never come here), so it is never the
+   128-bit value: a sticky bit says so, and a result that fits in 64 bits
+   only because its tail fell below 2^-128 (the tangent or arctangent of
+   a tiny argument) is still inexact, with PE, and UE when tiny. */
 static Float80 round_xf(Xf x, SfStatus *st)
 {
     SfUnp u;
+    x.sig |= x.sig != 0;
     xf_to_unp(x, &u);
     return sf_pack_f80_prec(&u, 64, st);
 }
@@ -315,10 +333,15 @@ static Float80 f2xm1(SfUnp *x, SfStatus *st)
         return (Float80){ 1ull << 63, 0xbfff };            /* -1 */
     }
     if (x->exp == 0 && x->sig == SF_SIG_TOP) {              /* +-1 exactly */
-        sf_raise(st, SF_PE);        /* reported inexact, +1 "rounded up" */
-        st->rounded_up = !x->sign;
-        return x->sign ? (Float80){ 1ull << 63, 0xbffe }
-                       : (Float80){ 1ull << 63, 0x3fff };
+        /* -1 gives -1/2, inexact; +1 is rounded as a value just below 1
+           (1 in nearest and up, the largest value below 1 in down and
+           toward zero), as the host's F2XM1 does */
+        if (!x->sign) {
+            return round_xf((Xf){ false, -1, ~(u128)0 }, st);
+        }
+        sf_raise(st, SF_PE);
+        st->rounded_up = false;
+        return (Float80){ 1ull << 63, 0xbffe };
     }
     if (x->exp >= 0) {
         /* |x| > 1 is outside the domain (the SDM leaves the result
@@ -371,13 +394,14 @@ static Float80 fyl2x(SfUnp *x, SfUnp *y, SfStatus *st)
     bool exact;
     Xf l = xf_log2(xf_from_unp(x), &e, &exact);
     if (exact) {        /* y * e, rounded once; PE even when exact, as
-                           the hardware reports */
+                           the hardware reports, and so UE when tiny */
         SfUnp ue, r;
         ue = (SfUnp){ .cls = SFC_NORMAL, .sign = e < 0, .exp = 126,
                       .sig = (u128)(e < 0 ? -(int64_t)e : e) };
         sf_normalize(&ue);
         sf_unp_mul(y, &ue, &r, st);
         sf_raise(st, SF_PE);
+        st->ue_exact = true;
         return from_unp(&r, st);
     }
     return round_xf(xf_mul(xf_from_unp(y), l), st);
@@ -416,6 +440,8 @@ static Float80 fyl2xp1(SfUnp *x, SfUnp *y, SfStatus *st)
         Xf s = xf_div(xv, xf_add(xf_int(2), xv));
         l = xf_div(xf_2atanh(s), XF_LN2);
     }
+    /* inexact even when 1 + x is a power of two (round_xf), as the host
+       reports it */
     return round_xf(xf_mul(xf_from_unp(y), l), st);
 }
 
@@ -609,7 +635,8 @@ static void op_trig(CPUX86TCG *env, unsigned mnem)
     Float80 r0, r1;
     sf_unpack_f80(x87_get(s, 0), &x, &st);
     if (x.cls == SFC_NORMAL && x.exp >= 63) {
-        s->fsw |= FSW_C2;               /* out of range: ST(0) unchanged */
+        /* out of range: ST(0) unchanged, C2 set, C1 cleared */
+        s->fsw = (s->fsw | FSW_C2) & ~FSW_C1;
         x87_raise(env, st.flags);
         return;
     }

@@ -587,6 +587,7 @@ uint64_t helper_read_dr(CPUX86TCG *env, uint32_t reg)
 
     check_cpl0(env);
     i = dr_index(env, reg);
+    x86_debug_check_gd(env);
     return env->st.dr[i];
 }
 
@@ -596,6 +597,7 @@ void helper_write_dr(CPUX86TCG *env, uint32_t reg, uint64_t val)
 
     check_cpl0(env);
     i = dr_index(env, reg);
+    x86_debug_check_gd(env);
     if (i >= 6) {
         if (val >> 32) {
             sys_fault(env, EXCP_GP, 0);
@@ -606,6 +608,9 @@ void helper_write_dr(CPUX86TCG *env, uint32_t reg, uint64_t val)
         val = (uint32_t)val;
     }
     env->st.dr[i] = val;
+    if (i != 6) {
+        x86_debug_dr_written(env);
+    }
 }
 
 /* ---------------------------------------------------- INVLPG, HLT */
@@ -752,6 +757,7 @@ uint64_t helper_in(CPUX86TCG *env, uint64_t port64, uint32_t size)
     uint32_t port = port64 & 0xffff;
 
     check_io(env, port, size);
+    x86_debug_io(env, port, size);
     return port_in(env, port, size);
 }
 
@@ -760,6 +766,7 @@ void helper_out(CPUX86TCG *env, uint64_t port64, uint32_t size, uint64_t val)
     uint32_t port = port64 & 0xffff;
 
     check_io(env, port, size);
+    x86_debug_io(env, port, size);
     port_out(env, port, size, (uint32_t)val);
 }
 
@@ -830,6 +837,7 @@ static void string_io(CPUX86TCG *env, uint32_t desc, uint64_t next_rip,
             break;
         }
         check_io(env, port, size);
+        x86_debug_io(env, port, size);
         if (out) {
             uint64_t a = str_linear(env, (int)X86_SIO_SEG(desc),
                                     env->st.regs[R_ESI] & amask(asize));

@@ -1423,6 +1423,19 @@ static void log_interrupt(CPUX86TCG *env, const IntEvent *ev)
     }
 }
 
+/*
+ * Fault-class exceptions push RFLAGS with RF set, so that IRET resumes the
+ * faulting instruction past an instruction breakpoint on it (SDM Vol. 3,
+ * 17.3.1.1); the #DB of an instruction breakpoint, traps and interrupts
+ * push RF as it is.
+ */
+static bool exc_is_fault(int vector)
+{
+    return vector == EXCP_DE || (vector >= EXCP_BR && vector <= EXCP_NM) ||
+           (vector >= EXCP_TS && vector <= EXCP_AC && vector != 15) ||
+           vector == EXCP_XM;
+}
+
 void x86_do_interrupt(CPUX86TCG *env, int vector, bool is_int, bool is_hw,
                       uint32_t error_code, uint64_t next_rip)
 {
@@ -1441,6 +1454,9 @@ void x86_do_interrupt(CPUX86TCG *env, int vector, bool is_int, bool is_hw,
                      "x86: triple fault\n");
         }
         return;
+    }
+    if (exception && exc_is_fault(ev.vector)) {
+        env->st.rflags |= RF_RF;
     }
     env->delivering = exception ? ev.vector + 1 : 0;
     ev.has_err = exception && exc_has_error_code(ev.vector) &&

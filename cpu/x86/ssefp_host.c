@@ -15,24 +15,32 @@
 #define MXCSR_MASKS 0x1f80u
 #define MXCSR_DAZ   0x40u
 
-typedef void HostFn(XMMReg *r, const XMMReg *b, uint32_t *mxcsr);
+typedef void HostFn(void *d, const void *s);
 
-/* r = r op b under *mxcsr, which then holds the MXCSR after it; the
-   host's own MXCSR is put back. */
+static inline uint32_t host_mxcsr(void)
+{
+    uint32_t v;
+
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    return v;
+}
+
+static inline void host_set_mxcsr(uint32_t v)
+{
+    __asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
+
+/* d = d op s on the host under the MXCSR in force. Both operands are read
+   before d is written, so d and s may be the same register. */
 #define HOST_FN(name, insn)                                                 \
-    static void host_##name(XMMReg *r, const XMMReg *b, uint32_t *mxcsr)   \
+    static void host_##name(void *d, const void *s)                         \
     {                                                                       \
-        uint32_t host;                                                      \
-        __asm__ volatile("stmxcsr %[host]\n\t"                              \
-                         "ldmxcsr %[mx]\n\t"                                \
-                         "movdqu %[r], %%xmm0\n\t"                          \
+        __asm__ volatile("movdqu %[r], %%xmm0\n\t"                          \
                          "movdqu %[b], %%xmm1\n\t"                          \
                          insn " %%xmm1, %%xmm0\n\t"                         \
-                         "movdqu %%xmm0, %[r]\n\t"                          \
-                         "stmxcsr %[mx]\n\t"                                \
-                         "ldmxcsr %[host]"                                  \
-                         : [r] "+m"(*r), [mx] "+m"(*mxcsr), [host] "=m"(host) \
-                         : [b] "m"(*b)                                      \
+                         "movdqu %%xmm0, %[r]"                              \
+                         : [r] "+m"(*(XMMReg *)d)                           \
+                         : [b] "m"(*(const XMMReg *)s)                      \
                          : "xmm0", "xmm1");                                 \
     }
 
@@ -44,17 +52,21 @@ HOST_PSD4(ADD, "add") HOST_PSD4(SUB, "sub") HOST_PSD4(MUL, "mul")
 HOST_PSD4(DIV, "div") HOST_PSD4(MIN, "min") HOST_PSD4(MAX, "max")
 HOST_PSD4(SQRT, "sqrt")
 
-#define HOST_ENTRY4(m)                                                      \
-    { X86_M_##m##PS, host_##m##PS }, { X86_M_##m##PD, host_##m##PD },       \
-    { X86_M_##m##SS, host_##m##SS }, { X86_M_##m##SD, host_##m##SD }
+#define HOST_CASE4(m)                                                       \
+    case X86_M_##m##PS: return host_##m##PS;                                \
+    case X86_M_##m##PD: return host_##m##PD;                                \
+    case X86_M_##m##SS: return host_##m##SS;                                \
+    case X86_M_##m##SD: return host_##m##SD;
 
-static const struct {
-    uint16_t mnem;
-    HostFn *fn;
-} host_ops[] = {
-    HOST_ENTRY4(ADD), HOST_ENTRY4(SUB), HOST_ENTRY4(MUL), HOST_ENTRY4(DIV),
-    HOST_ENTRY4(MIN), HOST_ENTRY4(MAX), HOST_ENTRY4(SQRT),
-};
+static HostFn *host_fn(unsigned mnem)
+{
+    switch (mnem) {
+    HOST_CASE4(ADD) HOST_CASE4(SUB) HOST_CASE4(MUL) HOST_CASE4(DIV)
+    HOST_CASE4(MIN) HOST_CASE4(MAX) HOST_CASE4(SQRT)
+    default:
+        return NULL;
+    }
+}
 
 /* Whether the fast path may run, and whether the host has DAZ. */
 static bool host_enabled, host_daz;
@@ -72,27 +84,207 @@ __attribute__((constructor)) static void host_probe(void)
     host_enabled = !(soft && *soft && strcmp(soft, "0"));
 }
 
+/*
+ * Quicker still, with no MXCSR access: ADD/SUB/MUL/DIV/SQRT with the
+ * guest at round-to-nearest, no FTZ/DAZ, every exception masked and PE
+ * already set (the steady state of floating-point code) are computed in
+ * C, lane by lane, when every input is a normal number or zero (no NaN,
+ * infinity or denormal: no IE, DE) and every result is a normal number,
+ * or a zero that is exact (a sum or difference, or a zero factor or
+ * dividend). Such a result has no flag but PE, which is set already, and
+ * is the correctly rounded value whatever the host (IEEE arithmetic in
+ * Kite's own MXCSR, round-to-nearest). Anything else returns false and
+ * takes the instruction path below.
+ */
+enum { Q_ADD, Q_SUB, Q_MUL, Q_DIV, Q_SQRT };
+
+static bool q_ok_in64(uint64_t v)
+{
+    uint64_t e = (v >> 52) & 0x7ff;
+    return (e != 0 && e != 0x7ff) || !(v << 1);
+}
+
+static bool q_ok_in32(uint32_t v)
+{
+    uint32_t e = (v >> 23) & 0xff;
+    return (e != 0 && e != 0xff) || !(v << 1);
+}
+
+static bool q_zero_exact(int op, bool a_zero, bool b_zero)
+{
+    return op == Q_ADD || op == Q_SUB || (op == Q_MUL && (a_zero || b_zero)) ||
+           (op == Q_DIV && a_zero && !b_zero);
+}
+
+static bool q_lane64(int op, uint64_t *r, uint64_t a, uint64_t b)
+{
+    double x, y, z;
+    uint64_t e;
+
+    if (!q_ok_in64(a) || !q_ok_in64(b) || (op == Q_DIV && !(b << 1)) ||
+        (op == Q_SQRT && (b >> 63) && (b << 1))) {
+        return false;
+    }
+    memcpy(&x, &a, 8);
+    memcpy(&y, &b, 8);
+    switch (op) {
+    case Q_ADD: z = x + y; break;
+    case Q_SUB: z = x - y; break;
+    case Q_MUL: z = x * y; break;
+    case Q_DIV: z = x / y; break;
+    default: z = __builtin_sqrt(y); break;
+    }
+    memcpy(r, &z, 8);
+    e = (*r >> 52) & 0x7ff;
+    if (e == 0x7ff) {
+        return false;
+    }
+    return e != 0 || (!(*r << 1) && (op == Q_SQRT ||
+                                       q_zero_exact(op, !(a << 1), !(b << 1))));
+}
+
+static bool q_lane32(int op, uint32_t *r, uint32_t a, uint32_t b)
+{
+    float x, y, z;
+    uint32_t e;
+
+    if (!q_ok_in32(a) || !q_ok_in32(b) || (op == Q_DIV && !(b << 1)) ||
+        (op == Q_SQRT && (b >> 31) && (b << 1))) {
+        return false;
+    }
+    memcpy(&x, &a, 4);
+    memcpy(&y, &b, 4);
+    switch (op) {
+    case Q_ADD: z = x + y; break;
+    case Q_SUB: z = x - y; break;
+    case Q_MUL: z = x * y; break;
+    case Q_DIV: z = x / y; break;
+    default: z = __builtin_sqrtf(y); break;
+    }
+    memcpy(r, &z, 4);
+    e = (*r >> 23) & 0xff;
+    if (e == 0xff) {
+        return false;
+    }
+    return e != 0 || (!(*r << 1) && (op == Q_SQRT ||
+                                       q_zero_exact(op, !(a << 1), !(b << 1))));
+}
+
+/* The operation, lane size (4 or 8) and lane count of mnem; false when
+   the quick path does not cover it. */
+#define Q_CASE4(m, o)                                                       \
+    case X86_M_##m##PS: *op = o; *size = 4; *lanes = 4; return true;        \
+    case X86_M_##m##PD: *op = o; *size = 8; *lanes = 2; return true;        \
+    case X86_M_##m##SS: *op = o; *size = 4; *lanes = 1; return true;        \
+    case X86_M_##m##SD: *op = o; *size = 8; *lanes = 1; return true;
+
+static bool q_decode(unsigned mnem, int *op, int *size, int *lanes)
+{
+    switch (mnem) {
+    Q_CASE4(ADD, Q_ADD) Q_CASE4(SUB, Q_SUB) Q_CASE4(MUL, Q_MUL)
+    Q_CASE4(DIV, Q_DIV) Q_CASE4(SQRT, Q_SQRT)
+    default:
+        return false;
+    }
+}
+
+/* Lanes of 8 (or 4) bytes at d op s into r; false if one is not quick.
+   Only the lanes used are read (a scalar form reads no more than the
+   guest wrote: no store-forwarding stall), with constant-size copies. */
+static bool q_lanes64(int op, uint64_t *r, const uint8_t *d, const uint8_t *s,
+                      int lanes)
+{
+    for (int i = 0; i < lanes; i++) {
+        uint64_t x, y;
+        memcpy(&x, d + 8 * i, 8);
+        memcpy(&y, s + 8 * i, 8);
+        if (!q_lane64(op, &r[i], x, y)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool q_lanes32(int op, uint32_t *r, const uint8_t *d, const uint8_t *s,
+                      int lanes)
+{
+    for (int i = 0; i < lanes; i++) {
+        uint32_t x, y;
+        memcpy(&x, d + 4 * i, 4);
+        memcpy(&y, s + 4 * i, 4);
+        if (!q_lane32(op, &r[i], x, y)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool ssefp_host_quick(CPUX86TCG *env, void *d, const void *s,
+                             unsigned mnem)
+{
+    int op, size, lanes;
+
+    if ((env->st.mxcsr & 0xffe0u) != 0x1fa0u ||
+        !q_decode(mnem, &op, &size, &lanes)) {
+        return false;
+    }
+    if (size == 8) {
+        uint64_t r[2];
+        if (!q_lanes64(op, r, d, s, lanes)) {
+            return false;
+        }
+        for (int i = 0; i < lanes; i++) {
+            memcpy((uint8_t *)d + 8 * i, &r[i], 8);
+        }
+    } else {
+        uint32_t r[4];
+        if (!q_lanes32(op, r, d, s, lanes)) {
+            return false;
+        }
+        for (int i = 0; i < lanes; i++) {
+            memcpy((uint8_t *)d + 4 * i, &r[i], 4);
+        }
+    }
+    return true;
+}
+
+/*
+ * The host's MXCSR is switched only when it must be. Guest flags are
+ * sticky, so when the host's control bits (rounding, FTZ, DAZ, masks) are
+ * the guest's and every flag already set in the host's MXCSR is set in
+ * the guest's too, running the instruction as it stands and ORing the
+ * host's flags afterwards gives the guest exactly its own flags plus what
+ * this instruction raised: no LDMXCSR at all (the common case: both at
+ * 0x1f80 with PE set). Otherwise the guest's control bits are loaded with
+ * the flags clear, and the host's control bits are put back with its
+ * flags clear (nothing in Kite reads its own MXCSR flags), so the next
+ * operation takes the quick way.
+ */
 bool ssefp_host_op(CPUX86TCG *env, void *d, const void *s, unsigned mnem)
 {
     uint32_t mx = env->st.mxcsr;
-    XMMReg r, b;
+    uint32_t host, ctl = mx & 0xffc0u;
+    HostFn *fn;
+    bool swap;
 
     if (!host_enabled || (mx & MXCSR_MASKS) != MXCSR_MASKS ||
-        ((mx & MXCSR_DAZ) && !host_daz)) {
+        ((mx & MXCSR_DAZ) && !host_daz) || !(fn = host_fn(mnem))) {
         return false;
     }
-    for (size_t i = 0; i < sizeof(host_ops) / sizeof(host_ops[0]); i++) {
-        if (host_ops[i].mnem == mnem) {
-            memcpy(&r, d, 16);
-            memcpy(&b, s, 16);
-            mx &= 0xffffu & ~0x3fu;
-            host_ops[i].fn(&r, &b, &mx);
-            env->st.mxcsr |= mx & 0x3f;
-            memcpy(d, &r, 16);
-            return true;
-        }
+    if (ssefp_host_quick(env, d, s, mnem)) {
+        return true;
     }
-    return false;
+    host = host_mxcsr();
+    swap = (host & 0xffc0u) != ctl || (host & 0x3fu & ~mx);
+    if (swap) {
+        host_set_mxcsr(ctl);
+    }
+    fn(d, s);
+    env->st.mxcsr |= host_mxcsr() & 0x3fu;
+    if (swap) {
+        host_set_mxcsr(host & ~0x3fu);
+    }
+    return true;
 }
 
 #else

@@ -71,6 +71,14 @@ int x86_gen_tb(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
 size_t x86_code_fetch(CPUX86TCG *env, uint64_t pc, uint8_t *buf, size_t len,
                       bool first);
 
+/*
+ * Debug points at translation time (accel/tcg/debug.c): whether an
+ * execute breakpoint is set at linear address pc; whether an I/O
+ * breakpoint is set (an IN then ends its block).
+ */
+bool x86_debug_bp_at(CPUX86TCG *env, uint64_t pc);
+bool x86_debug_io_active(CPUX86TCG *env);
+
 /* Applies insn_start words after a fault (accel/tcg). */
 void x86_restore_state(CPUX86TCG *env, const uint64_t *data);
 

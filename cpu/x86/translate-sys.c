@@ -551,6 +551,9 @@ static void gen_in_out(DisasContext *d, const X86Insn *in, bool out)
     } else {
         gen_helper_in(d->s, v, ENV(d), port, I32(d, size));
         gen_st_gpr(d, R_EAX, v, size);
+        if (x86_debug_io_active(d->env)) {
+            end_next(d);   /* the I/O breakpoint's #DB follows the IN */
+        }
     }
 }
 

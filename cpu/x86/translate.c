@@ -834,6 +834,34 @@ static void gen_reset_inhibit_irq(DisasContext *d)
     tcg_temp_free_i64(s, t);
 }
 
+/*
+ * Debug points (accel/tcg/debug.c): an instruction at an execute
+ * breakpoint calls helper_debug_bp first. RFLAGS.RF (SDM Vol. 3, 17.3.1.1)
+ * is cleared once the first instruction of a block that starts with it has
+ * passed that check; such a block holds that one instruction.
+ */
+static void gen_debug_checks(DisasContext *d, uint64_t pc, bool first)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 t;
+
+    if (x86_debug_bp_at(d->env, pc)) {
+        gen_sync_state(d);
+        gen_helper_debug_bp(s, tcg_env(s));
+    }
+    if (!first || !(d->flags & HF_RF)) {
+        return;
+    }
+    t = tcg_temp_new_i64(s);
+    tcg_gen_ld_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.rflags));
+    tcg_gen_andi_i64(s, t, t, ~(uint64_t)RF_RF);
+    tcg_gen_st_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.rflags));
+    tcg_gen_ld32u_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, hflags));
+    tcg_gen_andi_i64(s, t, t, ~(uint64_t)HF_RF);
+    tcg_gen_st32_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, hflags));
+    tcg_temp_free_i64(s, t);
+}
+
 static void disas_init(DisasContext *d, TCGContext *s, X86TCGGlobals *g,
                        CPUX86TCG *env, X86TBDesc *tb)
 {
@@ -980,6 +1008,7 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
         if (tb->icount == 1 && (d.flags & HF_INHIBIT_IRQ)) {
             gen_reset_inhibit_irq(&d);
         }
+        gen_debug_checks(&d, pc, tb->icount == 1);
         d.insn = &in;
         d.pc_start = pc;
         if (r < 0) {
@@ -999,7 +1028,8 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
             break;
         }
         if (tb->icount >= max || s->nb_ops > 4000 ||
-            (d.flags & (HF_TF | HF_INHIBIT_IRQ)) || tb_past_pages(tb, pc)) {
+            (d.flags & (HF_TF | HF_INHIBIT_IRQ | HF_RF)) ||
+            tb_past_pages(tb, pc)) {
             gen_jmp_tb(&d, d.next_rip, 0);
             break;
         }

@@ -196,6 +196,18 @@ void address_space_add_listener(AddressSpace *as, MemoryListener l)
     }
 }
 
+void address_space_remove_listener(AddressSpace *as, void *opaque)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < as->nlisteners; i++) {
+        if (as->listeners[i].opaque != opaque) {
+            as->listeners[j++] = as->listeners[i];
+        }
+    }
+    as->nlisteners = j;
+}
+
 const FlatRange *address_space_lookup(const AddressSpace *as, uint64_t addr)
 {
     size_t lo = 0, hi = as->nflat;
@@ -264,6 +276,31 @@ void memory_region_clear_dirty(MemoryRegion *mr, uint64_t offset,
                                uint64_t len)
 {
     dirty_for_each(mr, offset, len, false);
+}
+
+void memory_region_set_dirty(MemoryRegion *mr, uint64_t offset, uint64_t len)
+{
+    dirty_for_each(mr, offset, len, true);
+}
+
+uint64_t memory_region_take_dirty(MemoryRegion *mr, unsigned long *out)
+{
+    uint64_t words, n = 0;
+
+    if (!mr->dirty) {
+        return 0;
+    }
+    words = (dirty_pages(mr->size) + BITS_PER_ULONG - 1) / BITS_PER_ULONG;
+    for (uint64_t i = 0; i < words; i++) {
+        unsigned long w;
+        if (!__atomic_load_n(&mr->dirty[i], __ATOMIC_RELAXED)) {
+            continue;
+        }
+        w = __atomic_exchange_n(&mr->dirty[i], 0ul, __ATOMIC_ACQ_REL);
+        out[i] |= w;
+        n += (uint64_t)__builtin_popcountl(w);
+    }
+    return n;
 }
 
 /*

@@ -214,5 +214,18 @@ bool memory_region_test_dirty(const MemoryRegion *mr, uint64_t offset,
                               uint64_t len);
 void memory_region_clear_dirty(MemoryRegion *mr, uint64_t offset,
                                uint64_t len);
+/*
+ * Marks [offset, offset+len) of mr dirty without telling the listeners:
+ * for writes the CPU itself makes (the TCG's soft TLB on a write fill).
+ */
+void memory_region_set_dirty(MemoryRegion *mr, uint64_t offset, uint64_t len);
+/*
+ * Moves mr's dirty bits into out (ORed in, one bit per page as in
+ * mr->dirty) and clears them, word by word atomically; returns how many
+ * bits were set.
+ */
+uint64_t memory_region_take_dirty(MemoryRegion *mr, unsigned long *out);
+/* Removes the listeners whose opaque is opaque (accelerator teardown). */
+void address_space_remove_listener(AddressSpace *as, void *opaque);
 
 #endif

@@ -54,6 +54,15 @@ void clock_resume(TimerList *tl)
     }
 }
 
+void clock_set(TimerList *tl, int64_t now_ns)
+{
+    if (tl->manual) {
+        tl->manual_ns = now_ns;
+        return;
+    }
+    tl->start_ns = (tl->paused_at ? tl->paused_at : host_clock_ns()) - now_ns;
+}
+
 void clock_set_manual(TimerList *tl, int64_t now_ns)
 {
     int64_t cur = clock_ns(tl);

@@ -58,6 +58,12 @@ void clock_resume(TimerList *tl);
  * timers keep their deadlines. Pause and resume have no effect on it.
  */
 void clock_set_manual(TimerList *tl, int64_t now_ns);
+/*
+ * Makes the clock read now_ns from here on (an incoming migration: the
+ * guest's time continues from where the source stopped it). A paused
+ * clock stays paused at now_ns.
+ */
+void clock_set(TimerList *tl, int64_t now_ns);
 /* Moves a manual clock forward by ns (ignored if negative or not manual). */
 void clock_advance(TimerList *tl, int64_t ns);
 

@@ -76,6 +76,25 @@ static void vga_pci_console_update(void *opaque, Console *con)
     }
 }
 
+static void vga_pci_console_refresh(void *opaque, Console *con, int blink,
+                                    int *y0, int *y1)
+{
+    VGAPCIState *s = opaque;
+    Machine *m = s->pci.dev.machine;
+    int w, h;
+
+    machine_lock(m);
+    vga_snapshot_regs(&s->snap, &s->vga, &w, &h);
+    pthread_mutex_unlock(&m->lock);
+    if (w != console_width(con) || h != console_height(con)) {
+        console_resize(con, w, h);
+        vga_snapshot_invalidate(&s->snap);
+    }
+    vga_snapshot_render(&s->snap, s->vga.vram, console_data(con),
+                        console_stride(con), console_width(con),
+                        console_height(con), (uint8_t)blink, y0, y1);
+}
+
 static void vga_pci_map_legacy(VGAPCIState *s, Machine *m)
 {
     memory_region_init_io(&s->lowmem, "vga-lowmem", VGA_PLANE_WINDOW,
@@ -113,6 +132,8 @@ static int vga_pci_init(PCIDevice *d, Error *err)
         d->romfile = xstrdup(VGA_DEFAULT_ROM);
     }
     s->con = console_register(m, "VGA", vga_pci_console_update, s);
+    vga_snapshot_init(&s->snap, s->vga.vram_size);
+    console_set_refresh(s->con, vga_pci_console_refresh);
     return 0;
 }
 
@@ -123,6 +144,7 @@ static void vga_pci_exit(PCIDevice *d)
 
     console_unregister(m, s->con);
     s->con = NULL;
+    vga_snapshot_destroy(&s->snap);
     address_space_unmap_region(&m->mem, &s->lowmem);
     address_space_unmap_region(&m->io, &s->ioports);
     address_space_unmap_region(&m->io, &s->vbe_ports);

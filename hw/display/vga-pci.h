@@ -13,6 +13,7 @@ typedef struct VGAPCIState {
     VGAState vga;
     MemoryRegion mmio, lowmem, ioports, vbe_ports;
     Console *con;
+    VGASnapshot snap;            /* the window's copy (vga-refresh.c) */
     uint32_t vgamem_mb;          /* property */
 } VGAPCIState;
 

@@ -212,12 +212,12 @@ static uint32_t vga_vbe_pixel(const VGAState *s, const uint8_t *p,
 }
 
 static void vga_render_vbe(VGAState *s, uint32_t *dst, int stride,
-                           int w, int h)
+                           int w, int y0, int y1)
 {
     unsigned bpp = s->vbe_regs[VBE_DISPI_INDEX_BPP];
     unsigned bytes = bpp == 4 ? 1 : (bpp + 7) / 8;
 
-    for (int y = 0; y < h; y++) {
+    for (int y = y0; y < y1; y++) {
         uint64_t line = s->vbe_start + (uint64_t)y * s->vbe_line;
         for (int x = 0; x < w; x++) {
             uint64_t off = line + (uint64_t)x * bytes;
@@ -227,7 +227,8 @@ static void vga_render_vbe(VGAState *s, uint32_t *dst, int stride,
     }
 }
 
-void vga_render(VGAState *s, uint32_t *dst, int stride, int max_w, int max_h)
+void vga_render_lines(VGAState *s, uint32_t *dst, int stride, int max_w,
+                      int max_h, int *y0, int *y1)
 {
     int w, h;
 
@@ -235,14 +236,28 @@ void vga_render(VGAState *s, uint32_t *dst, int stride, int max_w, int max_h)
     w = MIN(w, max_w);
     h = MIN(h, max_h);
     if (w <= 0 || h <= 0) {
+        *y0 = *y1 = 0;
         return;
     }
     if (vga_vbe_enabled(s)) {
-        vga_render_vbe(s, dst, stride, w, h);
-    } else if (vga_is_text(s)) {
+        *y0 = MAX(*y0, 0);
+        *y1 = MIN(*y1, h);
+        vga_render_vbe(s, dst, stride, w, *y0, *y1);
+        return;
+    }
+    *y0 = 0;
+    *y1 = h;
+    if (vga_is_text(s)) {
         vga_render_text(s, dst, stride, w, h);
     } else {
         vga_render_planar(s, dst, stride, w, h);
     }
+}
+
+void vga_render(VGAState *s, uint32_t *dst, int stride, int max_w, int max_h)
+{
+    int y0 = 0, y1 = max_h;
+
+    vga_render_lines(s, dst, stride, max_w, max_h, &y0, &y1);
     s->plane_dirty = 0;
 }

@@ -110,5 +110,45 @@ extern const MemoryRegionOps vga_vbe_port_ops; /* 0x1CE, 3 ports */
  */
 void vga_get_resolution(const VGAState *s, int *w, int *h);
 void vga_render(VGAState *s, uint32_t *dst, int stride, int max_w, int max_h);
+/*
+ * Renders lines [*y0, *y1) of a DISPI mode, or the whole picture of the
+ * other modes; sets *y0, *y1 to the lines actually written.
+ */
+void vga_render_lines(VGAState *s, uint32_t *dst, int stride, int max_w,
+                      int max_h, int *y0, int *y1);
+
+/*
+ * Refreshing a window from a snapshot (vga-refresh.c). The register copy
+ * is taken under the machine lock (a few microseconds); VRAM pages that
+ * changed since the last refresh are found by comparing with the
+ * snapshot's copy and copied, and the picture is rendered from the
+ * snapshot with the lock released, so a vCPU never waits for a frame.
+ */
+typedef struct VGASnapshot {
+    VGAState regs;               /* registers of the last frame */
+    VGAState next;               /* registers of the frame being made */
+    uint8_t *vram;               /* copy of the live VRAM (vram_size) */
+    bool valid;                  /* regs and vram hold the last frame */
+    uint8_t blink;               /* cursor/blink phase of the last frame */
+} VGASnapshot;
+
+void vga_snapshot_init(VGASnapshot *snap, uint32_t vram_size);
+void vga_snapshot_destroy(VGASnapshot *snap);
+/* The next refresh redraws everything (after a surface resize). */
+void vga_snapshot_invalidate(VGASnapshot *snap);
+/*
+ * Takes the register copy from live (call with the lock held) and sets
+ * *w, *h to the picture size.
+ */
+void vga_snapshot_regs(VGASnapshot *snap, const VGAState *live, int *w,
+                       int *h);
+/*
+ * Without the lock: updates the VRAM copy from live->vram and renders
+ * what changed into dst. Returns the band [*y0, *y1) redrawn (empty when
+ * nothing changed). blink is the host's blink phase (0 or 1).
+ */
+void vga_snapshot_render(VGASnapshot *snap, const uint8_t *live_vram,
+                         uint32_t *dst, int stride, int w, int h,
+                         uint8_t blink, int *y0, int *y1);
 
 #endif

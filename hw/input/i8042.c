@@ -18,15 +18,16 @@
 #include <string.h>
 
 #include "hw/core/devtypes.h"
+#include "hw/input/ps2-scancode.h"
 #include "hw/pc/pc.h"
 
 #define I8042_DATA_PORT      0x60
 #define I8042_CMD_PORT       0x64
 #define I8042_KBD_IRQ        1
 #define I8042_AUX_IRQ        12
-#define I8042_QUEUE_SIZE     16
+#define I8042_QUEUE_SIZE     64
 #define I8042_RAM_SIZE       32
-#define I8042_SAVE_VERSION   1
+#define I8042_SAVE_VERSION   2
 
 /* Status register. */
 #define STAT_OBF             0x01
@@ -42,6 +43,7 @@
 #define CCB_SYS              0x04
 #define CCB_KBD_DISABLE      0x10
 #define CCB_AUX_DISABLE      0x20
+#define CCB_XLATE            0x40     /* set 2 -> set 1 translation */
 
 /* Output port. */
 #define OUT_RESET            0x01     /* 0 holds the CPU in reset */
@@ -85,6 +87,11 @@ typedef struct I8042State {
     uint8_t aux_cmd;
     bool aux_enabled;
     uint8_t aux_rate, aux_res, aux_scaling;
+    bool aux_remote;                 /* remote mode: packets on 0xEB only */
+    uint8_t aux_type;                /* 0 PS/2 mouse, 3 IntelliMouse */
+    uint8_t aux_rates[3];            /* last sample rates (wheel knock) */
+    uint8_t aux_buttons;             /* left 1, right 2, middle 4 */
+    int32_t aux_dx, aux_dy, aux_dz;  /* movement not yet reported */
 } I8042State;
 
 static Log *i8042_log(I8042State *s)
@@ -195,6 +202,80 @@ void i8042_put_aux(Device *dev, uint8_t byte)
     }
 }
 
+static unsigned queue_room(const ByteQueue *q)
+{
+    return I8042_QUEUE_SIZE - q->count;
+}
+
+void i8042_key_event(Device *dev, unsigned key, bool down)
+{
+    I8042State *s = (I8042State *)dev;
+    uint8_t b[PS2_SCANCODE_MAX];
+    int n = ps2_scancode(key, down, s->kbd_set, s->ram[0] & CCB_XLATE, b);
+
+    if (!s->kbd_scan || n > (int)queue_room(&s->kbd_q)) {
+        return;                      /* a sequence is sent whole or not */
+    }
+    for (int i = 0; i < n; i++) {
+        kbd_send(s, b[i]);
+    }
+}
+
+static int32_t clamp_motion(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* One movement packet (3 bytes, 4 with a wheel) from what accumulated. */
+static void aux_packet(I8042State *s)
+{
+    int32_t dx = clamp_motion(s->aux_dx, -256, 255);
+    int32_t dy = clamp_motion(s->aux_dy, -256, 255);
+    int32_t dz = clamp_motion(s->aux_dz, -8, 7);
+
+    aux_send(s, (uint8_t)(0x08 | (s->aux_buttons & 7) |
+                          (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0)));
+    aux_send(s, (uint8_t)dx);
+    aux_send(s, (uint8_t)dy);
+    if (s->aux_type == 3) {
+        aux_send(s, (uint8_t)(dz & 0x0f));
+    }
+    s->aux_dx -= dx;
+    s->aux_dy -= dy;
+    s->aux_dz -= dz;
+}
+
+/* Stream mode: send what accumulated, as far as the queue has room. */
+static void aux_flush(I8042State *s, bool force)
+{
+    unsigned size = s->aux_type == 3 ? 4 : 3;
+
+    if (!s->aux_enabled || s->aux_remote) {
+        return;
+    }
+    while ((force || s->aux_dx || s->aux_dy || s->aux_dz) &&
+           queue_room(&s->aux_q) >= size) {
+        aux_packet(s);
+        force = false;
+    }
+}
+
+void i8042_mouse_event(Device *dev, int dx, int dy, int dz, unsigned buttons)
+{
+    I8042State *s = (I8042State *)dev;
+    bool changed = (buttons & 7) != s->aux_buttons;
+
+    if (!s->aux_enabled && !s->aux_remote) {
+        return;                      /* a disabled mouse reports nothing */
+    }
+    /* PS/2 counts y upwards; the host's pointer moves down. */
+    s->aux_dx = clamp_motion(s->aux_dx + dx, -4096, 4096);
+    s->aux_dy = clamp_motion(s->aux_dy - dy, -4096, 4096);
+    s->aux_dz = s->aux_type == 3 ? clamp_motion(s->aux_dz + dz, -64, 64) : 0;
+    s->aux_buttons = buttons & 7;
+    aux_flush(s, changed);
+}
+
 /* ---- the keyboard ---- */
 
 static void kbd_defaults(I8042State *s)
@@ -296,6 +377,20 @@ static void aux_defaults(I8042State *s)
     s->aux_rate = 100;
     s->aux_res = 2;
     s->aux_scaling = 0;
+    s->aux_remote = false;
+    s->aux_dx = s->aux_dy = s->aux_dz = 0;
+}
+
+static void aux_set_rate(I8042State *s, uint8_t rate)
+{
+    s->aux_rate = rate ? rate : 100;
+    s->aux_rates[0] = s->aux_rates[1];
+    s->aux_rates[1] = s->aux_rates[2];
+    s->aux_rates[2] = rate;
+    if (s->aux_rates[0] == 200 && s->aux_rates[1] == 100 &&
+        s->aux_rates[2] == 80) {
+        s->aux_type = 3;             /* IntelliMouse: 4-byte packets */
+    }
 }
 
 static void aux_write_cmd(I8042State *s, uint8_t b)
@@ -313,22 +408,28 @@ static void aux_write_cmd(I8042State *s, uint8_t b)
         break;
     case 0xe9:                       /* status request */
         aux_send(s, PS2_ACK);
-        aux_send(s, (uint8_t)((s->aux_enabled << 5) | (s->aux_scaling << 4)));
+        aux_send(s, (uint8_t)((s->aux_remote << 6) | (s->aux_enabled << 5) |
+                              (s->aux_scaling << 4) | (s->aux_buttons & 1) << 2 |
+                              (s->aux_buttons & 2 ? 1 : 0) |
+                              (s->aux_buttons & 4 ? 2 : 0)));
         aux_send(s, s->aux_res);
         aux_send(s, s->aux_rate);
         break;
-    case 0xeb:                       /* read data: no movement */
+    case 0xeb:                       /* read data: one packet */
         aux_send(s, PS2_ACK);
-        aux_send(s, 0x08);
-        aux_send(s, 0);
-        aux_send(s, 0);
+        aux_packet(s);
         break;
-    case 0xea: case 0xec: case 0xf0:
+    case 0xea:                       /* stream mode */
+    case 0xf0:                       /* remote mode */
+        s->aux_remote = b == 0xf0;
         aux_send(s, PS2_ACK);
         break;
-    case 0xf2:                       /* identify: standard PS/2 mouse */
+    case 0xec:                       /* leave wrap mode (never entered) */
         aux_send(s, PS2_ACK);
-        aux_send(s, 0x00);
+        break;
+    case 0xf2:                       /* identify: 0 PS/2, 3 IntelliMouse */
+        aux_send(s, PS2_ACK);
+        aux_send(s, s->aux_type);
         break;
     case 0xf4:
     case 0xf5:
@@ -342,6 +443,7 @@ static void aux_write_cmd(I8042State *s, uint8_t b)
     case 0xff:
         queue_clear(&s->aux_q);
         aux_defaults(s);
+        s->aux_type = 0;
         aux_send(s, PS2_ACK);
         aux_send(s, PS2_BAT_OK);
         aux_send(s, 0x00);
@@ -358,8 +460,8 @@ static void aux_write(I8042State *s, uint8_t b)
         s->aux_res = b;
         s->aux_cmd = 0;
         aux_send(s, PS2_ACK);
-    } else if (s->aux_cmd == 0xf3 && b < 0x80) {
-        s->aux_rate = b ? b : 100;
+    } else if (s->aux_cmd == 0xf3 && b <= 200) {
+        aux_set_rate(s, b);
         s->aux_cmd = 0;
         aux_send(s, PS2_ACK);
     } else {
@@ -493,6 +595,7 @@ static uint64_t i8042_data_read(void *opaque, uint64_t offset, unsigned size)
 
     if (s->ob_full) {
         s->ob_full = false;
+        aux_flush(s, false);
         i8042_fill(s);
     }
     return v;
@@ -596,6 +699,9 @@ static void i8042_reset(Device *dev)
     s->kbd_scan = true;
     s->kbd_last = 0;
     aux_defaults(s);
+    s->aux_type = 0;
+    s->aux_buttons = 0;
+    memset(s->aux_rates, 0, sizeof(s->aux_rates));
     i8042_update_irq(s);
 }
 
@@ -647,6 +753,13 @@ static void i8042_save(Device *dev, SaveBuf *b)
     save_u8(b, s->aux_rate);
     save_u8(b, s->aux_res);
     save_u8(b, s->aux_scaling);
+    save_u8(b, s->aux_remote);
+    save_u8(b, s->aux_type);
+    save_bytes(b, s->aux_rates, sizeof(s->aux_rates));
+    save_u8(b, s->aux_buttons);
+    save_u32(b, (uint32_t)s->aux_dx);
+    save_u32(b, (uint32_t)s->aux_dy);
+    save_u32(b, (uint32_t)s->aux_dz);
 }
 
 static bool i8042_state_valid(const I8042State *t)
@@ -658,7 +771,11 @@ static bool i8042_state_valid(const I8042State *t)
            t->kbd_set >= 1 && t->kbd_set <= 3 && t->kbd_leds <= 7 &&
            t->kbd_typematic < 0x80 &&
            (t->aux_cmd == 0 || t->aux_cmd == 0xe8 || t->aux_cmd == 0xf3) &&
-           t->aux_res <= 3 && t->aux_rate < 0x80 && t->aux_scaling <= 1;
+           t->aux_res <= 3 && t->aux_rate <= 200 && t->aux_scaling <= 1 &&
+           (t->aux_type == 0 || t->aux_type == 3) && t->aux_buttons <= 7 &&
+           t->aux_dx >= -4096 && t->aux_dx <= 4096 &&
+           t->aux_dy >= -4096 && t->aux_dy <= 4096 &&
+           t->aux_dz >= -64 && t->aux_dz <= 64;
 }
 
 static int i8042_load(Device *dev, SaveBuf *b, Error *err)
@@ -691,6 +808,13 @@ static int i8042_load(Device *dev, SaveBuf *b, Error *err)
     t.aux_rate = load_u8(b);
     t.aux_res = load_u8(b);
     t.aux_scaling = load_u8(b);
+    t.aux_remote = load_u8(b) != 0;
+    t.aux_type = load_u8(b);
+    load_bytes(b, t.aux_rates, sizeof(t.aux_rates));
+    t.aux_buttons = load_u8(b);
+    t.aux_dx = (int32_t)load_u32(b);
+    t.aux_dy = (int32_t)load_u32(b);
+    t.aux_dz = (int32_t)load_u32(b);
     if (b->error || version != I8042_SAVE_VERSION || !ok || obflags > 3 ||
         !i8042_state_valid(&t)) {
         return error_setg(err, "i8042: bad state");

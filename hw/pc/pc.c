@@ -23,9 +23,13 @@
 #include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/loader.h"
+#include "net/net.h"
+#include "migration/migration.h"
 #include "system/cpus.h"
+#include "system/gdbstub.h"
 #include "system/term.h"
 #include "ui/console.h"
+#include "ui/display.h"
 
 static void pc_wake_main_loop(void *opaque)
 {
@@ -263,7 +267,8 @@ static int pc_create_devices(Machine *m, Error *err)
             return -1;
         }
     }
-    if (drive_create_devices(m, err) < 0) {    /* -drive if=virtio */
+    if (drive_create_devices(m, err) < 0 ||    /* -drive if=virtio */
+        net_create_nics(m, err) < 0) {         /* -nic */
         return -1;
     }
     /* Last: the tables describe every device above. */
@@ -372,7 +377,7 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
             m->gsi[i] = (IrqLine){ pc_accel_set_irq, m, i };
         }
     }
-    if (pc_check_cpu(m, err) < 0 ||
+    if (pc_check_cpu(m, err) < 0 || net_init_backends(m, err) < 0 ||
         pc_create_devices(m, err) < 0 || pc_create_cpus(m, err) < 0 ||
         pc_load_boot(m, err) < 0 || pc_load_cpu_state(m, err) < 0) {
         pthread_mutex_unlock(&m->lock);
@@ -392,8 +397,15 @@ Machine *machine_create(const MachineConfig *cfg, Error *err)
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         chardev_attach(pc_serial_chardev(m, i), &m->loop);
     }
+    if (cfg->gdb_spec && gdbstub_open(m, cfg->gdb_spec, err) < 0) {
+        goto fail;
+    }
     monitor_attach_all(m);
+    gdbstub_attach(m);
     pc_setup_signals(m);
+    if (display_init(m, err) < 0) {
+        goto fail;
+    }
     return m;
 
 fail:
@@ -458,6 +470,8 @@ void machine_destroy(Machine *m)
     if (!m) {
         return;
     }
+    display_destroy(m);
+    migration_cleanup(m);
     for (int i = 0; i < m->ncpus; i++) {
         if (m->accel && m->accel->vcpu_destroy) {
             m->accel->vcpu_destroy(m->cpus[i]);
@@ -467,10 +481,12 @@ void machine_destroy(Machine *m)
     if (m->root) {
         device_destroy(m->root);
     }
+    net_cleanup(m);
     if (m->accel && m->accel->destroy) {
         m->accel->destroy(m);
     }
     monitor_close_all(m);
+    gdbstub_close(m);
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
         /* what the guest printed last reaches a slow reader, unless the
          * user asked to stop now */

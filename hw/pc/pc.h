@@ -36,6 +36,8 @@
 #define PC_NUM_GSI        24
 #define PC_MAX_DEVICE_ARGS 32
 #define PC_MAX_DRIVES     16
+#define PC_MAX_NETDEVS    8      /* -netdev and -nic */
+#define PC_MAX_CHARDEVS   8      /* -chardev */
 #define PC_MAX_SERIAL     4      /* COM1-COM4 */
 
 /* Priorities of overlapping mappings in the memory space. */
@@ -72,6 +74,9 @@ typedef struct MachineConfig {
     bool nographic;
     const char *vga;             /* -vga: "std", "none"; NULL: default */
     const char *screendump;      /* -display none,screendump=FILE */
+    const char *display;         /* -display sdl|none; NULL: default */
+    bool full_screen;            /* -full-screen, -display sdl,full-screen=on */
+    const char *vnc;             /* -vnc :N, HOST:N, unix:PATH, none */
     /* the virtual clock starts manual at 0 (hw/core/timer.h), for
      * drivers that advance it themselves (the lockstep runner) */
     bool manual_clock;
@@ -81,11 +86,20 @@ typedef struct MachineConfig {
     int ndevice_args;
     const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
     int ndrive_args;
+    const char *netdev_args[PC_MAX_NETDEVS]; /* -netdev (net/net.h) */
+    int nnetdev_args;
+    const char *nic_args[PC_MAX_NETDEVS];    /* -nic */
+    int nnic_args;
+    const char *chardev_args[PC_MAX_CHARDEVS]; /* -chardev */
+    int nchardev_args;
+    bool snapshot;               /* -snapshot: snapshot=on for every drive */
     const char *name;            /* -name */
     const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
     bool mon_qmp[MONITOR_MAX];
     int nmon;
     bool start_stopped;          /* -S */
+    const char *gdb_spec;        /* -gdb / -s: tcp::PORT, unix:PATH... */
+    bool incoming;               /* -incoming: disk locks wait (migration) */
 } MachineConfig;
 
 /* What a device or the user asked the machine to do. */
@@ -118,6 +132,8 @@ struct Machine {
 
     /* devices */
     Device *root;
+    struct NetClient *netdevs[PC_MAX_NETDEVS * 2]; /* backends (net/) */
+    int nnetdevs;
     IrqLine gsi[PC_NUM_GSI];
     Chardev serial_chr;          /* COM1 */
     Chardev serial_more[PC_MAX_SERIAL - 1];  /* COM2-COM4 */
@@ -128,6 +144,7 @@ struct Machine {
     APICState *apic[PC_MAX_CPUS];   /* by vCPU index */
     PCIBus *pci_bus;             /* bus 0, created by the i440FX host bridge */
     struct Console *consoles[4]; /* display devices' surfaces (ui/console.h) */
+    struct Display *display;     /* window / VNC front ends (ui/display.h) */
 
     /* CPUs and accelerator */
     const AccelOps *accel;
@@ -165,6 +182,11 @@ struct Machine {
     bool vm_stopped;             /* stop / -S: vCPUs stay parked */
     bool reset_by_monitor;       /* the next RESET event is the host's */
     const char *quit_reason;     /* SHUTDOWN's reason if a command quit */
+
+    /* the gdb stub (system/gdbstub.c) and its breakpoints; NULL without */
+    struct GdbStub *gdb;
+    struct DebugPoints *debug_points;
+    struct MigrationState *migration;   /* migration/migration.h */
 };
 
 /* The backend of serial port index (0 = COM1), or NULL. */

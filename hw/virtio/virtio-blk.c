@@ -355,6 +355,7 @@ static int virtio_blk_open(VirtIOBlk *s, Machine *m, Error *err)
     if (drive_find(&m->cfg, s->drive, &d, err) < 0) {
         return -1;
     }
+    d.opts.defer_lock = m->cfg.incoming;   /* the source holds it */
     s->bb = blk_open(&d.opts, err);
     drive_spec_free(&d);
     return s->bb ? 0 : -1;
@@ -403,7 +404,7 @@ static const PropDef virtio_blk_props[] = {
 
 const DeviceType virtio_blk_pci_type = {
     .name = "virtio-blk-pci",
-    .desc = "virtio block device over PCI (raw images, -drive)",
+    .desc = "virtio block device over PCI (raw or qcow2 images, -drive)",
     .instance_size = sizeof(VirtIOBlk),
     .props = virtio_blk_props,
     .user_creatable = true,

@@ -541,6 +541,7 @@ int virtio_pci_realize(Device *dev, const VirtIODeviceClass *vc, Error *err)
     p->info = (PCIDeviceInfo){
         .vendor_id = VIRTIO_PCI_VENDOR,
         .device_id = vc->pci_device_id,
+        .revision = vc->pci_device_id >= 0x1040 ? 1 : 0,  /* modern only */
         .subsystem_vendor_id = VIRTIO_PCI_VENDOR,
         .subsystem_id = vc->device_id,
         .class_code = (uint32_t)vc->pci_class << 8,

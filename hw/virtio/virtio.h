@@ -191,6 +191,22 @@ int virtqueue_pop(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *elem);
 void virtqueue_push(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *elem,
                     uint32_t len);
 void virtqueue_elem_free(VirtQueueElement *elem);
+/*
+ * Batched return: virtqueue_fill writes the used entry idx places past
+ * the device's used index (freeing elem); virtqueue_flush then makes
+ * count entries visible to the driver at once (one used->idx store), so a
+ * driver never sees part of a batch (a frame over several buffers).
+ */
+void virtqueue_fill(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *elem,
+                    uint32_t len, unsigned idx);
+void virtqueue_flush(VirtIODevice *vdev, VirtQueue *vq, unsigned count);
+/* Gives back the last popped element unused (the next pop takes it). */
+void virtqueue_unpop(VirtQueue *vq, VirtQueueElement *elem);
+/*
+ * The device ran short of buffers: asks the driver (event index) to
+ * notify when it makes the next one available.
+ */
+void virtqueue_want_kick(VirtIODevice *vdev, VirtQueue *vq);
 /* Interrupts the driver unless it suppressed it (flags or used_event). */
 void virtqueue_notify(VirtIODevice *vdev, VirtQueue *vq);
 /*

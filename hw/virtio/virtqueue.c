@@ -262,8 +262,8 @@ int virtqueue_pop(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *e)
     return vdev->broken ? -1 : 1;
 }
 
-void virtqueue_push(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *e,
-                    uint32_t len)
+void virtqueue_fill(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *e,
+                    uint32_t len, unsigned idx)
 {
     uint8_t ent[VRING_USED_ELEM_SIZE];
 
@@ -273,16 +273,48 @@ void virtqueue_push(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *e,
     if (vq->inuse) {
         vq->inuse--;
     }
-    if (vdev->broken ||
-        vq_dma(vdev, vq->used + 4 + 8ull * (vq->used_idx % vq->num), ent,
-               sizeof(ent), true) < 0) {
+    if (!vdev->broken) {
+        vq_dma(vdev, vq->used + 4 + 8ull * ((uint16_t)(vq->used_idx + idx) %
+                                             vq->num), ent, sizeof(ent), true);
+    }
+}
+
+void virtqueue_flush(VirtIODevice *vdev, VirtQueue *vq, unsigned count)
+{
+    if (vdev->broken) {
         return;
     }
-    vq->used_idx++;
+    vq->used_idx += (uint16_t)count;
     vq_st16(vdev, vq->used + 2, vq->used_idx);
 }
 
-/* vring_need_event of 2.6.7.2: whether new passed event since old. */
+void virtqueue_push(VirtIODevice *vdev, VirtQueue *vq, VirtQueueElement *e,
+                    uint32_t len)
+{
+    virtqueue_fill(vdev, vq, e, len, 0);
+    virtqueue_flush(vdev, vq, 1);
+}
+
+void virtqueue_unpop(VirtQueue *vq, VirtQueueElement *e)
+{
+    virtqueue_elem_free(e);
+    vq->last_avail--;
+    if (vq->inuse) {
+        vq->inuse--;
+    }
+}
+
+void virtqueue_want_kick(VirtIODevice *vdev, VirtQueue *vq)
+{
+    uint16_t avail_idx;
+
+    if (vdev->broken || !virtio_has_feature(vdev, VIRTIO_F_RING_EVENT_IDX) ||
+        vq_ld16(vdev, vq->avail + 2, &avail_idx) < 0) {
+        return;
+    }
+    vq_st16(vdev, vq->used + 4 + 8ull * vq->num, avail_idx);
+}
+
 static bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 {
     return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);

@@ -23,6 +23,16 @@
 
 extern char __bss_end[];
 
+/* The floating-point kernels need what an OS gives a process: the x87
+   (CR0.MP and NE set, EM and TS clear) and SSE (CR4.OSFXSR, OSXMMEXCPT);
+   the runtime sets up general registers only. */
+static void bench_enable_fpu(void)
+{
+    set_cr0((get_cr0() & ~(uint64_t)0xc) | 0x22);
+    set_cr4(get_cr4() | 0x600);
+    __asm__ volatile("fninit");
+}
+
 /* The value after "scale=" in the command line, or dflt. */
 static uint32_t cmdline_scale(const MultibootInfo *mbi, uint32_t dflt)
 {
@@ -68,6 +78,7 @@ int main(const MultibootInfo *mbi)
         printf("bench: needs %u KiB of RAM\n", BENCH_MIN_MEM_KIB);
         return 4;
     }
+    bench_enable_fpu();
     scale = cmdline_scale(mbi, k->default_scale);
     sum = bench_kernel_run(k, (uint8_t *)(uintptr_t)BENCH_WORK_BASE,
                            BENCH_WORK_SIZE, scale);

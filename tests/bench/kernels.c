@@ -474,6 +474,10 @@ static const BenchKernel bench_kernels[] = {
     { "sort", kernel_sort, 2, "quicksort of 128 Ki records via cmp pointer" },
     { "bytecode", kernel_bytecode, 12, "switch-dispatch VM: fib + hash" },
     { "crc32", kernel_crc32, 48, "bitwise CRC-32 over 64 KiB" },
+    { "matmul-sse2", bench_matmul_sse2, 40, "96x96 matrix product, SSE2" },
+    { "matmul-x87", bench_matmul_x87, 10, "96x96 matrix product, x87" },
+    { "nbody-sse2", bench_nbody_sse2, 400, "5-body simulation, SSE2" },
+    { "nbody-x87", bench_nbody_x87, 50, "5-body simulation, x87" },
     { NULL, NULL, 0, NULL },
 };
 

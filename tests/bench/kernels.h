@@ -26,6 +26,13 @@ typedef struct BenchKernel {
     const char *what;
 } BenchKernel;
 
+/* The floating-point kernels of fpkernels.c, built once with SSE2 and
+   once with x87 arithmetic. */
+uint32_t bench_matmul_sse2(uint8_t *work, size_t size, uint32_t scale);
+uint32_t bench_matmul_x87(uint8_t *work, size_t size, uint32_t scale);
+uint32_t bench_nbody_sse2(uint8_t *work, size_t size, uint32_t scale);
+uint32_t bench_nbody_x87(uint8_t *work, size_t size, uint32_t scale);
+
 /* The kernel named `name`, or NULL. */
 const BenchKernel *bench_kernel_find(const char *name);
 

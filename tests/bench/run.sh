@@ -143,7 +143,7 @@ run_once() {
 # writes escape sequences and banners before it).
 checksum_line() {
     tr -d '\r' <"$1" |
-        grep -a -o 'bench [a-z0-9]* scale=[0-9]* checksum=[0-9a-f]*' |
+        grep -a -o 'bench [a-z0-9-]* scale=[0-9]* checksum=[0-9a-f]*' |
         tail -n 1
 }
 

@@ -206,6 +206,12 @@ bad "set-accel-use-after-free (-machine accel=)" "'$long_accel' is too long" \
     -machine "pc,accel=$long_accel" -bios zero.rom
 bad "unknown -device" "device.*nosuch" -device nosuch -bios zero.rom
 bad "bad -serial" "serial.*tcp:1" -serial tcp:1 -bios zero.rom
+bad "-gdb udp" "-gdb 'udp::1234': unsupported" -gdb udp::1234 -bios zero.rom
+bad "-gdb tcp without host" "-gdb 'tcp:1234': needs HOST:PORT" -gdb tcp:1234 \
+    -bios zero.rom
+bad "-gdb without argument" "-gdb.*argument" -gdb
+bad "-gdb bad port" "-gdb 'tcp::99999': the port must be" -gdb tcp::99999 \
+    -bios zero.rom
 bad "unknown -d item" "-d.*nosuchitem" -d nosuchitem -bios zero.rom
 bad "nothing to boot" "kernel|bios|boot" -m 64
 bad_machine "-kernel missing file" "no-such-file" -kernel no-such-file
@@ -283,6 +289,32 @@ bad "-serial stdio twice" "only one.*stdio" -serial stdio -serial stdio \
     -bios zero.rom
 bad "-vga cirrus" "vga.*cirrus" -vga cirrus -bios zero.rom
 bad "-net user" "net none" -net user -bios zero.rom
+bad "-netdev unknown backend" "netdev.*socket.*not supported" \
+    -netdev socket,id=a -bios zero.rom
+bad "-netdev without id" "netdev.*id=" -netdev user -bios zero.rom
+bad "-netdev duplicate id" "duplicate id 'a'" \
+    -netdev user,id=a -netdev user,id=a -bios zero.rom
+bad "-netdev user bad hostfwd" "hostfwd=tcp::x" \
+    -netdev user,id=a,hostfwd=tcp::x-:22 -bios zero.rom
+bad "-netdev user unknown key" "unknown option 'foo'" \
+    -netdev user,id=a,foo=1 -bios zero.rom
+bad "-netdev tap without ifname" "ifname" -netdev tap,id=t -bios zero.rom
+bad "-netdev tap with a script" "runs no scripts" \
+    -netdev tap,id=t,ifname=kt0,script=/etc/qemu-ifup -bios zero.rom
+bad "-nic with an unknown model" "model=e1000" -nic user,model=e1000 \
+    -bios zero.rom
+bad "-nic with a bad mac" "mac=" -nic user,mac=52:54 -bios zero.rom
+bad "-chardev without id" "chardev.*id=" -chardev null -bios zero.rom
+bad "-chardev unknown backend" "spice" -chardev spice,id=a -bios zero.rom
+bad_machine "virtio-net-pci on a missing netdev" "netdev=nope" \
+    -device virtio-net-pci,netdev=nope -bios zero.rom
+bad_machine "virtconsole without virtio-serial-pci" "virtio-serial-pci" \
+    -chardev null,id=c -device virtconsole,chardev=c -bios zero.rom
+bad_machine "virtconsole on a missing chardev" "chardev=x" \
+    -device virtio-serial-pci -device virtconsole,chardev=x -bios zero.rom
+bad_machine "-netdev tap that cannot be opened" "tap: " \
+    -netdev tap,id=t,ifname=bad/name -device virtio-net-pci,netdev=t \
+    -bios zero.rom
 bad "-rtc base=localtime" "base=utc" -rtc base=localtime -bios zero.rom
 bad "-daemonize with stdio" "daemonize.*stdio" -daemonize -nographic \
     -bios zero.rom
@@ -292,8 +324,13 @@ bad_machine "-serial file: on a FIFO without a reader" "serial.*fifo" \
 dd if=/dev/zero bs=65536 count=16 status=none >"$work/disk.img"
 : >"$work/empty.img"
 bad "-drive without file" "no file" -drive if=virtio -bios zero.rom
-bad "-drive format=qcow2" "format=qcow2.*not supported" \
+bad "-drive format=vmdk" "format=vmdk.*not supported" \
+    -drive file=disk.img,format=vmdk -bios zero.rom
+bad_machine "-drive format=qcow2 on a raw image" "qcow2 header: bad magic" \
     -drive file=disk.img,format=qcow2 -bios zero.rom
+{ printf 'QFI\373\0\0\0\011'; head -c 1024 /dev/zero; } >"$work/v9.qcow2"
+bad_machine "-drive qcow2 version 9" "qcow2 version 9 is not supported" \
+    -drive file=v9.qcow2 -bios zero.rom
 bad "-drive if=ide" "if=ide" -drive file=disk.img,if=ide -bios zero.rom
 bad "-drive unknown option" "unsupported drive option.*werror" \
     -drive file=disk.img,werror=stop -bios zero.rom

@@ -60,7 +60,7 @@ typedef struct Engines {
 } Engines;
 
 typedef struct Stats {
-    uint64_t passed, failed, skipped, xfail;
+    uint64_t passed, failed, skipped, xfail, trans;
 } Stats;
 
 typedef struct Options {
@@ -345,6 +345,84 @@ static void shrink_case(Shrink *s, DtCase *c)
     still_fails(s, c);   /* leave ra/rb describing the final case */
 }
 
+/* Removes every x87t instruction of in (last first, so indexes hold). */
+static void case_drop_trans(const DtGen *g, const DtCase *in, DtCase *out)
+{
+    static DtCase tmp;
+
+    *out = *in;
+    for (int i = in->seq.n - 1; i >= 0; i--) {
+        if (dt_insn_is_trans(g, &out->seq.insn[i])) {
+            tmp = *out;
+            case_drop(&tmp, out, i, 1);
+        }
+    }
+}
+
+/* Runs c on the host and the engine; false if c is not a valid case or
+   the host runner failed. */
+static bool run_pair(Shrink *s, const DtCase *c)
+{
+    const char *why;
+
+    if (dt_case_check(c, NULL, NULL, &why) < 0) {
+        return false;
+    }
+    host_run(s->h, c, &s->ra);
+    engine_run(s->o, s->e, s->name, c, &s->rb);
+    return s->ra.vector != DT_VEC_ERROR;
+}
+
+/*
+ * Whether the mismatch of c is a transcendental difference
+ * (dt-trans.c), counted in ts if so. c is shrunk to a smallest failing
+ * case; in that case the prefix that ends with its last x87t instruction
+ * must differ from the host only in that instruction's result (within
+ * DT_TRANS_MAX_ULPS) and C1, whatever follows being the same work done
+ * on a different input; and c with every x87t instruction removed must
+ * agree with the host, so the other instructions of c are checked too.
+ */
+static bool trans_classify(Shrink *s, const DtGen *g, const DtCase *c,
+                           DtTransStats *ts)
+{
+    static DtCase k, p;
+    DtCompare cmp;
+    uint64_t ulps;
+    int t = -1;
+
+    for (int i = 0; i < c->seq.n && t < 0; i++) {
+        t = dt_insn_is_trans(g, &c->seq.insn[i]) ? i : -1;
+    }
+    if (t < 0) {
+        return false;
+    }
+    k = *c;
+    shrink_case(s, &k);
+    t = -1;
+    for (int i = 0; i < k.seq.n; i++) {
+        t = dt_insn_is_trans(g, &k.seq.insn[i]) ? i : t;
+    }
+    if (t < 0) {
+        return false;
+    }
+    case_drop(&k, &p, t + 1, k.seq.n - t - 1);
+    if (!run_pair(s, &p) || !dt_trans_diff(&p, &s->ra, &s->rb, &ulps)) {
+        return false;
+    }
+    case_drop_trans(g, c, &k);
+    if (k.seq.n > 0) {
+        if (!run_pair(s, &k)) {
+            return false;
+        }
+        dt_compare(&k, &s->ra, &s->rb, &cmp);
+        if (!cmp.ok) {
+            return false;
+        }
+    }
+    dt_trans_count(ts, g, &p.seq.insn[t], ulps);
+    return true;
+}
+
 static void report_mismatch(const Options *o, Shrink *s, DtCase *c,
                             const char *engine, const DtCompare *cmp)
 {
@@ -393,6 +471,7 @@ static void run_mode(const Options *o, int mode, Stats *st)
     DtGen g;
     uint64_t mpass[3] = { 0 }, mfail[3] = { 0 }, herr = 0, vec[33] = { 0 };
     uint64_t quirk = 0;
+    static DtTransStats trans[3];
 
     host_start(&h, o->bindir, mode);
     if (!h.ok) {
@@ -452,6 +531,14 @@ static void run_mode(const Options *o, int mode, Stats *st)
                 st->passed++;
                 continue;
             }
+            s.o = o;
+            s.h = &h;
+            s.e = en.e[i];
+            s.name = en.names[i];
+            if (trans_classify(&s, &g, &c, &trans[i])) {
+                st->trans++;
+                continue;
+            }
             mfail[i]++;
             count_fail(o, st, en.names[i]);
             if (mfail[i] <= (uint64_t)o->max_fail) {
@@ -469,7 +556,9 @@ static void run_mode(const Options *o, int mode, Stats *st)
             printf("%d-bit: host vs %-10s %llu agree, %llu differ\n", mode,
                    en.names[i], (unsigned long long)mpass[i],
                    (unsigned long long)mfail[i]);
+            dt_trans_report(&trans[i], mode, en.names[i], o->n, stdout);
         }
+        memset(&trans[i], 0, sizeof(trans[i]));
     }
     if (quirk) {
         printf("%d-bit: %llu kvm comparisons skipped: the host raised #GP at "
@@ -721,6 +810,9 @@ int main(int argc, char **argv)
     printf("%llu passed, %llu failed, %llu skipped",
            (unsigned long long)st.passed, (unsigned long long)st.failed,
            (unsigned long long)st.skipped);
+    if (st.trans) {
+        printf(", %llu transcendental differences", (unsigned long long)st.trans);
+    }
     if (st.xfail) {
         printf(", %llu expected failures (known bugs on %s)",
                (unsigned long long)st.xfail, o.xfail);

@@ -197,4 +197,29 @@ const AccelOps *dt_engine_ops(DtEngine *e);
 bool dt_engine_in_stub(DtEngine *e, uint64_t rip);
 void dt_engine_collect(DtEngine *e, const DtCase *c, VcpuExit why, DtResult *r);
 
+/* Transcendental differences (dt-trans.c): a difference from the host
+   confined to the result of an x87t instruction, within
+   DT_TRANS_MAX_ULPS, and C1, is counted apart, not as a mismatch. */
+#define DT_TRANS_MAX_ULPS 64
+#define DT_TRANS_BUCKETS 7
+#define DT_TRANS_MNEMS 16
+typedef struct DtTransStats {
+    uint64_t total;
+    uint64_t hist[DT_TRANS_BUCKETS];
+    const char *mnem[DT_TRANS_MNEMS];
+    uint64_t per_mnem[DT_TRANS_MNEMS];
+    int nmnem;
+} DtTransStats;
+
+/* Whether eng differs from host (both results of c) in ST registers
+   within DT_TRANS_MAX_ULPS and FSW.C1 only; *ulps the largest distance
+   (0 when only C1 differs). False when they agree. */
+bool dt_trans_diff(const DtCase *c, const DtResult *host, const DtResult *eng,
+                   uint64_t *ulps);
+bool dt_insn_is_trans(const DtGen *g, const DtInsn *in);
+void dt_trans_count(DtTransStats *ts, const DtGen *g, const DtInsn *in,
+                    uint64_t ulps);
+void dt_trans_report(const DtTransStats *ts, int mode, const char *engine,
+                     uint64_t n, FILE *f);
+
 #endif

@@ -8,7 +8,7 @@
 #                                    sequences of 64-bit code
 
 DT_DIR := $(BUILD)/tests/difftest
-DT_SRCS := tests/difftest/dt-gen.c tests/difftest/dt-track.c \
+DT_SRCS := tests/difftest/dt-gen.c tests/difftest/dt-track.c tests/difftest/dt-trans.c \
            tests/difftest/dt-case.c tests/difftest/dt-kite.c
 DT_HDRS := tests/difftest/dt.h tests/difftest/dt-proto.h
 DT_HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -D_GNU_SOURCE
@@ -38,7 +38,7 @@ DT_CHECK_FAMILIES := gp
 #
 DT_CHECK_FAMILIES += x87
 #
-# DT_CHECK_FAMILIES += x87t
+DT_CHECK_FAMILIES += x87t
 #
 DT_CHECK_FAMILIES += x87env
 #

@@ -13,14 +13,15 @@ FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_ARGS ?=
-FUZZ_ALL := devices images guest virtio
+FUZZ_ALL := devices images guest virtio virtio-net virtio-console qcow2
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(FUZZ_SAN) -I. -D_GNU_SOURCE \
                -fno-strict-aliasing -pthread -MMD -MP \
-               $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(SDL_CFLAGS)
+               $(CAPSTONE_CFLAGS) $(FFI_CFLAGS) $(PIXMAN_CFLAGS) $(SDL_CFLAGS) \
+               $(SLIRP_CFLAGS)
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_HDRS := $(wildcard tests/fuzz/*.h) tests/difftest/cpu-diff.h
 # per target: the largest input libFuzzer makes
@@ -28,6 +29,7 @@ FUZZ_MAXLEN_devices := 4096
 FUZZ_MAXLEN_images := 65536
 FUZZ_MAXLEN_guest := 4096
 FUZZ_MAXLEN_virtio := 2048
+FUZZ_MAXLEN_qcow2 := 2097152
 
 $(FUZZ_DIR)/obj/%.o: %.c config.mak config.h
 	@mkdir -p $(dir $@)
@@ -64,7 +66,8 @@ fuzz: fuzz-build
 			-timeout=10 -rss_limit_mb=4096 \
 			-max_len=$$(case $$t in devices) echo $(FUZZ_MAXLEN_devices);; \
 				images) echo $(FUZZ_MAXLEN_images);; \
-				virtio) echo $(FUZZ_MAXLEN_virtio);; \
+				virtio*) echo $(FUZZ_MAXLEN_virtio);; \
+				qcow2) echo $(FUZZ_MAXLEN_qcow2);; \
 				*) echo $(FUZZ_MAXLEN_guest);; esac) \
 			-jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
 			-artifact_prefix=crashes/$$t/ $(FUZZ_ARGS) \

@@ -60,15 +60,11 @@ static inline uint32_t vdrv_cfg_read(VDrv *d, unsigned reg, unsigned size)
     return (uint32_t)address_space_ld(&d->m.io, 0xcfc + (reg & 3), size);
 }
 
-/*
- * A machine with `type` (and its props) at slot 3 (d->p NULL if it
- * failed); drive, if not NULL, is the machine's one -drive argument.
- */
-static inline VDrv *vdrv_new_drive(const char *type, const char *props,
-                                   const char *drive, Error *err)
+/* The test machine without the device; drive, if not NULL, is its one
+ * -drive argument. */
+static inline VDrv *vdrv_machine_new(const char *drive, Error *err)
 {
     VDrv *d = xzalloc(sizeof(*d));
-    char *all = xasprintf("addr=%x%s%s", VDRV_SLOT, *props ? "," : "", props);
 
     pthread_mutex_init(&d->m.lock, NULL);
     log_init(&d->m.log);
@@ -89,9 +85,30 @@ static inline VDrv *vdrv_new_drive(const char *type, const char *props,
         !device_create(&d->m, "PIIX3", d->root, "addr=1", err)) {
         abort();
     }
+    d->devfn = PCI_DEVFN(VDRV_SLOT, 0);
+    return d;
+}
+
+/* Adds `type` (and its props) at slot 3; d->p NULL if it failed. */
+static inline void vdrv_add_device(VDrv *d, const char *type,
+                                   const char *props, Error *err)
+{
+    char *all = xasprintf("addr=%x%s%s", VDRV_SLOT, *props ? "," : "", props);
+
     d->p = (VirtIOPCIProxy *)device_create(&d->m, type, d->root, all, err);
     free(all);
-    d->devfn = PCI_DEVFN(VDRV_SLOT, 0);
+}
+
+/*
+ * A machine with `type` (and its props) at slot 3 (d->p NULL if it
+ * failed); drive, if not NULL, is the machine's one -drive argument.
+ */
+static inline VDrv *vdrv_new_drive(const char *type, const char *props,
+                                   const char *drive, Error *err)
+{
+    VDrv *d = vdrv_machine_new(drive, err);
+
+    vdrv_add_device(d, type, props, err);
     return d;
 }
 

@@ -17,20 +17,33 @@
  *
  * Program format: opcode byte, then its arguments; reading past the end
  * yields zeros and ends the run. Shared by tests/unit/test-virtio-fuzz.c
- * (a fixed-seed budget in `make check`) and tests/fuzz/fuzz-virtio.c.
+ * (a fixed-seed budget in `make check`) and tests/fuzz/fuzz-virtio*.c.
+ *
+ * The device is virtio-rng-pci unless the program is run with
+ * vfuzz_run_device: virtio-net-pci (on a backend that takes every frame
+ * and, through opcode 15, sends frames of any length to the guest) or
+ * virtio-serial-pci with a virtconsole; the queue under the program is
+ * chosen with it (the receive, transmit or control queue), and the other
+ * queues are set up with good rings so that both directions move.
  */
 #ifndef KITE_VIRTIO_FUZZ_H
 #define KITE_VIRTIO_FUZZ_H
 
 #include <stdio.h>
 
+#include "hw/virtio/virtio-net.h"
 #include "tests/fuzz/virtio-driver.h"
 
 #define VFUZZ_MAX_OPS   512
+#define VFUZZ_FRAME_MAX 4096
 
 typedef struct VirtioFuzz {
     VDrv *d;
     VDrvQueue q;
+    VDrvQueue other[3];          /* the device's other queues */
+    const char *type;            /* NULL: virtio-rng-pci */
+    unsigned queue;              /* the queue the program drives */
+    NetClient *backend;          /* virtio-net: the frames' source */
     const uint8_t *in;
     size_t len, pos;
     unsigned served;             /* requests completed by the program */
@@ -95,12 +108,20 @@ static inline void vfuzz_desc(VirtioFuzz *f)
     vdrv_desc(f->d, table, i, addr, len, flags, next);
 }
 
-/* Good writable descriptors everywhere, so random heads get served. */
+/* Whether queue n is one the device writes (receive) or reads. */
+static inline bool vfuzz_queue_writable(const VirtioFuzz *f, unsigned n)
+{
+    return !f->type || n % 2 == 0;
+}
+
+/* Good descriptors everywhere, so random heads get served. */
 static inline void vfuzz_fill_table(VirtioFuzz *f)
 {
+    uint16_t flags = vfuzz_queue_writable(f, f->queue) ? VRING_DESC_F_WRITE
+                                                       : 0;
+
     for (unsigned i = 0; i < MIN(f->q.num, 64); i++) {
-        vdrv_desc(f->d, f->q.desc, i, VDRV_BUF_BASE + 64 * i, 64,
-                  VRING_DESC_F_WRITE, 0);
+        vdrv_desc(f->d, f->q.desc, i, VDRV_BUF_BASE + 64 * i, 64, flags, 0);
     }
 }
 
@@ -109,7 +130,8 @@ static inline void vfuzz_queue_setup(VirtioFuzz *f)
     unsigned num = 1u << (vfuzz_get(f, 1) % 10);
     uint16_t vector = (uint16_t)vfuzz_get(f, 1) % 4;
 
-    vdrv_queue_setup(f->d, &f->q, 0, num, vector == 3 ? 0xffff : vector);
+    vdrv_queue_setup(f->d, &f->q, f->queue, num,
+                     vector == 3 ? 0xffff : vector);
     vfuzz_fill_table(f);
     if (vfuzz_get(f, 1) % 4 == 0) {
         /* then move a ring somewhere else (ignored: already enabled) */
@@ -184,6 +206,21 @@ static inline int vfuzz_save_load(VirtioFuzz *f)
     return ret;
 }
 
+/* virtio-net: the backend sends a frame of any length to the guest. */
+static inline void vfuzz_frame(VirtioFuzz *f)
+{
+    uint8_t frame[VFUZZ_FRAME_MAX];
+    size_t len = (size_t)vfuzz_get(f, 2) % VFUZZ_FRAME_MAX;
+
+    for (size_t i = 0; i < len; i++) {
+        frame[i] = (uint8_t)(i ^ f->pos);
+    }
+    if (vfuzz_get(f, 1) & 1) {
+        memset(frame, 0xff, MIN(len, (size_t)6));   /* broadcast */
+    }
+    net_send(f->backend, frame, len);
+}
+
 static inline int vfuzz_op(VirtioFuzz *f)
 {
     uint8_t op = (uint8_t)vfuzz_get(f, 1);
@@ -195,7 +232,9 @@ static inline int vfuzz_op(VirtioFuzz *f)
                                           vfuzz_get(f, 2) :
                                           vfuzz_get(f, 1) % f->q.num));
         break;
-    case 5: case 6: vdrv_notify(f->d, (unsigned)vfuzz_get(f, 1) % 3); break;
+    case 5: case 6:
+        vdrv_notify(f->d, (unsigned)vfuzz_get(f, 1) % (f->type ? 5 : 3));
+        break;
     case 7: vdrv_poke(f->d, f->q.avail + 2, vfuzz_get(f, 2), 2); break;
     case 8:     /* avail flags, used_event, used flags, avail_event */
         vdrv_poke(f->d, vfuzz_get(f, 1) & 1 ? f->q.avail :
@@ -214,7 +253,13 @@ static inline int vfuzz_op(VirtioFuzz *f)
                            2);
         }
         break;
-    default: vfuzz_queue_setup(f); break;
+    default:
+        if (f->backend && vfuzz_get(f, 1) & 1) {
+            vfuzz_frame(f);
+        } else {
+            vfuzz_queue_setup(f);
+        }
+        break;
     }
     return 0;
 }
@@ -239,51 +284,115 @@ static inline int vfuzz_still_works(VirtioFuzz *f)
 {
     VDrv *d = f->d;
     VDrvQueue q;
+    /* rng: a buffer to fill; net and console: a frame/bytes to send */
+    unsigned n = f->type ? 1 : 0;
 
     vdrv_enable(d);
     vdrv_set_status(d, 0);
     vdrv_negotiate(d, VDRV_BASE_FEATURES);
-    vdrv_queue_setup(d, &q, 0, 16, 0);
+    vdrv_queue_setup(d, &q, n, 16, 0);
     vdrv_driver_ok(d);
-    vdrv_desc(d, q.desc, 0, VDRV_BUF_BASE, 16, VRING_DESC_F_WRITE, 0);
+    vdrv_poke(d, VDRV_BUF_BASE, 0, 8);
+    vdrv_poke(d, VDRV_BUF_BASE + 8, 0, 8);
+    vdrv_desc(d, q.desc, 0, VDRV_BUF_BASE, f->type ? 80 : 16,
+              f->type ? 0 : VRING_DESC_F_WRITE, 0);
     vdrv_post(d, &q, 0);
-    vdrv_notify(d, 0);
+    vdrv_notify(d, n);
     if (vdrv_used_idx(d, &q) != 1 || d->p->vdev.broken) {
         return vfuzz_failf(f, "device does not work after a reset");
     }
     return 0;
 }
 
-/* Runs one program; 0, or -1 with f->fail set. */
-static inline int vfuzz_run(VirtioFuzz *f, const uint8_t *data, size_t len)
+static long vfuzz_backend_receive(NetClient *nc, const uint8_t *buf,
+                                  size_t len)
+{
+    return (long)len;
+}
+
+static const NetClientOps vfuzz_backend_ops = {
+    .kind = "test", .receive = vfuzz_backend_receive,
+};
+
+/* The device under test (and what it needs) at slot 3. */
+static inline int vfuzz_make_device(VirtioFuzz *f)
 {
     Error err = { "" };
+    bool net = f->type && !strcmp(f->type, "virtio-net-pci");
+
+    f->d = vdrv_machine_new(NULL, &err);
+    if (net) {
+        f->backend = net_client_new(&f->d->m, &vfuzz_backend_ops, "fz", f);
+    }
+    vdrv_add_device(f->d, f->type ? f->type : "virtio-rng-pci",
+                    net ? "netdev=fz" : "", &err);
+    if (f->d->p && f->type && !strcmp(f->type, "virtio-serial-pci") &&
+        !device_create(&f->d->m, "virtconsole", f->d->root, "", &err)) {
+        f->d->p = NULL;
+    }
+    if (!f->d->p) {
+        snprintf(f->fail, sizeof(f->fail), "setup: %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static inline void vfuzz_free_device(VirtioFuzz *f)
+{
+    net_client_free(f->backend);
+    f->backend = NULL;
+    vdrv_free(f->d);
+}
+
+/* The queues the program does not drive, with good rings. */
+static inline void vfuzz_other_queues(VirtioFuzz *f)
+{
+    unsigned k = 0;
+
+    for (unsigned n = 0; f->type && n < 4 && k < 3; n++) {
+        if (n != f->queue) {
+            vdrv_queue_setup(f->d, &f->other[k++], n, 16, 1);
+        }
+    }
+}
+
+/* Runs one program on f->type's queue f->queue; 0, or -1 with f->fail. */
+static inline int vfuzz_run_device(VirtioFuzz *f, const uint8_t *data,
+                                   size_t len)
+{
     int ret = 0;
 
     f->in = data;
     f->len = len;
     f->pos = 0;
-    f->d = vdrv_new("virtio-rng-pci", "", &err);
-    if (!f->d->p) {
-        vdrv_free(f->d);
-        snprintf(f->fail, sizeof(f->fail), "setup: %s", err.msg);
+    if (vfuzz_make_device(f) < 0) {
+        vfuzz_free_device(f);
         return -1;
     }
     vdrv_enable(f->d);
     vdrv_msix_enable(f->d, 2);
     vdrv_negotiate(f->d, VDRV_BASE_FEATURES);
-    vdrv_queue_setup(f->d, &f->q, 0, 16, 0);
+    vfuzz_other_queues(f);
+    vdrv_queue_setup(f->d, &f->q, f->queue, 16, 0);
     vfuzz_fill_table(f);
     vdrv_driver_ok(f->d);
     for (int n = 0; n < VFUZZ_MAX_OPS && f->pos < f->len && !ret; n++) {
         ret = vfuzz_op(f);
         ret = ret ? ret : vfuzz_check(f);
     }
-    f->served = f->d->p->vdev.vq[0].used_idx;
+    f->served = f->d->p->vdev.vq[f->queue].used_idx;
     f->broke = f->d->p->vdev.broken;
     ret = ret ? ret : vfuzz_still_works(f);
-    vdrv_free(f->d);
+    vfuzz_free_device(f);
     return ret;
+}
+
+/* Runs one program against virtio-rng-pci; 0, or -1 with f->fail set. */
+static inline int vfuzz_run(VirtioFuzz *f, const uint8_t *data, size_t len)
+{
+    f->type = NULL;
+    f->queue = 0;
+    return vfuzz_run_device(f, data, len);
 }
 
 #endif

@@ -8,7 +8,10 @@
  * The multiboot command line picks what stays on the screen: "text" or
  * "vbe" stops after that phase with "READY" on COM1 and halts, for
  * tests/display/screendump.sh to take a picture; without it both phases
- * run and the guest exits.
+ * run and the guest exits. With "echo" as well, the guest then turns on
+ * the i8042's set 1 translation and the PS/2 mouse and prints every byte
+ * it reads ("K 1e" from the keyboard, "M 08" from the mouse) until the
+ * key Escape is released (scan code 0x81), then exits.
  *
  * GUEST-ARGS -vga std
  */
@@ -200,9 +203,82 @@ static int has_word(const MultibootInfo *mbi, const char *w)
     return 0;
 }
 
-static void ready_and_halt(void)
+static void kbc_wait_write(void)
+{
+    while (inb(0x64) & 2) {
+        __asm__ volatile("pause");
+    }
+}
+
+static void kbc_cmd(uint8_t cmd)
+{
+    kbc_wait_write();
+    outb(0x64, cmd);
+}
+
+static void kbc_data(uint8_t v)
+{
+    kbc_wait_write();
+    outb(0x60, v);
+}
+
+/*
+ * Shows a keyboard byte on the screen too (so a display test sees a small
+ * change): a block on line 100 of the DISPI mode, or hex on text row 5.
+ */
+static void show_byte(unsigned n, uint8_t b)
+{
+    static const char hex[] = "0123456789abcdef";
+    volatile uint32_t *fb = (volatile uint32_t *)(uintptr_t)LFB_ADDR;
+    volatile uint8_t *t = (volatile uint8_t *)0xb8000;
+
+    if (vbe_read(4) & 1) {
+        for (unsigned y = 100; y < 108; y++) {
+            for (unsigned x = 0; x < 16; x++) {
+                fb[y * 320 + (n % 20) * 16 + x] = b * 0x010101u;
+            }
+        }
+        return;
+    }
+    t[2 * (5 * 80 + (n % 26) * 3)] = hex[b >> 4];
+    t[2 * (5 * 80 + (n % 26) * 3 + 1)] = hex[b & 15];
+}
+
+/* Polls the i8042 and prints what arrives, until Escape is released. */
+static void echo_input(void)
+{
+    unsigned nkeys = 0;
+
+    kbc_cmd(0x60);
+    kbc_data(0x44);                     /* translate, no interrupts */
+    kbc_cmd(0xa8);                      /* aux interface on */
+    kbc_cmd(0xd4);
+    kbc_data(0xf4);                     /* mouse: enable streaming */
+    printf("ECHO\n");
+    for (;;) {
+        uint8_t st = inb(0x64);
+        if (!(st & 1)) {
+            __asm__ volatile("pause");
+            continue;
+        }
+        uint8_t b = inb(0x60);
+        printf("%c %x\n", (st & 0x20) ? 'M' : 'K', b);
+        if (!(st & 0x20)) {
+            show_byte(nkeys++, b);
+        }
+        if (!(st & 0x20) && b == 0x81) {
+            guest_exit(0x21);
+        }
+    }
+}
+
+
+static void ready_and_halt(const MultibootInfo *mbi)
 {
     printf("READY\n");
+    if (has_word(mbi, "echo")) {
+        echo_input();
+    }
     for (;;) {
         __asm__ volatile("cli; hlt");
     }
@@ -219,11 +295,11 @@ int main(const MultibootInfo *mbi)
     text_mode();
     write_text();
     if (has_word(mbi, "text")) {
-        ready_and_halt();
+        ready_and_halt(mbi);
     }
     vbe_mode();
     if (has_word(mbi, "vbe")) {
-        ready_and_halt();
+        ready_and_halt(mbi);
     }
     printf("done\n");
     return 0x21;

@@ -11,7 +11,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libkite.a config.mak
 		$(KITE_LDFLAGS) $(KITE_LIBS) $(CMOCKA_LIBS)
 
 .PHONY: check-unit
-check-unit: $(UNIT_BINS)
+check-unit: $(UNIT_BINS) $(BUILD)/kite-img
 	@fail=0; for t in $(UNIT_BINS); do \
 		echo "  TEST    $$t"; \
 		$$t || fail=1; \

@@ -263,7 +263,7 @@ static void test_drive_options(void **state)
     assert_true(d.if_virtio);
     drive_spec_free(&d);
     static const char *const bad[] = {
-        "", "if=none", "file=", "file=a,format=qcow2", "file=a,if=ide",
+        "", "if=none", "file=", "file=a,format=vmdk", "file=a,if=ide",
         "file=a,cache=unsafe", "file=a,readonly=maybe", "file=a,bogus=1",
         "file=a,id=", "file=a,noequals",
     };

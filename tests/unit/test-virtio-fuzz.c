@@ -6,6 +6,9 @@
  *   VFUZZ_N=100000 VFUZZ_SECONDS=600 VFUZZ_SEED=3 \
  *       build/tests/unit/test-virtio-fuzz
  * A failing program is printed as hex, ready for tests/fuzz/ (README).
+ * virtio-net-pci and virtio-serial-pci get a smaller budget each
+ * (VFUZZ_DEV_N programs, VFUZZ_DEV_SECONDS), the program's queue turning
+ * over their queues.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,8 @@
 #include "tests/fuzz/virtio-fuzz.h"
 
 #define BUDGET_PROGRAMS 20000
+#define DEV_PROGRAMS    4000
+#define DEV_SECONDS     4
 #define BUDGET_SECONDS  10
 #define BUDGET_SEED     20261207ull
 #define PROGRAM_MIN     16
@@ -59,11 +64,12 @@ static double now_s(void)
 
 static unsigned long long served, broken;
 
-static void run_program(const uint8_t *p, size_t len, const char *name)
+static void run_program_on(const uint8_t *p, size_t len, const char *name,
+                           const char *type, unsigned queue)
 {
-    VirtioFuzz f = { 0 };
+    VirtioFuzz f = { .type = type, .queue = queue };
 
-    if (vfuzz_run(&f, p, len) < 0) {
+    if ((type ? vfuzz_run_device(&f, p, len) : vfuzz_run(&f, p, len)) < 0) {
         for (size_t i = 0; i < len; i++) {
             fprintf(stderr, "%02x%s", p[i], i % 32 == 31 ? "\n" : "");
         }
@@ -71,6 +77,11 @@ static void run_program(const uint8_t *p, size_t len, const char *name)
     }
     served += f.served;
     broken += f.broke;
+}
+
+static void run_program(const uint8_t *p, size_t len, const char *name)
+{
+    run_program_on(p, len, name, NULL, 0);
 }
 
 static void test_budget(void **state)
@@ -135,12 +146,50 @@ static void test_program_serves(void **state)
     vdrv_free(f.d);
 }
 
+/* The same budget, smaller, on virtio-net and virtio-console. */
+static void budget_on(const char *type, unsigned nqueues)
+{
+    uint64_t n = env_u64("VFUZZ_DEV_N", DEV_PROGRAMS);
+    uint64_t seed = env_u64("VFUZZ_SEED", BUDGET_SEED);
+    double end = now_s() + (double)env_u64("VFUZZ_DEV_SECONDS", DEV_SECONDS);
+    uint8_t buf[PROGRAM_MAX];
+    uint64_t i;
+
+    served = broken = 0;
+    for (i = 0; i < n && now_s() < end; i++) {
+        size_t len = gen_program(seed, i, buf);
+        char name[96];
+
+        snprintf(name, sizeof(name), "%s queue %u, program %llu of seed %llu",
+                 type, (unsigned)(i % nqueues), (unsigned long long)i,
+                 (unsigned long long)seed);
+        run_program_on(buf, len, name, type, (unsigned)(i % nqueues));
+    }
+    print_message("%s: %llu programs run, %llu requests served, %llu left "
+                  "the device broken\n", type, (unsigned long long)i, served,
+                  broken);
+    assert_true(i >= MIN(n, 100));
+    assert_true(served > 0 && broken > 0);
+}
+
+static void test_budget_net(void **state)
+{
+    budget_on("virtio-net-pci", 3);
+}
+
+static void test_budget_console(void **state)
+{
+    budget_on("virtio-serial-pci", 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_program_serves),
         cmocka_unit_test(test_uniform_programs),
         cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_budget_net),
+        cmocka_unit_test(test_budget_console),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,12 @@
  *   kbench sieve | qsort | interp | crc32   one kernel each
  *   kbench forkexec N                       N x fork + execve(/bin/true)
  *   kbench gen MIB                          MIB MiB of compressible text
+ *   kbench randio DEV r|w N                 N 4 KiB O_DIRECT reads or writes
+ *                                           at random offsets of DEV
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +185,39 @@ static int bench_gen(long mib)
     return 0;
 }
 
+/* 4 KiB direct reads or writes at random aligned offsets of a disk. */
+static int bench_randio(const char *dev, const char *mode, long n)
+{
+    bool wr = mode[0] == 'w';
+    int fd = open(dev, (wr ? O_RDWR : O_RDONLY) | O_DIRECT);
+    off_t blocks = fd < 0 ? 0 : lseek(fd, 0, SEEK_END) / 4096;
+    uint64_t sum = 0;
+    void *buf;
+
+    if (fd < 0 || blocks < 1 || posix_memalign(&buf, 4096, 4096)) {
+        perror(dev);
+        return 1;
+    }
+    memset(buf, 0x5a, 4096);
+    for (long i = 0; i < n; i++) {
+        off_t off = (off_t)(rng() % (uint64_t)blocks) * 4096;
+        ssize_t r = wr ? pwrite(fd, buf, 4096, off) : pread(fd, buf, 4096,
+                                                             off);
+        if (r != 4096) {
+            perror("randio");
+            return 1;
+        }
+        sum += ((uint8_t *)buf)[i % 4096];
+    }
+    if (wr && fsync(fd) < 0) {
+        perror("fsync");
+        return 1;
+    }
+    close(fd);
+    printf("randio-%s %ld %llx\n", mode, n, (unsigned long long)sum);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -187,6 +225,9 @@ int main(int argc, char **argv)
 
     if (!strcmp(what, "forkexec") && argc > 2) {
         return bench_forkexec(atol(argv[2]));
+    }
+    if (!strcmp(what, "randio") && argc > 4) {
+        return bench_randio(argv[2], argv[3], atol(argv[4]));
     }
     if (!strcmp(what, "gen") && argc > 2) {
         return bench_gen(atol(argv[2]));
@@ -201,7 +242,7 @@ int main(int argc, char **argv)
         r = bench_crc32();
     } else {
         fprintf(stderr, "usage: kbench sieve|qsort|interp|crc32|"
-                        "forkexec N|gen MIB\n");
+                        "forkexec N|gen MIB|randio DEV r|w N\n");
         return 2;
     }
     printf("%s %016llx\n", what, (unsigned long long)r);
