@@ -552,13 +552,12 @@ static VcpuExit exec_step(TCGVcpu *v)
     }
     exec_chain(v, tb);
     if (exec_run_tb(v, tb)) {
-        /* left at its entry: the one instruction is still to run */
         v->oneshot_next = smc_oneshot;
         if (oneshot) {
-            v->dbg.replay_next = v->dbg.replay;
+            v->dbg.replay_next = v->dbg.replay;     /* not run yet */
             v->dbg.replay = false;
         }
-        return EXEC_CONTINUE;
+        return EXEC_CONTINUE;   /* the one instruction is still to run */
     }
     if (oneshot) {
         v->dbg.replay = false;
