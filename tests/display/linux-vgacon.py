@@ -125,9 +125,8 @@ def vesafb(a, work, kernel, initrd):
         check("vesafb takes VESA mode 0x317 (1024x768x16)",
               "vesafb: mode is 1024x768x16" in log and
               "fb0: VESA VGA frame buffer device" in log)
-        dump = os.path.join(work, "vesa.ppm")
-        r = q.cmd("screendump", filename=dump)
-        w, h, colours = ppm_size_and_colours(dump) if "return" in r else (0, 0, 0)
+        w, h, colours = dump_until_drawn(q, os.path.join(work, "vesa.ppm"),
+                                         (1024, 768))
         check("screendump of the framebuffer console (%dx%d, %d colours)" %
               (w, h, colours), (w, h) == (1024, 768) and colours >= 2)
         q.cmd("quit")
@@ -136,6 +135,18 @@ def vesafb(a, work, kernel, initrd):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def dump_until_drawn(q, path, size, timeout=15):
+    """Screendumps until the picture has the expected size and more than
+    one colour (the console may still be clearing the screen)."""
+    end = time.monotonic() + timeout
+    while True:
+        r = q.cmd("screendump", filename=path)
+        got = ppm_size_and_colours(path) if "return" in r else (0, 0, 0)
+        if (got[:2] == size and got[2] >= 2) or time.monotonic() > end:
+            return got
+        time.sleep(0.5)
 
 
 def run(a, work):
@@ -162,8 +173,7 @@ def run(a, work):
               text[-400:].strip())
         check("its last message before init is on the screen",
               "Run /init as init process" in text)
-        r = q.cmd("screendump", filename=dump)
-        w, h, colours = ppm_size_and_colours(dump) if "return" in r else (0, 0, 0)
+        w, h, colours = dump_until_drawn(q, dump, (720, 400))
         check("screendump of the text screen (%dx%d, %d colours)" %
               (w, h, colours), (w, h) == (720, 400) and colours >= 2)
         q.cmd("quit")
