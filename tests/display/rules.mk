@@ -21,7 +21,12 @@ $(BUILD)/tests/display/xclose: tests/display/xclose.c
 		$(CC) -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs x11); \
 	else rm -f $@; fi
 
-CHECK_TARGETS += check-display
+# Linux's VGA text console (vgacon) through SeaBIOS and the VGA BIOS.
+.PHONY: check-display-vgacon
+check-display-vgacon: $(BUILD)/kite | linux-cache
+	$(Q)tests/display/linux-vgacon.py --kite $(BUILD)/kite
+
+CHECK_TARGETS += check-display check-display-vgacon
 
 # Linux in the SDL window (slow: a kernel boot under the TCG); writes the
 # window's picture to build/display/linux-window.png (the README's
