@@ -53,6 +53,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
 all: $(BUILD)/kite $(BUILD)/kite-img
 
+include roms/rules.mk                 # firmware built from source (ROM_OBJS)
+
 $(BUILD)/%.o: %.c config.mak config.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

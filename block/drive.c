@@ -49,10 +49,47 @@ static int drive_set_cache(DriveSpec *d, const char *v, Error *err)
 
 static int drive_set_if(DriveSpec *d, const char *v, Error *err)
 {
-    if (strcmp(v, "virtio") && strcmp(v, "none")) {
-        return error_setg(err, "if=%s is not supported (virtio or none)", v);
+    if (!strcmp(v, "ide")) {
+        d->iface = DRIVE_IF_IDE;
+    } else if (!strcmp(v, "virtio")) {
+        d->iface = DRIVE_IF_VIRTIO;
+    } else if (!strcmp(v, "none")) {
+        d->iface = DRIVE_IF_NONE;
+    } else {
+        return error_setg(err, "if=%s is not supported (ide, virtio or "
+                          "none)", v);
     }
-    d->if_virtio = !strcmp(v, "virtio");
+    return 0;
+}
+
+static int drive_set_int(const char *k, const char *v, int max, int *out,
+                         Error *err)
+{
+    char *end;
+    long n = strtol(v, &end, 0);
+
+    if (!*v || *end || n < 0 || n > max) {
+        return error_setg(err, "%s=%s: expected a number from 0 to %d", k,
+                          v, max);
+    }
+    *out = (int)n;
+    return 0;
+}
+
+/* index=, media=, bootindex= */
+static int drive_set_place(DriveSpec *d, const char *k, const char *v,
+                           Error *err)
+{
+    if (!strcmp(k, "index")) {
+        return drive_set_int(k, v, 3, &d->index, err);
+    }
+    if (!strcmp(k, "bootindex")) {
+        return drive_set_int(k, v, 0xffff, &d->bootindex, err);
+    }
+    if (strcmp(v, "disk") && strcmp(v, "cdrom")) {
+        return error_setg(err, "media=%s: expected disk or cdrom", v);
+    }
+    d->cdrom = !strcmp(v, "cdrom");
     return 0;
 }
 
@@ -87,8 +124,9 @@ static int drive_set(DriveSpec *d, const char *k, const char *v, Error *err)
         return drive_set_bool(k, v, &d->opts.readonly, err);
     } else if (!strcmp(k, "snapshot")) {
         return drive_set_bool(k, v, &d->opts.snapshot, err);
-    } else if (!strcmp(k, "media") && !strcmp(v, "disk")) {
-        return 0;
+    } else if (!strcmp(k, "media") || !strcmp(k, "index") ||
+               !strcmp(k, "bootindex")) {
+        return drive_set_place(d, k, v, err);
     } else {
         return error_setg(err, "unsupported drive option '%s=%s'", k, v);
     }
@@ -102,7 +140,9 @@ int drive_parse(const char *arg, int index, DriveSpec *d, Error *err)
     int r = 0;
 
     memset(d, 0, sizeof(*d));
-    d->if_virtio = true;
+    d->iface = DRIVE_IF_IDE;
+    d->index = -1;
+    d->bootindex = -1;
     while (!r && (pair = drive_next_pair(&s))) {
         char *eq = strchr(pair, '=');
         if (!eq) {
@@ -118,6 +158,9 @@ int drive_parse(const char *arg, int index, DriveSpec *d, Error *err)
     }
     if (!r && d->id && !*d->id) {
         r = error_setg(err, "empty id=");
+    }
+    if (!r && d->cdrom && d->iface != DRIVE_IF_IDE) {
+        r = error_setg(err, "media=cdrom needs if=ide");
     }
     if (r) {
         drive_spec_free(d);
@@ -160,6 +203,25 @@ int drive_add_option(MachineConfig *cfg, const char *arg, Error *err)
     return 0;
 }
 
+int drive_add_ide(MachineConfig *cfg, const char *file, int index,
+                  bool cdrom, Error *err)
+{
+    /* the spec lives as long as the config (the whole run) */
+    char *arg, *q = xmalloc(2 * strlen(file) + 1), *o = q;
+
+    for (const char *p = file; *p; p++) {
+        *o++ = *p;
+        if (*p == ',') {
+            *o++ = ',';
+        }
+    }
+    *o = '\0';
+    arg = xasprintf("file=%s,if=ide,index=%d,media=%s", q, index,
+                    cdrom ? "cdrom" : "disk");
+    free(q);
+    return drive_add_option(cfg, arg, err);
+}
+
 int drive_find(const MachineConfig *cfg, const char *id, DriveSpec *d,
                Error *err)
 {
@@ -186,8 +248,10 @@ int drive_create_devices(Machine *m, Error *err)
         if (drive_parse(m->cfg.drive_args[i], i, &d, err) < 0) {
             return -1;
         }
-        props = xasprintf("drive=%s", d.id);
-        dev = d.if_virtio ? device_create(m, "virtio-blk-pci", m->root, props,
+        props = d.bootindex >= 0 ? xasprintf("drive=%s,bootindex=%d", d.id,
+                                             d.bootindex)
+                                 : xasprintf("drive=%s", d.id);
+        dev = d.iface == DRIVE_IF_VIRTIO ? device_create(m, "virtio-blk-pci", m->root, props,
                                           err)
                           : m->root;
         free(props);

@@ -465,7 +465,7 @@ static void mig_join(MigrationState *s)
 /* Devices without a save hook that hold no state worth moving. */
 static const char *const stateless_types[] = {
     "isa-debug-exit", "port80", "acpi-tables", "smbios-tables",
-    "bios-data-area", "isa-debugcon",
+    "bios-data-area", "isa-debugcon", "boot-order",
 };
 
 static void find_unmigratable(Device *d, void *opaque)

@@ -7,7 +7,8 @@
  * writable qcow2 disk (an existing one of that name is replaced). loadvm
  * reverts every such disk and loads the state; delvm deletes the
  * snapshot from every disk. A writable raw disk makes them refuse: its
- * content could not go back with the machine.
+ * content could not go back with the machine. The disks: virtio-blk
+ * and IDE.
  */
 #include "system/monitor-int.h"
 
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "block/qcow2.h"
+#include "hw/ide/ide.h"
 #include "hw/virtio/virtio-blk.h"
 #include "migration/migration.h"
 #include "migration/stream.h"
@@ -33,22 +35,42 @@ typedef struct SvDisks {
     bool drain;
 } SvDisks;
 
+static void sv_add(SvDisks *s, BlockBackend *bb)
+{
+    if (!bb || bb->readonly) {
+        return;
+    }
+    if (!bb->qcow2 || bb->overlay_map) {
+        s->raw = bb->filename;
+    } else if (s->n < SV_MAX_DISKS) {
+        s->file[s->n] = bb->filename;
+        s->q[s->n++] = bb->qcow2;
+    }
+}
+
+/* The writable disks of virtio-blk and IDE (or, drain: their I/O done). */
 static void sv_disk_one(Device *d, void *opaque)
 {
     SvDisks *s = opaque;
-    VirtIOBlk *b = (VirtIOBlk *)d;
 
-    if (!d->realized || strcmp(d->type->name, "virtio-blk-pci") || !b->bb ||
-        b->bb->readonly) {
+    if (!d->realized) {
         return;
     }
-    if (s->drain) {
-        iothread_drain(&b->io);
-    } else if (!b->bb->qcow2 || b->bb->overlay_map) {
-        s->raw = b->bb->filename;
-    } else if (s->n < SV_MAX_DISKS) {
-        s->file[s->n] = b->bb->filename;
-        s->q[s->n++] = b->bb->qcow2;
+    if (!strcmp(d->type->name, "virtio-blk-pci")) {
+        VirtIOBlk *b = (VirtIOBlk *)d;
+        if (s->drain) {
+            iothread_drain(&b->io);
+        } else {
+            sv_add(s, b->bb);
+        }
+    } else if (!strcmp(d->type->name, "piix3-ide")) {
+        PIIXIDEState *p = (PIIXIDEState *)d;
+        if (s->drain && p->io_started) {
+            iothread_drain(&p->io);
+        }
+        for (int i = 0; i < 4 && !s->drain; i++) {
+            sv_add(s, p->bus[i / 2].drive[i % 2].bb);
+        }
     }
 }
 

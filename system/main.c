@@ -16,6 +16,8 @@
 #include "block/drive.h"
 #include "config.h"
 #include "hw/core/devtypes.h"
+#include "hw/pc/bootorder.h"
+#include "hw/pc/linuxboot.h"
 #include "hw/pc/pc.h"
 #include "net/net.h"
 #include "system/chardev-opts.h"
@@ -33,7 +35,9 @@ static void usage(FILE *f)
 "Kite " KITE_VERSION ", an x86 PC emulator (QEMU-compatible options).\n"
 "\n"
 "Machine:\n"
-"  -machine pc[,accel=A][,kernel-irqchip=on|off]   the machine (alias -M;\n"
+"  -machine pc[,accel=A][,kernel-irqchip=on|off][,firmware-boot=on|off]\n"
+"                         the machine (alias -M; firmware-boot=on: -kernel\n"
+"                         through SeaBIOS and Kite's linuxboot ROM;\n"
 "                         -machine help; QEMU's pc-i440fx-*/q35 are refused)\n"
 "  -accel kvm|tcg|kvm:tcg[,backend=native|interp]  accelerator; a list tries\n"
 "                         each in turn (default tcg; -accel help)\n"
@@ -50,13 +54,22 @@ static void usage(FILE *f)
 "  -initrd FILE           initial ramdisk (multiboot: modules, comma separated)\n"
 "  -append CMDLINE        kernel command line\n"
 "  -bios FILE             raw firmware image, started at the reset vector\n"
+"                         (default with disks and no -kernel: SeaBIOS's\n"
+"                         bios-256k.bin)\n"
+"  -boot [order=]DRIVES[,once=DRIVES][,menu=on|off][,reboot-timeout=MS]\n"
+"        [,splash-time=MS][,strict=on|off]   firmware boot order: c disk,\n"
+"                         d CD-ROM, n network, a floppy (default cad)\n"
 "  -no-reboot             exit instead of rebooting\n"
 "\n"
 "Devices and display:\n"
 "  -device NAME[,prop=value...]   add a device (-device help lists them;\n"
 "                         -device NAME,help lists properties)\n"
-"  -drive file=F[,format=raw|qcow2][,if=virtio|none][,id=ID][,readonly=on]\n"
+"  -drive file=F[,format=raw|qcow2][,if=ide|virtio|none][,index=N]\n"
+"         [,media=disk|cdrom][,bootindex=N][,id=ID][,readonly=on]\n"
 "         [,cache=writeback|none|writethrough][,snapshot=on]   a disk image\n"
+"                         (if=ide by default: the PIIX3 IDE controller)\n"
+"  -hda/-hdb/-hdc/-hdd FILE   IDE disk 0-3 (a bare FILE is -hda)\n"
+"  -cdrom FILE            IDE CD-ROM at index 2 (secondary master)\n"
 "  -snapshot              writes to every disk image go to a temporary file\n"
 "  -serial stdio|file:PATH|pty|tcp:HOST:PORT[,server,nowait]|\n"
 "          unix:PATH[,server,nowait]|null|none\n"
@@ -251,6 +264,13 @@ static int set_machine(Options *o, const char *opt, const char *arg)
             ret = set_accel(o, opt, eq + 1);
         } else if (!strcmp(kv, "type")) {
             ret = check_machine_name(opt, eq + 1);
+        } else if (!strcmp(kv, "firmware-boot")) {
+            bool on;
+            if (parse_bool(eq + 1, &on) < 0) {
+                ret = bad(opt, "firmware-boot takes on or off, not '%s'",
+                          eq + 1);
+            }
+            o->cfg.firmware_boot = on;
         } else if (!strcmp(kv, "kernel-irqchip")) {
             bool on;
             if (!strcmp(eq + 1, "split")) {
@@ -562,6 +582,22 @@ static int set_debugcon(Options *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* -hda..-hdd, -cdrom and a bare image name: IDE drives. */
+static int set_drive(Options *o, const char *opt, const char *file)
+{
+    Error e = { "" };
+    bool cdrom = !strcmp(opt, "-cdrom");
+    int index = cdrom ? 2 : opt[3] - 'a';
+
+    if (!*file) {
+        return bad(opt, "empty file name%s", "");
+    }
+    if (drive_add_ide(&o->cfg, file, index, cdrom, &e) < 0) {
+        return bad(opt, "%s", e.msg);
+    }
+    return 0;
+}
+
 /* -netdev, -nic and -chardev: checked now, opened with the machine. */
 static int set_backend(Options *o, const char *opt, const char *arg)
 {
@@ -578,10 +614,6 @@ static int set_backend(Options *o, const char *opt, const char *arg)
     return r < 0 ? bad(opt, "%s", e.msg) : 0;
 }
 
-static const char *const unsupported_yet[] = {
-    "-hda", "-cdrom",
-};
-
 static int parse_args(Options *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -590,9 +622,10 @@ static int parse_args(Options *o, int argc, char **argv)
         char buf[64];
 
         if (opt[0] != '-' || !opt[1]) {
-            fprintf(stderr, "kite: unexpected argument '%s' (options start "
-                    "with '-'; see -help)\n", opt);
-            return -1;
+            if (set_drive(o, "-hda", opt) < 0) {     /* a bare image name */
+                return -1;
+            }
+            continue;
         }
         /* Accept --option as well as -option, as QEMU does. */
         if (opt[1] == '-') {
@@ -638,12 +671,6 @@ static int parse_args(Options *o, int argc, char **argv)
             o->cfg.gdb_spec = "tcp::1234";      /* QEMU's shorthand */
             continue;
         }
-        for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
-            if (!strcmp(opt, unsupported_yet[k])) {
-                fprintf(stderr, "kite: %s is not supported yet\n", opt);
-                return -1;
-            }
-        }
 
         /* options with an argument */
         static const char *const with_arg[] = {
@@ -651,7 +678,8 @@ static int parse_args(Options *o, int argc, char **argv)
             "-initrd", "-append", "-bios", "-serial", "-display", "-device",
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
             "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
-            "-netdev", "-nic", "-chardev", "-incoming", "-loadvm",
+            "-netdev", "-nic", "-chardev", "-incoming", "-hda", "-hdb",
+            "-hdc", "-hdd", "-cdrom", "-boot", "-loadvm",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -710,6 +738,14 @@ static int parse_args(Options *o, int argc, char **argv)
             Error e = { "" };
             r = drive_add_option(&o->cfg, arg, &e) < 0 ? bad(opt, "%s", e.msg)
                                                       : 0;
+        } else if (!strncmp(opt, "-hd", 3) || !strcmp(opt, "-cdrom")) {
+            r = set_drive(o, opt, arg);
+        } else if (!strcmp(opt, "-boot")) {
+            Error e = { "" };
+            BootOptions bo;
+            o->cfg.boot = arg;
+            r = boot_options_parse(arg, &bo, &e) < 0 ? bad(opt, "%s", e.msg)
+                                                     : 0;
         } else if (!strcmp(opt, "-debugcon")) {
             r = set_debugcon(o, opt, arg);
         } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic") ||
@@ -758,8 +794,43 @@ static int check_file(const char *opt, const char *path)
     return 0;
 }
 
-static int check_config(const MachineConfig *cfg)
+/* QEMU's pc firmware, where Debian's seabios (or qemu) package puts it. */
+static const char *default_firmware(void)
 {
+    static const char *const paths[] = {
+        "/usr/share/seabios/bios-256k.bin",
+        "/usr/share/qemu/bios-256k.bin",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        if (access(paths[i], R_OK) == 0) {
+            return paths[i];
+        }
+    }
+    return NULL;
+}
+
+static int check_config(MachineConfig *cfg)
+{
+    /* -kernel through SeaBIOS and roms/linuxboot.S: asked for, or what a
+     * kernel that needs its real-mode setup code (and a BIOS) gets */
+    if (cfg->kernel && !cfg->bios && cfg->firmware_boot != 0 &&
+        (cfg->firmware_boot > 0 || linuxboot_wants_firmware(cfg->kernel))) {
+        cfg->bios = default_firmware();
+        if (!cfg->bios && cfg->firmware_boot > 0) {
+            error_report("firmware-boot=on: no -bios given and SeaBIOS's "
+                         "bios-256k.bin not found (install seabios)");
+            return -1;
+        }
+    }
+    if (!cfg->kernel && !cfg->bios && (cfg->ndrive_args || cfg->boot)) {
+        cfg->bios = default_firmware();
+        if (!cfg->bios) {
+            error_report("no -bios given and SeaBIOS's bios-256k.bin not "
+                         "found (install the seabios package)");
+            return -1;
+        }
+    }
     if (!cfg->kernel && !cfg->bios) {
         error_report("nothing to boot: give -kernel or -bios");
         return -1;
@@ -871,6 +942,7 @@ int main(int argc, char **argv)
     o.cfg.ram_size = DEFAULT_RAM_SIZE;
     o.cfg.smp = 1;
     o.cfg.kernel_irqchip = -1;
+    o.cfg.firmware_boot = -1;
     o.cfg.accel = "tcg";
     o.cfg.tcg_backend = "native";
     if (parse_args(&o, argc, argv) < 0 || check_config(&o.cfg) < 0 ||

@@ -17,7 +17,7 @@ void display_add_frontend(Display *d, const DisplayFrontend *fe)
     }
 }
 
-/* Which window: "sdl", or NULL for none. err set for a bad choice. */
+/* Which window: "sdl", or NULL for none; *dflt when not asked for. */
 static const char *display_window(const MachineConfig *cfg, bool *dflt)
 {
     *dflt = false;
@@ -27,11 +27,13 @@ static const char *display_window(const MachineConfig *cfg, bool *dflt)
     if (cfg->nographic || cfg->vnc) {
         return NULL;                 /* as QEMU: -vnc means no window */
     }
+#ifdef CONFIG_SDL
     if ((getenv("DISPLAY") && *getenv("DISPLAY")) ||
         (getenv("WAYLAND_DISPLAY") && *getenv("WAYLAND_DISPLAY"))) {
         *dflt = true;
         return "sdl";
     }
+#endif
     return NULL;
 }
 

@@ -50,6 +50,25 @@ static void sdl_set_title(SDLDisplay *s)
     SDL_SetWindowTitle(s->win, title);
 }
 
+/*
+ * A new size for the window, moved first when it would not fit where it
+ * is (X11 without a window manager clips a window to the screen).
+ */
+static void sdl_window_size(SDLDisplay *s, int w, int h)
+{
+    SDL_Rect b;
+    int x, y;
+
+    SDL_GetWindowPosition(s->win, &x, &y);
+    if (SDL_GetDisplayBounds(MAX(SDL_GetWindowDisplayIndex(s->win), 0),
+                             &b) == 0 &&
+        (x + w > b.x + b.w || y + h > b.y + b.h)) {
+        SDL_SetWindowPosition(s->win, b.x + MAX(0, (b.w - w) / 2),
+                              b.y + MAX(0, (b.h - h) / 2));
+    }
+    SDL_SetWindowSize(s->win, w, h);
+}
+
 static void sdl_resize(void *opaque, Console *con)
 {
     SDLDisplay *s = opaque;
@@ -64,7 +83,7 @@ static void sdl_resize(void *opaque, Console *con)
         s->tex = SDL_CreateTexture(s->ren, SDL_PIXELFORMAT_ARGB8888,
                                    SDL_TEXTUREACCESS_STREAMING, w, h);
         if (!s->full_screen && (w != s->w || h != s->h)) {
-            SDL_SetWindowSize(s->win, w, h);
+            sdl_window_size(s, w, h);
         }
         s->w = w;
         s->h = h;

@@ -128,10 +128,10 @@ static void vnc_pointer(int mask, int x, int y, rfbClientPtr cl)
         input_mouse_rel(m, s->have_last ? x - s->last_x : 0,
                         s->have_last ? y - s->last_y : 0, dz, buttons);
     }
-    pthread_mutex_unlock(&m->lock);
     s->last_x = x;
     s->last_y = y;
     s->have_last = true;
+    pthread_mutex_unlock(&m->lock);
 }
 
 static enum rfbNewClientAction vnc_new_client(rfbClientPtr cl)
@@ -158,8 +158,8 @@ static void vnc_tick(void *opaque)
     if (s->unix_fd >= 0) {
         vnc_accept_unix(s);
     }
-    /* handles new clients, their messages and the pending updates */
-    while (rfbProcessEvents(s->scr, 0)) {
+    /* new clients, their messages and the pending updates (bounded) */
+    for (int i = 0; i < 8 && rfbProcessEvents(s->scr, 0); i++) {
     }
 }
 
@@ -258,7 +258,7 @@ int vnc_display_init(Display *d, const char *spec, Error *err)
     s->scr->kbdAddEvent = vnc_key;
     s->scr->ptrAddEvent = vnc_pointer;
     s->scr->newClientHook = vnc_new_client;
-    s->scr->handleEventsEagerly = TRUE;
+    s->scr->deferUpdateTime = 0;     /* the display loop already batches */
     s->scr->cursor = NULL;           /* the guest draws its own pointer */
     snprintf(s->name, sizeof(s->name), "Kite%s%s%s", m->cfg.name ? " (" : "",
              m->cfg.name ? m->cfg.name : "", m->cfg.name ? ")" : "");

@@ -21,14 +21,20 @@
  * TLB flush (map_gen); otherwise the slot would be patched to, say, an
  * interrupt handler and later enter it with no interrupt. Both TBs must
  * also start in the same virtual page, so a change of mapping (which
- * flushes the TLB and the jump cache) can never be bypassed by a stale
- * direct jump (a TB that runs on into a second page is the exception: a
- * TLB flush unchains every jump when one leads to such a TB, see
- * tlb_flush_jumps); self-modifying code unchains through invalidation. A
- * direct jump to another page looks the target up (lookup_tb_ptr) instead
- * of leaving generated code. A kick
- * removes every chain of the vCPU (tb_unchain_all), so even a guest spinning
- * in a loop of chained TBs comes back to the loop at once.
+ * flushes the TLB) can never be bypassed by a stale direct jump (a TB that
+ * runs on into a second page is the exception: a TLB flush unchains the
+ * jumps that lead to such TBs, see tlb_flush_jumps); self-modifying code
+ * unchains through invalidation. A direct jump to another page looks the
+ * target up (lookup_tb_ptr) instead of leaving generated code.
+ *
+ * The jump cache is keyed by linear pc and survives TLB flushes: a hit
+ * counts only when the soft TLB maps the TB's pages where they were
+ * translated (tb_mapped), so after a CR3 write the blocks of the kernel
+ * and of the process switched to are found again without a hash lookup.
+ *
+ * A kick sets env->tb_exit_req; every TB tests it on entry and leaves
+ * before its first instruction, so even a guest spinning in a loop of
+ * chained TBs comes back to the loop at once, and no chain is undone.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -191,6 +197,31 @@ static bool tb_matches(const TranslationBlock *tb, uint64_t pc,
            !atomic_load_explicit(&tb->invalid, memory_order_acquire);
 }
 
+/*
+ * Whether tb's code pages are where the soft TLB maps tb->pc now, without
+ * a page walk: the jump cache is keyed by linear address and survives TLB
+ * flushes (a CR3 write), so each hit is checked here, once per TB between
+ * two flushes (tb->mapped_gen).
+ */
+bool tb_mapped(TCGVcpu *v, TranslationBlock *tb)
+{
+    uint64_t ppage;
+
+    if (tb->mapped_gen == v->map_gen) {
+        return true;    /* checked since the last TLB flush */
+    }
+    if (!tlb_code_probe(v, tb->pc, &ppage) || ppage != tb->page_addr[0]) {
+        return false;
+    }
+    if (tb->page_addr[1] != TB_NO_PAGE &&
+        (!tlb_code_probe(v, (tb->pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE,
+                         &ppage) || ppage != tb->page_addr[1])) {
+        return false;
+    }
+    tb->mapped_gen = v->map_gen;
+    return true;
+}
+
 static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
                                    uint32_t flags)
 {
@@ -199,7 +230,7 @@ static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
                                                 memory_order_acquire);
     uint64_t phys;
 
-    if (tb_matches(tb, pc, cs_base, flags)) {
+    if (tb_matches(tb, pc, cs_base, flags) && tb_mapped(v, tb)) {
         return tb;
     }
     tlb_code_phys(v, pc, true, &phys);
@@ -209,6 +240,35 @@ static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
         if (!tb) {
             return NULL;
         }
+    }
+    tb->mapped_gen = v->map_gen;    /* its pages were just looked up */
+    atomic_store_explicit(&v->jmp_cache[j], tb, memory_order_release);
+    return tb;
+}
+
+/*
+ * The lookup generated code can do itself: the jump cache, else the hash
+ * table when the soft TLB already maps pc (no walk, no fault); NULL sends
+ * it back to the loop.
+ */
+static TranslationBlock *tb_lookup_fast(TCGVcpu *v, uint64_t pc,
+                                        uint64_t cs_base, uint32_t flags)
+{
+    unsigned j = tb_jmp_cache_hash(pc);
+    TranslationBlock *tb = atomic_load_explicit(&v->jmp_cache[j],
+                                                memory_order_acquire);
+    uint64_t ppage;
+
+    if (tb_matches(tb, pc, cs_base, flags) && tb_mapped(v, tb)) {
+        return tb;
+    }
+    if (!tlb_code_probe(v, pc, &ppage)) {
+        return NULL;
+    }
+    tb = tb_htable_lookup(v, ppage | (pc & ~TCG_PAGE_MASK), pc, cs_base,
+                          flags);
+    if (!tb || !tb_mapped(v, tb)) {
+        return NULL;
     }
     atomic_store_explicit(&v->jmp_cache[j], tb, memory_order_release);
     return tb;
@@ -226,13 +286,12 @@ void *helper_lookup_tb_ptr(CPUX86TCG *env)
         ((req & CPU_INTERRUPT_HARD) && (env->st.rflags & RF_IF))) {
         return NULL;
     }
-    pc = exec_tb_pc(env, &cs_base);
-    tb = atomic_load_explicit(&v->jmp_cache[tb_jmp_cache_hash(pc)],
-                              memory_order_acquire);
-    if (!tb_matches(tb, pc, cs_base, env->hflags) || v->log_tbs) {
+    if (v->log_tbs) {
         return NULL;    /* with logging on, let the loop log every TB */
     }
-    return (void *)tb->code.code;
+    pc = exec_tb_pc(env, &cs_base);
+    tb = tb_lookup_fast(v, pc, cs_base, env->hflags);
+    return tb ? (void *)tb->code.code : NULL;
 }
 
 /* ---- events ---- */
@@ -421,10 +480,12 @@ static bool exec_should_stop(TCGVcpu *v)
 /*
  * Runs tb; remembers the TB that left through a direct-jump slot and
  * where that slot leads, unless the mapping changed while it ran.
+ * Returns true when tb itself left at its entry check (a kick) without
+ * running an instruction.
  */
-static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
+static bool exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
 {
-    unsigned map_gen = v->map_gen;
+    uint64_t map_gen = v->map_gen;
     uintptr_t ret;
     TranslationBlock *last;
 
@@ -434,6 +495,9 @@ static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
     ret = tcg_exec_tb(v->s, v->env, tb->code.code);
     last = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
     exec_forget_last(v);
+    if ((ret & TB_EXIT_MASK) == TB_EXIT_REQUESTED) {
+        return last == tb;      /* left at its entry: nothing ran */
+    }
     if (last && (ret & TB_EXIT_MASK) < 2 && v->map_gen == map_gen) {
         v->last_tb = last;
         v->last_exit = (int)(ret & TB_EXIT_MASK);
@@ -441,6 +505,7 @@ static void exec_run_tb(TCGVcpu *v, TranslationBlock *tb)
         v->last_flags = v->env->hflags;
         v->last_map_gen = map_gen;
     }
+    return false;
 }
 
 /* Whether the loop went straight from the previous TB's slot to tb. */
@@ -467,7 +532,8 @@ static VcpuExit exec_step(TCGVcpu *v)
 {
     VCPU *cpu = v->cpu;
     CPUX86TCG *env = v->env;
-    bool oneshot = v->oneshot_next || cpu->singlestep;
+    bool smc_oneshot = v->oneshot_next;
+    bool oneshot = smc_oneshot || cpu->singlestep;
     uint64_t pc, cs_base;
     TranslationBlock *tb;
 
@@ -485,7 +551,14 @@ static VcpuExit exec_step(TCGVcpu *v)
         return VCPU_EXIT_ERROR;
     }
     exec_chain(v, tb);
-    exec_run_tb(v, tb);
+    if (exec_run_tb(v, tb)) {
+        v->oneshot_next = smc_oneshot;
+        if (oneshot) {
+            v->dbg.replay_next = v->dbg.replay;     /* not run yet */
+            v->dbg.replay = false;
+        }
+        return EXEC_CONTINUE;   /* the one instruction is still to run */
+    }
     if (oneshot) {
         v->dbg.replay = false;
     }
@@ -512,6 +585,8 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
         tcg_debug_replay_abort(v);
     }
     for (;;) {
+        /* before the requests are read: a kick after this is seen */
+        atomic_store(&env->tb_exit_req, 0);
         exec_sync_machine(v);
         if (unlikely(v->dbg.pending) && tcg_debug_deliver(v)) {
             return VCPU_EXIT_DEBUG;     /* after a debugger's watchpoint */

@@ -167,16 +167,15 @@ void tlb_flush_all(TCGVcpu *v)
 }
 
 /*
- * After a change of mapping: forget the jump cache, and the chained jumps
- * when one leads to a TB whose second page the jump would not check.
+ * After a change of mapping: forget the chained jumps that lead to a TB
+ * whose second page the jump would not check. The jump cache stays: every
+ * hit in it checks the TB's pages against the soft TLB (cpu-exec.c), so
+ * a context switch does not cost a lookup per block afterwards.
  */
 static void tlb_flush_jumps(TCGVcpu *v)
 {
     v->map_gen++;       /* the exec loop never chains across this */
-    tb_jmp_cache_clear(v);
-    if (atomic_load(&v->chained_two_pages)) {
-        tb_unchain_all(v);
-    }
+    tb_unchain_two_page(v);
 }
 
 void x86_tlb_flush(CPUX86TCG *env)
@@ -215,7 +214,6 @@ void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
     }
     if (v) {
         pthread_mutex_unlock(&v->tm->lock);
-        /* TBs may span two pages: the jump cache is cheap to refill */
         tlb_flush_jumps(v);
     }
 }

@@ -126,6 +126,7 @@ TranslationBlock *tb_reserve(TCGVcpu *v)
     memset(tb, 0, sizeof(*tb));
     tb->owner = v;
     tb->page_addr[0] = tb->page_addr[1] = TB_NO_PAGE;
+    tb->mapped_gen = UINT64_MAX;        /* never checked */
     return tb;
 }
 
@@ -334,8 +335,13 @@ void tb_add_jump(TCGVcpu *v, TranslationBlock *src, int n,
         src->jmp_dest[n] = dst;
         src->jmp_in_next[n] = dst->jmp_in;
         dst->jmp_in = (uintptr_t)src | (uintptr_t)n;
-        if (dst->page_addr[1] != TB_NO_PAGE) {
-            atomic_store(&v->chained_two_pages, true);
+        if (dst->page_addr[1] != TB_NO_PAGE && !dst->in_two_page_list) {
+            if (v->nb_two_page_in < TB_TWO_PAGE_IN_MAX) {
+                dst->in_two_page_list = true;
+                v->two_page_in[v->nb_two_page_in++] = dst;
+            } else {
+                v->two_page_overflow = true;
+            }
         }
         if (!src->in_chained_list && v->nb_chained < v->max_tbs) {
             src->in_chained_list = true;
@@ -345,9 +351,17 @@ void tb_add_jump(TCGVcpu *v, TranslationBlock *src, int n,
     pthread_mutex_unlock(&v->tm->lock);
 }
 
-void tb_unchain_all(TCGVcpu *v)
+static void tb_two_page_forget(TCGVcpu *v)
 {
-    pthread_mutex_lock(&v->tm->lock);
+    for (unsigned i = 0; i < v->nb_two_page_in; i++) {
+        v->two_page_in[i]->in_two_page_list = false;
+    }
+    v->nb_two_page_in = 0;
+    v->two_page_overflow = false;
+}
+
+static void tb_unchain_all_locked(TCGVcpu *v)
+{
     for (unsigned i = 0; i < v->nb_chained; i++) {
         TranslationBlock *src = v->chained[i];
         tb_jump_remove(src, 0);
@@ -355,7 +369,27 @@ void tb_unchain_all(TCGVcpu *v)
         src->in_chained_list = false;
     }
     v->nb_chained = 0;
-    atomic_store(&v->chained_two_pages, false);
+    tb_two_page_forget(v);
+}
+
+void tb_unchain_all(TCGVcpu *v)
+{
+    pthread_mutex_lock(&v->tm->lock);
+    tb_unchain_all_locked(v);
+    pthread_mutex_unlock(&v->tm->lock);
+}
+
+void tb_unchain_two_page(TCGVcpu *v)
+{
+    pthread_mutex_lock(&v->tm->lock);
+    if (v->two_page_overflow) {
+        tb_unchain_all_locked(v);
+    } else {
+        for (unsigned i = 0; i < v->nb_two_page_in; i++) {
+            tb_unchain_incoming(v->two_page_in[i]);
+        }
+        tb_two_page_forget(v);
+    }
     pthread_mutex_unlock(&v->tm->lock);
 }
 
@@ -447,7 +481,8 @@ void tb_flush(TCGVcpu *v)
     memset(v->hash, 0, sizeof(v->hash));
     tb_jmp_cache_clear(v);
     v->nb_chained = 0;
-    atomic_store(&v->chained_two_pages, false);
+    v->nb_two_page_in = 0;
+    v->two_page_overflow = false;
     v->nb_tbs = 0;
     v->last_tb = NULL;
     if (v->s) {

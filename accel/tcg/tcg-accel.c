@@ -172,7 +172,7 @@ static void tcg_vcpu_kick(VCPU *cpu)
 
     atomic_store(&cpu->exit_request, true);
     if (v) {
-        tb_unchain_all(v);
+        atomic_store(&v->env->tb_exit_req, 1);  /* after the request */
     }
 }
 

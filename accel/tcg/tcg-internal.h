@@ -38,13 +38,14 @@
 
 #define TB_HASH_BITS      15
 #define TB_HASH_SIZE      (1u << TB_HASH_BITS)
-#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_BITS 14
 #define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
 #define TB_MAX_DEFAULT    (64u * 1024)
 #define PAGE_HASH_BITS    12
 #define PAGE_HASH_SIZE    (1u << PAGE_HASH_BITS)
 #define TB_NO_PAGE        UINT64_MAX
 #define TB_GEN_BYTES      (2 * TCG_PAGE_SIZE)
+#define TB_TWO_PAGE_IN_MAX 256
 
 /* TB cflags */
 enum {
@@ -55,19 +56,21 @@ typedef struct TCGVcpu TCGVcpu;
 typedef struct TranslationBlock TranslationBlock;
 
 struct TranslationBlock {
-    /* what every jump-cache lookup reads: one cache line */
+    /* what every jump-cache hit reads (key, pages for tb_mapped, code
+       pointer): the first 56 bytes */
     uint64_t pc;                /* linear address */
     uint64_t cs_base;
     uint32_t flags;             /* hflags */
     uint32_t cflags;
     atomic_bool invalid;
+    /* physical pages covered and the byte range [start, end) in each */
+    uint64_t page_addr[2];
+    uint64_t mapped_gen;        /* owner's map_gen when tb_mapped held */
     TCGCodeInfo code;
 
     uint32_t size;              /* guest bytes */
     uint32_t icount;
     uint64_t phys_pc;
-    /* physical pages covered and the byte range [start, end) in each */
-    uint64_t page_addr[2];
     uint64_t page_start[2], page_end[2];
     TCGVcpu *owner;
 
@@ -79,6 +82,7 @@ struct TranslationBlock {
     uintptr_t jmp_in;
     uintptr_t jmp_in_next[2];
     bool in_chained_list;
+    bool in_two_page_list;
 };
 
 typedef struct PageDesc {
@@ -148,9 +152,12 @@ struct TCGVcpu {
     _Atomic(TranslationBlock *) jmp_cache[TB_JMP_CACHE_SIZE];
     TranslationBlock **chained;
     unsigned nb_chained;
-    /* a chained jump leads to a TB with code in a second page: a TLB
-       flush must unchain (the jump would bypass that page's mapping) */
-    atomic_bool chained_two_pages;
+    /* TBs with code in a second page that chained jumps lead to: a TLB
+       flush unchains their incoming jumps (a jump would bypass that
+       page's mapping); on overflow of the list, every chain goes */
+    TranslationBlock *two_page_in[TB_TWO_PAGE_IN_MAX];
+    unsigned nb_two_page_in;
+    bool two_page_overflow;
 
     TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
     unsigned tlb_used;          /* MMU indexes filled since the last flush */
@@ -172,8 +179,8 @@ struct TCGVcpu {
     int last_exit;
     uint64_t last_pc, last_cs_base;
     uint32_t last_flags;
-    unsigned last_map_gen;
-    unsigned map_gen;           /* bumped by every TLB flush (softmmu.c) */
+    uint64_t last_map_gen;
+    uint64_t map_gen;           /* bumped by every TLB flush (softmmu.c) */
     bool oneshot_next;          /* next TB: one instruction, uncached */
     bool wait_sipi;
     /*
@@ -219,6 +226,8 @@ void tb_add_jump(TCGVcpu *v, TranslationBlock *src, int n,
                  TranslationBlock *dst);
 /* Removes every chained jump of v's TBs (kick). Takes the lock. */
 void tb_unchain_all(TCGVcpu *v);
+/* Removes the chained jumps into TBs with a second page. Takes the lock. */
+void tb_unchain_two_page(TCGVcpu *v);
 /* Drops every TB of v and empties its code buffer. Takes the lock. */
 void tb_flush(TCGVcpu *v);
 void tb_jmp_cache_clear(TCGVcpu *v);
@@ -239,6 +248,20 @@ void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage);
  * is set, else returns a fault code (non-zero) without raising.
  */
 int64_t tlb_code_phys(TCGVcpu *v, uint64_t pc, bool raise, uint64_t *paddr);
+/* Whether the soft TLB maps code at linear pc now (no walk); its page. */
+static inline bool tlb_code_probe(TCGVcpu *v, uint64_t pc, uint64_t *ppage)
+{
+    CPUX86TCG *env = v->env;
+    int mmu_idx = x86_cpl(env) == 3 ? MMU_USER_IDX : MMU_KNOSMAP_IDX;
+    unsigned idx = (pc >> TCG_PAGE_BITS) & TCG_TLB_MASK;
+    uint64_t tag = env->tlb.table[mmu_idx][idx].addr_code;
+
+    if ((tag & TLB_INVALID) || ((tag ^ pc) & TCG_PAGE_MASK)) {
+        return false;
+    }
+    *ppage = v->tlb_extra[mmu_idx][idx].ppage;
+    return true;
+}
 int x86_code_mmu_index(const CPUX86TCG *env);
 
 /* ---- debug.c ---- */
@@ -266,5 +289,7 @@ uintptr_t tcg_host_pc(TCGVcpu *v, uintptr_t ra);
 
 /* ---- cpu-exec.c ---- */
 VcpuExit tcg_cpu_exec(VCPU *cpu);
+/* Whether the soft TLB maps tb's pages where they were translated now. */
+bool tb_mapped(TCGVcpu *v, TranslationBlock *tb);
 
 #endif

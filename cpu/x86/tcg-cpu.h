@@ -95,6 +95,9 @@ typedef struct CPUX86TCG {
     XMMReg simd_tmp[2];         /* SIMD memory operands (translate-fpu.c) */
 
     uint32_t hflags;
+    /* non-zero: every TB leaves at its entry (TB_EXIT_REQUESTED); set by
+       a kick, cleared by the exec loop before it looks at requests */
+    _Atomic int32_t tb_exit_req;
     uint64_t a20_mask;          /* ~0, or ~(1 << 20) with A20 disabled */
     /*
      * Segment check fast path (with hflags, by x86_update_hflags): an

@@ -928,6 +928,45 @@ static bool tb_past_pages(const X86TBDesc *tb, uint64_t pc)
     return page != first + TCG_PAGE_SIZE || (page >> 32) != (first >> 32);
 }
 
+/*
+ * A kick sets env->tb_exit_req instead of unchaining every TB: each TB
+ * that can be chained to tests it on entry and leaves before its first
+ * instruction (a load and a branch), so a loop of chained TBs still comes
+ * back to the exec loop at once.
+ */
+static TCGLabel *gen_tb_entry_check(DisasContext *d)
+{
+    TCGContext *s = d->s;
+    TCGLabel *l;
+    TCGv_i32 t;
+
+    if (d->no_lookup) {
+        return NULL;
+    }
+    l = tcg_label_new(s);
+    t = tcg_temp_new_i32(s);
+    tcg_gen_ld_i32(s, t, tcg_env(s), offsetof(CPUX86TCG, tb_exit_req));
+    tcg_gen_brcondi_i32(s, TCG_COND_NE, t, 0, l);
+    tcg_temp_free_i32(s, t);
+    return l;
+}
+
+/* The exit of the entry check: nothing ran, RIP is the TB's start. */
+static void gen_tb_entry_exit(DisasContext *d, TCGLabel *l)
+{
+    uint64_t rip = d->tb->pc - d->cs_base;
+
+    if (!l) {
+        return;
+    }
+    if (!d->code64) {
+        rip &= 0xffffffffu;
+    }
+    tcg_gen_set_label(d->s, l);
+    tcg_gen_movi_i64(d->s, d->g->rip, rip);
+    tcg_gen_exit_tb(d->s, d->tb->tb, TB_EXIT_REQUESTED);
+}
+
 int x86_gen_tb(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
                X86TBDesc *tb)
 {
@@ -940,6 +979,7 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
     DisasContext d;
     unsigned max = tb->max_insns ? tb->max_insns : TCG_MAX_INSNS;
     uint64_t pc = tb->pc;
+    TCGLabel *exit_req;
 
     if (max > 256) {
         max = 256;
@@ -948,6 +988,7 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
     d.fetch = hooks && hooks->fetch ? hooks->fetch : x86_code_fetch;
     d.no_lookup = hooks && hooks->no_lookup;
     tcg_func_start(s);
+    exit_req = gen_tb_entry_check(&d);
     tb->icount = 0;
     for (;;) {
         X86Insn in;
@@ -1008,6 +1049,7 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
         break;
     }
     tmp_free_all(&d);
+    gen_tb_entry_exit(&d, exit_req);
     tb->size = pc - tb->pc;
     return 0;
 }

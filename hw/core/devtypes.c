@@ -26,6 +26,8 @@ const DeviceType *const kite_device_types[] = {
     &pit_type,
     &i440fx_type,
     &piix3_type,
+    &piix3_ide_type,
+    &boot_order_type,
     &pci_testdev_type,
     &pc_testdev_type,
     &port80_type,

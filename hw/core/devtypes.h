@@ -22,6 +22,8 @@ extern const DeviceType apic_type;
 extern const DeviceType pit_type;
 extern const DeviceType i440fx_type;
 extern const DeviceType piix3_type;
+extern const DeviceType piix3_ide_type;
+extern const DeviceType boot_order_type;
 extern const DeviceType pci_testdev_type;
 extern const DeviceType pc_testdev_type;
 extern const DeviceType port80_type;

@@ -9,6 +9,17 @@
 #define VGA_MAX_TEXT_COLS  132
 #define VGA_MAX_TEXT_ROWS  100
 
+/*
+ * A 6-bit DAC value widened to 8 bits: shifted up, the low bit copied into
+ * the two new ones (0 -> 0, 63 -> 255), the rule QEMU's VGA uses, so the
+ * same screen gives the same pixels in both.
+ */
+static uint8_t vga_dac_6to8(uint8_t v)
+{
+    v &= 0x3f;
+    return (uint8_t)((v << 2) | ((v & 1) * 3));
+}
+
 static uint32_t vga_dac_rgb(const VGAState *s, uint8_t index)
 {
     const uint8_t *c = &s->palette[(index & s->pel_mask) * 3];
@@ -17,8 +28,8 @@ static uint32_t vga_dac_rgb(const VGAState *s, uint8_t index)
     if (eight && vga_vbe_enabled(s)) {
         return (uint32_t)c[0] << 16 | c[1] << 8 | c[2];
     }
-    return (uint32_t)((c[0] << 2) | (c[0] >> 4)) << 16 |
-           ((c[1] << 2) | (c[1] >> 4)) << 8 | ((c[2] << 2) | (c[2] >> 4));
+    return (uint32_t)vga_dac_6to8(c[0]) << 16 | vga_dac_6to8(c[1]) << 8 |
+           vga_dac_6to8(c[2]);
 }
 
 /* A 4-bit attribute colour through the attribute palette to the DAC. */
@@ -127,14 +138,15 @@ static void vga_draw_cell(VGAState *s, uint32_t addr, uint32_t *dst,
 
     for (unsigned y = 0; y < chh; y++) {
         uint8_t bits = hidden ? 0 : vga_plane(s, font + y, 2);
-        if (vga_cursor_at(s, addr, y)) {
-            bits = 0xff;
+        bool cursor = vga_cursor_at(s, addr, y);
+        if (cursor) {
+            bits = 0xff;             /* the cursor covers all 9 dots */
         }
         for (unsigned x = 0; x < 8; x++) {
             dst[y * stride + x] = (bits & (0x80 >> x)) ? fg : bg;
         }
         if (cw == 9) {
-            dst[y * stride + 8] = (dup9 && (bits & 1)) ? fg : bg;
+            dst[y * stride + 8] = ((dup9 || cursor) && (bits & 1)) ? fg : bg;
         }
     }
 }

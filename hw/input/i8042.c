@@ -595,6 +595,9 @@ static uint64_t i8042_data_read(void *opaque, uint64_t offset, unsigned size)
 
     if (s->ob_full) {
         s->ob_full = false;
+        /* The line drops with the read and rises again for the next byte:
+         * an edge per byte, which the (edge-triggered) PIC needs. */
+        i8042_update_irq(s);
         aux_flush(s, false);
         i8042_fill(s);
     }

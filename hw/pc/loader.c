@@ -21,6 +21,7 @@
  */
 #include "hw/pc/bootparam.h"
 #include "hw/pc/fw_cfg.h"
+#include "hw/pc/linuxboot.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,7 @@ static int loader_publish_kernel(Machine *m, Error *err)
 {
     uint8_t *img = NULL, *initrd = NULL;
     size_t size = 0, isize = 0;
+    int ret = 0;
 
     if (!m->cfg.kernel || !m->fw_cfg) {
         return 0;
@@ -179,11 +181,20 @@ static int loader_publish_kernel(Machine *m, Error *err)
         free(img);
         return -1;
     }
-    loader_publish_fw_cfg(m, img, size, initrd, isize,
-                          m->cfg.append ? m->cfg.append : "", true);
+    if (loader_setup_size(img, size)) {
+        /* a bzImage: for roms/linuxboot.S, as QEMU lays it out */
+        ret = linuxboot_publish(m, img, size, initrd, isize,
+                                m->cfg.append ? m->cfg.append : "", err);
+    } else {
+        loader_publish_fw_cfg(m, img, size, initrd, isize,
+                              m->cfg.append ? m->cfg.append : "", true);
+    }
     free(img);
     free(initrd);
-    return 0;
+    if (ret < 0) {
+        error_prepend(err, "-kernel '%s'", m->cfg.kernel);
+    }
+    return ret;
 }
 
 static int loader_boot_bios(Machine *m, Error *err)

@@ -198,6 +198,7 @@ static int pc_create_devices(Machine *m, Error *err)
         { "isa-serial", "iobase=0x3f8,irq=4", true },
         { "i440FX", "", false },
         { "PIIX3", "addr=1", false },
+        { "piix3-ide", "addr=1.1", false },
         { "mc146818rtc", "", false },
         { "port92", "", false },
         { "reset-control", "", false },
@@ -268,7 +269,8 @@ static int pc_create_devices(Machine *m, Error *err)
         }
     }
     if (drive_create_devices(m, err) < 0 ||    /* -drive if=virtio */
-        net_create_nics(m, err) < 0) {         /* -nic */
+        net_create_nics(m, err) < 0 ||         /* -nic */
+        !device_create(m, "boot-order", m->root, "", err)) {
         return -1;
     }
     /* Last: the tables describe every device above. */

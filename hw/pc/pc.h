@@ -93,6 +93,8 @@ typedef struct MachineConfig {
     const char *chardev_args[PC_MAX_CHARDEVS]; /* -chardev */
     int nchardev_args;
     bool snapshot;               /* -snapshot: snapshot=on for every drive */
+    const char *boot;            /* -boot (hw/pc/bootorder.h), or NULL */
+    int firmware_boot;           /* -machine firmware-boot: -1 auto, 0, 1 */
     const char *name;            /* -name */
     const char *mon_spec[MONITOR_MAX];   /* -qmp / -monitor backends */
     bool mon_qmp[MONITOR_MAX];

@@ -75,10 +75,17 @@ typedef struct PIIX3State {
     PCIDevice pci;
     uint8_t pirq_level[PCI_NUM_PIRQS];
     uint16_t pic_levels;           /* ISA IRQs this bridge drives high */
+    uint16_t isa_levels;           /* ISA IRQs its functions raise (IDE) */
 } PIIX3State;
 
 extern const DeviceType i440fx_type;
 extern const DeviceType piix3_type;
+
+/*
+ * An ISA IRQ of one of the PIIX3's own functions (the IDE channels'
+ * 14 and 15): ORed with the PIRQs the guest routed to the same IRQ.
+ */
+void piix3_set_isa_irq(PIIX3State *s, int irq, int level);
 
 /* The ISA IRQ PIRQ pirq (0-3) reaches now, or -1 when disabled. */
 int piix3_pirq_route(const PIIX3State *s, int pirq);

@@ -30,7 +30,7 @@ int piix3_pirq_route(const PIIX3State *s, int pirq)
 static void piix3_update_pic(PIIX3State *s)
 {
     Machine *m = s->pci.dev.machine;
-    uint16_t want = 0, diff;
+    uint16_t want = s->isa_levels, diff;
 
     for (int p = 0; p < PCI_NUM_PIRQS; p++) {
         int irq = piix3_pirq_route(s, p);
@@ -45,6 +45,14 @@ static void piix3_update_pic(PIIX3State *s)
             irq_set(&m->gsi[irq], (want >> irq) & 1);
         }
     }
+}
+
+void piix3_set_isa_irq(PIIX3State *s, int irq, int level)
+{
+    uint16_t bit = (uint16_t)(1u << (irq & 15));
+
+    s->isa_levels = level ? s->isa_levels | bit : s->isa_levels & ~bit;
+    piix3_update_pic(s);
 }
 
 static void piix3_set_pirq(void *opaque, int pirq, int level)

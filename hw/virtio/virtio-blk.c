@@ -399,6 +399,8 @@ static const PropDef virtio_blk_props[] = {
                  "id of the -drive holding the disk image"),
     PROP_DEF_U32("num-queues", VirtIOBlk, num_queues, 1,
                  "request queues (1-8)"),
+    PROP_DEF_U32("bootindex", VirtIOBlk, bootindex, VIRTIO_BLK_NO_BOOTINDEX,
+                 "place in the firmware's boot order"),
     PROP_DEF_END,
 };
 

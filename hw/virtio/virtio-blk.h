@@ -8,10 +8,13 @@
 #include "block/block.h"
 #include "hw/virtio/virtio-pci.h"
 
+#define VIRTIO_BLK_NO_BOOTINDEX 0xffffffffu
+
 typedef struct VirtIOBlk {
     VirtIOPCIProxy proxy;
     char *drive;                 /* property */
     uint32_t num_queues;         /* property */
+    uint32_t bootindex;          /* property; VIRTIO_BLK_NO_BOOTINDEX: none */
     VirtIODeviceClass vc;        /* the class, with this device's queues */
     BlockBackend *bb;
     IOThread io;

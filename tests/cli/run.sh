@@ -331,13 +331,29 @@ bad_machine "-drive format=qcow2 on a raw image" "qcow2 header: bad magic" \
 { printf 'QFI\373\0\0\0\011'; head -c 1024 /dev/zero; } >"$work/v9.qcow2"
 bad_machine "-drive qcow2 version 9" "qcow2 version 9 is not supported" \
     -drive file=v9.qcow2 -bios zero.rom
-bad "-drive if=ide" "if=ide" -drive file=disk.img,if=ide -bios zero.rom
+bad "-drive if=scsi" "if=scsi" -drive file=disk.img,if=scsi -bios zero.rom
+bad "-drive index=4" "index=4" -drive file=disk.img,index=4 -bios zero.rom
+bad "-drive media=cdrom on virtio" "cdrom needs if=ide" \
+    -drive file=disk.img,if=virtio,media=cdrom -bios zero.rom
+bad "-boot order=x" "not a, c, d or n" -boot order=x -bios zero.rom
+bad "-boot cc" "given twice" -boot cc -bios zero.rom
+bad "-boot unknown option" "unknown option 'foo'" -boot foo=1 -bios zero.rom
+bad "-boot reboot-timeout=-5" "reboot-timeout" -boot reboot-timeout=-5 \
+    -bios zero.rom
+bad "-hda empty name" "empty file name" -hda "" -bios zero.rom
 bad "-drive unknown option" "unsupported drive option.*werror" \
     -drive file=disk.img,werror=stop -bios zero.rom
 bad "-drive two with one id" "two drives.*d0" -drive file=disk.img,id=d0 \
     -drive file=disk.img,id=d0 -bios zero.rom
 bad_machine "-drive missing image" "cannot open.*nosuch.img" \
     -drive file=nosuch.img -bios zero.rom
+bad_machine "-cdrom missing image" "nosuch.iso" -cdrom nosuch.iso \
+    -bios zero.rom
+bad_machine "IDE index given twice" "index 0 is taken" -hda disk.img \
+    -drive file=disk.img,index=0,readonly=on -bios zero.rom
+bad_machine "bootindex given twice" "bootindex 1 is given twice" \
+    -drive file=disk.img,bootindex=1,readonly=on \
+    -drive file=disk.img,if=virtio,bootindex=1,readonly=on -bios zero.rom
 bad_machine "-drive empty image" "smaller than" -drive file=empty.img \
     -bios zero.rom
 bad_machine "-drive a directory" "not a regular file" \

@@ -766,10 +766,12 @@ def case_initrd_bigger_than_ram(work):
 
 def case_bzimage_realmode_entry(work):
     """A bzImage with code32_start 0 is entered through its setup code in
-    real mode (CS = DS + 0x20), with cmd_line_ptr set."""
+    real mode (CS = DS + 0x20), with cmd_line_ptr set (Kite's direct entry:
+    firmware-boot=off, or SeaBIOS would run it through roms/linuxboot.S)."""
     for version in (0x0207, 0x0202):
         kernel = write_file(work, "rm.bzImage", bzimage_realmode(0, version))
-        p = subprocess.run([KITE, "-m", "64", "-kernel", kernel, "-append",
+        p = subprocess.run([KITE, "-m", "64", "-machine", "firmware-boot=off",
+                            "-kernel", kernel, "-append",
                             "hello cmdline", "-nographic", "-device",
                             "isa-debug-exit,iobase=0xf4,iosize=4"],
                            stdin=subprocess.DEVNULL, capture_output=True,
@@ -804,7 +806,8 @@ def case_ipxe_lkrn_realmode(work):
     (first block at 0x10200), never address 0; the banner counts if seen."""
     lkrn = fetch_ipxe()
     log = os.path.join(work, "ipxe.log")
-    p = subprocess.Popen([KITE, "-m", "128", "-kernel", lkrn, "-nographic",
+    p = subprocess.Popen([KITE, "-m", "128", "-machine", "firmware-boot=off",
+                          "-kernel", lkrn, "-nographic",
                           "-d", "in_asm", "-D", log],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)

@@ -151,9 +151,10 @@ def main(argv):
         c.full_frame()
         print("size %d %d" % (c.w, c.h), flush=True)
         end = time.time() + float(argv[3])
-        c.s.settimeout(0.5)
+        c.s.settimeout(max(0.1, end - time.time()))
         while time.time() < end:
-            c.request(1)
+            c.request(1)                 # one request outstanding at a time
+            c.s.settimeout(max(0.1, end - time.time()))
             try:
                 for r in c.read_update():
                     if r[4] == -223:

@@ -141,17 +141,24 @@ if wait_for "K 9e" "$serial" 30 &&
 else
     result fail "keys" "COM1: $(tail -n 8 "$serial" | tr '\n' ' ')"
 fi
-sleep 0.4
 # the guest drew 8-line blocks on line 100: updates cover lines near it
-if awk '$1 == "rect" && $3 >= 96 && $3 + $5 <= 112 && $5 < 20 { ok = 1 }
-        END { exit !ok }' "$work/watch"; then
+near_100() {
+    awk '$1 == "rect" && $3 >= 96 && $3 + $5 <= 112 && $5 < 20 { ok = 1 }
+         END { exit !ok }' "$work/watch"
+}
+i=0
+while ! near_100 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if near_100; then
     result ok "incremental updates cover only the redrawn lines ($(grep rect "$work/watch" | tail -n1))"
 else
     result fail "incremental updates" "$(tr '\n' ' ' <"$work/watch")"
 fi
 before=$(grep -c '^M' "$serial")
 rfb "127.0.0.1:$port" pointer "50,50,0;60,45,0;60,45,1;60,45,0"
-sleep 0.3
+i=0
+while [ "$(grep -c '^M' "$serial")" -lt $((before + 9)) ] && [ $i -lt 50 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 if tail -n +"$((before + 1))" "$serial" | tr '\n' ' ' |
    grep -q "M 8 M a M 5 M 9 M 0 M 0 M 8 M 0 M 0"; then
     result ok "pointer events reach the PS/2 mouse (motion, left button)"
@@ -160,7 +167,7 @@ else
 fi
 hmp stop                         # reset, held before the guest runs again
 hmp system_reset
-sleep 0.5
+wait_for "^size 640 480" "$work/watch" 50
 hmp cont
 # after the reset: no picture (640x480 blank) or text, then 320x200 again
 # (polled for up to 10 s: a loaded machine is slow to get there)

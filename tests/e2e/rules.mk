@@ -11,11 +11,21 @@
 
 E2E_LOGS := $(BUILD)/tests/e2e
 
+# Fetches the kernel and builds both initramfs images once, before any
+# test that boots Linux starts (they run in parallel under make -j, and
+# two downloads into one cache would race). Never fails: without a kernel
+# each test prints its own SKIP.
+.PHONY: linux-cache
+linux-cache:
+	$(Q){ scripts/fetch-linux && scripts/make-initramfs && \
+	      scripts/make-initramfs --modules; } >/dev/null 2>&1 || \
+		echo "linux-cache: no Debian kernel or initramfs (the Linux tests skip)"
+
 .PHONY: check-linux check-linux-boot check-linux-shell check-linux-virtio \
 	check-e2e
 check-linux: check-linux-boot check-linux-shell check-linux-virtio
 
-check-linux-boot: $(BUILD)/kite
+check-linux-boot: $(BUILD)/kite | linux-cache
 	$(Q)E2E_BOOTS="tcg/bz tcg/pvh tcg,backend=interp/pvh" \
 		tests/e2e/boot-linux.sh --kite $(BUILD)/kite --logs $(E2E_LOGS)
 
@@ -47,7 +57,7 @@ CHECK_SLOW_TARGETS += check-e2e
 # Disks (tests/e2e/disk-linux.py): ext4 images made with mke2fs -d on
 # virtio-blk, raw, qcow2 over a raw backing file, and under -snapshot.
 .PHONY: check-linux-disk
-check-linux-disk: $(BUILD)/kite $(BUILD)/kite-img | check-linux-boot
+check-linux-disk: $(BUILD)/kite $(BUILD)/kite-img | check-linux-boot linux-cache
 	$(Q)k=$$(scripts/fetch-linux 2>/dev/null) && \
 	i=$$(scripts/make-initramfs --modules 2>/dev/null) || \
 		{ echo "SKIP disks: no kernel or initramfs with modules"; \

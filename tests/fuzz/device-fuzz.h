@@ -27,12 +27,15 @@
 #ifndef KITE_DEVICE_FUZZ_H
 #define KITE_DEVICE_FUZZ_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/core/devtypes.h"
+#include "hw/ide/ide.h"
 #include "hw/input/i8042.h"
 #include "hw/intc/intc.h"
 #include "hw/pc/fw_cfg.h"
@@ -53,6 +56,7 @@ typedef struct DevFuzzSide {
     VCPU cpu[DEVFUZZ_CPUS];
     Device *devs[DEVFUZZ_MAX_DEVS];  /* every device with state, tree order */
     int ndevs;
+    char ide_path[2][64], ide_arg[2][128];
 } DevFuzzSide;
 
 typedef struct DevFuzz {
@@ -97,7 +101,68 @@ static const struct {
     { "PIIX3", "addr=1" },
     { "pci-testdev", "membar=0x100000" },
     { "port80", "" },
+    /* IDE: a 64 KiB disk at index 0, a 64 KiB CD at index 2 */
+    { "piix3-ide", "addr=1.1" },
 };
+
+#define DEVFUZZ_IDE_IMG   (64 * KiB)
+#define DEVFUZZ_IDE_BM    0xc000
+
+/*
+ * The IDE drives' images: temporary files opened with snapshot=on (so
+ * guest writes stay in memory-backed overlays) and unlinked once open.
+ */
+static int devfuzz_ide_images(DevFuzzSide *side)
+{
+    uint8_t *data = xmalloc(DEVFUZZ_IDE_IMG);
+
+    for (int i = 0; i < 2; i++) {
+        int fd;
+        snprintf(side->ide_path[i], sizeof(side->ide_path[i]),
+                 "/tmp/kite-devfuzz-XXXXXX");
+        fd = mkstemp(side->ide_path[i]);
+        for (unsigned o = 0; o < DEVFUZZ_IDE_IMG; o++) {
+            data[o] = (uint8_t)(o / 512 + o);
+        }
+        if (fd < 0 || write(fd, data, DEVFUZZ_IDE_IMG) != DEVFUZZ_IDE_IMG) {
+            free(data);
+            if (fd >= 0) {
+                close(fd);
+            }
+            return -1;
+        }
+        close(fd);
+        snprintf(side->ide_arg[i], sizeof(side->ide_arg[i]),
+                 "file=%s,if=ide,index=%d,media=%s,snapshot=on",
+                 side->ide_path[i], i * 2, i ? "cdrom" : "disk");
+        side->m->cfg.drive_args[side->m->cfg.ndrive_args++] =
+            side->ide_arg[i];
+    }
+    free(data);
+    return 0;
+}
+
+/* BAR4 at DEVFUZZ_IDE_BM, I/O and bus mastering on (as firmware does). */
+static void devfuzz_ide_enable(Machine *m)
+{
+    uint32_t addr = 0x80000000u | (PCI_DEVFN(1, 1) << 8);
+
+    address_space_st(&m->io, 0xcf8, addr | 0x20, 4);
+    address_space_st(&m->io, 0xcfc, DEVFUZZ_IDE_BM, 4);
+    address_space_st(&m->io, 0xcf8, addr | PCI_COMMAND, 4);
+    address_space_st(&m->io, 0xcfc, PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
+}
+
+/* Waits for the IDE requests in flight (their completions need the lock). */
+static void devfuzz_ide_drain(DevFuzzSide *side)
+{
+    for (int i = 0; i < side->ndevs; i++) {
+        if (side->devs[i]->type == &piix3_ide_type &&
+            ((PIIXIDEState *)side->devs[i])->io_started) {
+            iothread_drain(&((PIIXIDEState *)side->devs[i])->io);
+        }
+    }
+}
 
 static void devfuzz_collect(Device *d, void *opaque)
 {
@@ -144,6 +209,10 @@ static int devfuzz_side_init(DevFuzzSide *side, char *msg, size_t msglen)
     }
     m->root = device_new(m, &machine_root_type, NULL, "pc");
     m->root->realized = true;
+    if (devfuzz_ide_images(side) < 0) {
+        snprintf(msg, msglen, "IDE images: %s", strerror(errno));
+        return -1;
+    }
     for (size_t i = 0; i < ARRAY_SIZE(devfuzz_devices); i++) {
         if (!device_create(m, devfuzz_devices[i].type, m->root,
                            devfuzz_devices[i].props, &err)) {
@@ -160,6 +229,11 @@ static int devfuzz_side_init(DevFuzzSide *side, char *msg, size_t msglen)
     fw_cfg_add_string(m->fw_cfg, FW_CFG_KERNEL_CMDLINE, "console=ttyS0");
     fw_cfg_add_file(m->fw_cfg, "etc/fuzz", "0123456789abcdef", 16);
     device_foreach(m->root, devfuzz_collect, side);
+    for (int i = 0; i < 2; i++) {
+        unlink(side->ide_path[i]);   /* open (snapshot=on): not needed */
+        side->ide_path[i][0] = '\0';
+    }
+    devfuzz_ide_enable(m);
     return 0;
 }
 
@@ -172,6 +246,11 @@ static void devfuzz_side_free(DevFuzzSide *side)
     }
     if (m->root) {
         device_destroy(m->root);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (side->ide_path[i][0]) {
+            unlink(side->ide_path[i]);
+        }
     }
     chardev_close(&m->serial_chr);
     machine_destroy_memory(m);
@@ -371,12 +450,25 @@ static const struct {
     { 0xcf8, 8 }, { 0xcf8, 8 }, { 0x80, 1 },       /* PCI config, POST */
 };
 
+/* The IDE function's ports: both channels and the bus master. */
+static const struct {
+    uint16_t base, len;
+} devfuzz_ide_ports[] = {
+    { 0x1f0, 8 }, { 0x1f0, 8 }, { 0x3f6, 1 }, { 0x170, 8 }, { 0x170, 8 },
+    { 0x376, 1 }, { DEVFUZZ_IDE_BM, 16 },
+};
+
 static uint16_t devfuzz_port(DevFuzz *f)
 {
     uint8_t sel = devfuzz_u8(f);
 
     if (sel >= 0xf0) {
         return (uint16_t)devfuzz_bytes(f, 2);
+    }
+    if (sel >= 0xd0) {
+        unsigned r = sel % ARRAY_SIZE(devfuzz_ide_ports);
+        return (uint16_t)(devfuzz_ide_ports[r].base +
+                          devfuzz_u8(f) % devfuzz_ide_ports[r].len);
     }
     unsigned r = sel % ARRAY_SIZE(devfuzz_ports);
     /* one port either side of the range too */
@@ -861,8 +953,9 @@ static bool devfuzz_cpu(DevFuzz *f)
  */
 static bool devfuzz_gsi(DevFuzz *f)
 {
-    static const uint8_t free_gsis[] = { 5, 6, 7, 9, 10, 11, 13, 14, 15, 16,
-                                         17, 18, 19, 20, 21, 22, 23 };
+    /* 14 and 15 belong to the IDE channels */
+    static const uint8_t free_gsis[] = { 5, 6, 7, 9, 10, 11, 13, 16, 17, 18,
+                                         19, 20, 21, 22, 23 };
     uint8_t b = devfuzz_u8(f);
     int gsi = free_gsis[b % ARRAY_SIZE(free_gsis)], level = (b >> 7) & 1;
 
@@ -971,6 +1064,8 @@ static inline int devfuzz_run(DevFuzz *f, const uint8_t *data, size_t len)
     }
     while (!f->eof && f->ops < DEVFUZZ_MAX_OPS) {
         bool ok = devfuzz_step(f);
+        devfuzz_ide_drain(&f->a);
+        devfuzz_ide_drain(&f->b);
         devfuzz_handle_requests(f->a.m);
         devfuzz_handle_requests(f->b.m);
         if (!ok || !devfuzz_compare(f)) {

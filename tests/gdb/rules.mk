@@ -22,7 +22,7 @@ $(GDBTEST_DIR)/%.elf: $(GDBTEST_DIR)/%.elf64
 
 .PHONY: check-gdb
 # After the Linux boots (which fetch the kernel and build the initramfs).
-check-gdb: $(BUILD)/kite $(GDBTEST_DIR)/target.elf | check-linux-boot
+check-gdb: $(BUILD)/kite $(GDBTEST_DIR)/target.elf | check-linux-boot linux-cache
 	$(Q)k=$$(scripts/fetch-linux 2>/dev/null) && \
 	i=$$(scripts/make-initramfs 2>/dev/null) || k= i=; \
 	python3 tests/gdb/test_gdb.py --kite $(BUILD)/kite \

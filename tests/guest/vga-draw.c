@@ -11,7 +11,9 @@
  * run and the guest exits. With "echo" as well, the guest then turns on
  * the i8042's set 1 translation and the PS/2 mouse and prints every byte
  * it reads ("K 1e" from the keyboard, "M 08" from the mouse) until the
- * key Escape is released (scan code 0x81), then exits.
+ * key Escape is released (scan code 0x81), then exits. "anim" (for make
+ * bench-display) sets 1024x768x32 and redraws the whole frame forever,
+ * printing "FRAME n" every 16 frames.
  *
  * GUEST-ARGS -vga std
  */
@@ -284,6 +286,28 @@ static void ready_and_halt(const MultibootInfo *mbi)
     }
 }
 
+/* The benchmark's guest side: full-frame redraws, as fast as it can. */
+static void animate(void)
+{
+    volatile uint32_t *fb = (volatile uint32_t *)(uintptr_t)LFB_ADDR;
+
+    vbe(4, 0);
+    vbe(1, 1024);
+    vbe(2, 768);
+    vbe(3, 32);
+    vbe(4, 0x41);
+    printf("READY\n");
+    for (uint32_t n = 0;; n++) {
+        uint32_t c = n * 0x010203u;
+        for (unsigned i = 0; i < 1024 * 768; i++) {
+            fb[i] = c + i;
+        }
+        if (n % 16 == 0) {
+            printf("FRAME %u\n", n);
+        }
+    }
+}
+
 int main(const MultibootInfo *mbi)
 {
     uint32_t id = pci_read(VGA_DEVFN, 0);
@@ -292,6 +316,9 @@ int main(const MultibootInfo *mbi)
     check(id == 0x11111234, "VGA id");
     pci_write(VGA_DEVFN, 0x10, LFB_ADDR);
     pci_write(VGA_DEVFN, 0x04, 0x0003);
+    if (has_word(mbi, "anim")) {
+        animate();
+    }
     text_mode();
     write_text();
     if (has_word(mbi, "text")) {

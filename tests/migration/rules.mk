@@ -35,7 +35,7 @@ CHECK_TARGETS += check-migration
 # Debian's kernel writing a counter to an ext4 virtio disk (raw, then
 # qcow2), migrated live over TCP, then saved to a file and restored (about
 # a minute each under TCG).
-check-linux-migration: $(BUILD)/kite $(BUILD)/kite-img
+check-linux-migration: $(BUILD)/kite $(BUILD)/kite-img | linux-cache
 	$(Q)k=$$(scripts/fetch-linux 2>/dev/null) && \
 	i=$$(scripts/make-initramfs --modules 2>/dev/null) || \
 		{ echo "SKIP linux migration: no kernel or initramfs"; exit 0; }; \

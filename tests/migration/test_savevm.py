@@ -8,6 +8,7 @@ loadvm A the count goes back to where A was and runs to the end without
 a "BAD" line; -loadvm starts a second Kite from a snapshot; delvm removes
 it; a writable raw disk makes savevm refuse. kite-img check and (where
 installed) qemu-img check and `qemu-img snapshot -l` read the image.
+An IDE qcow2 disk takes snapshots too; a raw IDE disk refuses.
 Each check prints PASS/FAIL.
 """
 import argparse
@@ -147,6 +148,32 @@ def test_raw_refused(args, tmp):
     a.kill()
 
 
+def test_ide(args, tmp):
+    disk = os.path.join(tmp, "ide.qcow2")
+    tool([args.img, "create", "-q", "-f", "qcow2", disk, "8M"])
+    a = VM(args.kite, tmp, "ide", guest(args, disk)[:-2] +
+           ["-drive", "file=%s,format=qcow2,if=ide" % disk])
+    q = a.connect()
+    check(a.wait_serial("count 30"), "IDE: guest reached count 30")
+    r = q.hmp("savevm I")["return"]
+    check(r.strip() == "", "IDE qcow2 disk: savevm I (%r)" % r)
+    r = q.hmp("loadvm I")["return"]
+    check(r.strip() == "", "IDE qcow2 disk: loadvm I (%r)" % r)
+    a.kill()
+    rc, out = tool([args.img, "snapshot", "-l", disk])
+    check(rc == 0 and " I " in out, "IDE: the snapshot is in the disk: %s" %
+          out)
+    raw = os.path.join(tmp, "ide.raw")
+    with open(raw, "wb") as f:
+        f.truncate(1 << 20)
+    a = VM(args.kite, tmp, "ideraw", guest(args, disk) + ["-hda", raw])
+    q = a.connect()
+    r = q.hmp("savevm J")["return"]
+    check("does not support snapshots" in r,
+          "IDE raw disk beside the qcow2 one: savevm refused: %r" % r.strip())
+    a.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kite", required=True)
@@ -161,6 +188,7 @@ def main():
     test_loadvm_option(args, tmp, disk)
     test_image(args, disk)
     test_raw_refused(args, tmp)
+    test_ide(args, tmp)
     print("savevm tests: %d passed, %d failed" % (passes, len(failures)))
     if failures:
         print("kept " + tmp)

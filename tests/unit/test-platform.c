@@ -454,6 +454,29 @@ static void test_i8042_irq(void **state)
     device_destroy(d);
 }
 
+/*
+ * Regression (Linux's atkbd did not bind: the ID bytes after the ACK of
+ * 0xF2 never interrupted): every byte raises IRQ 1 anew, so an
+ * edge-triggered PIC sees one interrupt per byte.
+ */
+static void test_i8042_irq_edge_per_byte(void **state)
+{
+    TestMachine *t = *state;
+    Device *d = create(t, "i8042", NULL);
+
+    t->raises[1] = 0;
+    out(t, KBD_DATA, 0xf2, 1);                       /* ACK, AB, 83 */
+    assert_int_equal(t->raises[1], 1);
+    assert_int_equal(in(t, KBD_DATA, 1), 0xfa);
+    assert_int_equal(t->raises[1], 2);
+    assert_int_equal(in(t, KBD_DATA, 1), 0xab);
+    assert_int_equal(t->raises[1], 3);
+    assert_int_equal(in(t, KBD_DATA, 1), 0x83);
+    assert_int_equal(t->raises[1], 3);
+    assert_int_equal(t->level[1], 0);
+    device_destroy(d);
+}
+
 static void test_i8042_save_load(void **state)
 {
     TestMachine *t = *state;
@@ -548,6 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_i8042_keyboard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042_aux, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042_irq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_i8042_irq_edge_per_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042_save_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042_garbage, setup, teardown),
     };

@@ -233,14 +233,34 @@ static void test_jmp_cache(void **state)
     Fix *f = *state;
     TranslationBlock *tb = make_tb(f, 0x9000, 8, 0);
     unsigned j = tb_jmp_cache_hash(tb->pc);
+    uint64_t paddr;
 
     atomic_store(&f->v.jmp_cache[j], tb);
     tb_invalidate_phys_range(f->tm, 0x9004, 1, NULL, NULL);
     assert_null(atomic_load(&f->v.jmp_cache[j]));
     tb = make_tb(f, 0x9000, 8, 1);
     atomic_store(&f->v.jmp_cache[j], tb);
+    /* a TLB flush keeps the entry, but it counts only once the soft TLB
+       maps the TB's page again, and only to the same physical page; the
+       check holds until the next flush */
     x86_tlb_flush(f->env);
-    assert_null(atomic_load(&f->v.jmp_cache[j]));
+    assert_ptr_equal(atomic_load(&f->v.jmp_cache[j]), tb);
+    assert_false(tb_mapped(&f->v, tb));
+    assert_int_equal(tlb_code_phys(&f->v, 0x9000, false, &paddr), 0);
+    assert_true(tb_mapped(&f->v, tb));
+    assert_int_equal(tb->mapped_gen, f->v.map_gen);
+    /* as if translated under another CR3: checked again after a flush */
+    tb->page_addr[0] = 0xa000;
+    assert_true(tb_mapped(&f->v, tb));
+    x86_tlb_flush(f->env);
+    assert_int_equal(tlb_code_phys(&f->v, 0x9000, false, &paddr), 0);
+    assert_false(tb_mapped(&f->v, tb));
+    tb->page_addr[0] = 0x9000;
+    /* a TB running on into a second page needs that page mapped too */
+    tb = make_tb(f, 0x9ffc, 8, 0);
+    assert_false(tb_mapped(&f->v, tb));
+    assert_int_equal(tlb_code_phys(&f->v, 0xa000, false, &paddr), 0);
+    assert_true(tb_mapped(&f->v, tb));
 }
 
 static void test_flush(void **state)

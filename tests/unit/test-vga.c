@@ -328,9 +328,10 @@ static void put_char(VGAState *s, int pos, uint8_t ch, uint8_t attr)
     vga_mem_writeb(s, 0x18000 + pos * 2 + 1, attr);
 }
 
+/* DAC 42 widens to 0xa8 (low bit copied, as QEMU), 63 to 0xff */
 #define WHITE 0xffffff
-#define BLUE  0x0000aa
-#define RED   0xaa0000
+#define BLUE  0x0000a8
+#define RED   0xa80000
 #define BLACK 0x000000
 
 static void test_text_render(void **state)

@@ -254,16 +254,29 @@ static void test_drive_options(void **state)
                                  &err), 0);
     assert_string_equal(d.file, "a,b.img");
     assert_string_equal(d.id, "x");
-    assert_false(d.if_virtio);
+    assert_int_equal(d.iface, DRIVE_IF_NONE);
     assert_true(d.opts.readonly);
     assert_int_equal(d.opts.cache, BLOCK_CACHE_NONE);
     drive_spec_free(&d);
     assert_int_equal(drive_parse("file=b", 3, &d, &err), 0);
     assert_string_equal(d.id, "drive3");
-    assert_true(d.if_virtio);
+    assert_int_equal(d.iface, DRIVE_IF_IDE);       /* QEMU's pc default */
+    assert_int_equal(d.index, -1);
+    assert_false(d.cdrom);
+    drive_spec_free(&d);
+    assert_int_equal(drive_parse("file=c.iso,if=ide,index=3,media=cdrom,"
+                                 "bootindex=7", 0, &d, &err), 0);
+    assert_int_equal(d.index, 3);
+    assert_true(d.cdrom);
+    assert_int_equal(d.bootindex, 7);
+    drive_spec_free(&d);
+    assert_int_equal(drive_parse("file=v,if=virtio", 0, &d, &err), 0);
+    assert_int_equal(d.iface, DRIVE_IF_VIRTIO);
     drive_spec_free(&d);
     static const char *const bad[] = {
-        "", "if=none", "file=", "file=a,format=vmdk", "file=a,if=ide",
+        "", "if=none", "file=", "file=a,format=vmdk", "file=a,if=scsi",
+        "file=a,index=4", "file=a,index=-1", "file=a,media=floppy",
+        "file=a,if=virtio,media=cdrom", "file=a,bootindex=x",
         "file=a,cache=unsafe", "file=a,readonly=maybe", "file=a,bogus=1",
         "file=a,id=", "file=a,noequals",
     };
