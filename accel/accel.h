@@ -48,6 +48,7 @@ typedef struct VCPU {
     X86CPUState env;
     void *accel;                      /* accelerator's per-vCPU data */
     pthread_t thread;
+    atomic_int host_tid;              /* the thread's gettid(); 0 before */
     atomic_uint interrupt_request;
     atomic_bool exit_request;
     bool singlestep;

@@ -14,6 +14,8 @@
 #include "system/gdbstub.h"
 
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static bool cpu_has_work(VCPU *cpu)
 {
@@ -63,6 +65,8 @@ static void *vcpu_thread(void *opaque)
     VCPU *cpu = opaque;
     Machine *m = cpu->machine;
     bool dead = false;
+
+    atomic_store(&cpu->host_tid, (int)syscall(SYS_gettid));
 
     for (;;) {
         VcpuExit r;

@@ -139,9 +139,10 @@ json_t *qmp_query_cpus_fast(Monitor *mon, json_t *args, QmpError *e)
         char path[64];
         snprintf(path, sizeof(path), "/machine/unattached/device[%d]", i);
         json_array_append_new(list, json_pack(
-            "{s:i,s:s,s:s,s:{s:i,s:i,s:i,s:i}}", "cpu-index", i,
-            "qom-path", path, "target", "x86_64", "props",
-            "core-id", 0, "thread-id", 0, "node-id", 0, "socket-id", i));
+            "{s:i,s:s,s:i,s:s,s:{s:i,s:i,s:i}}", "cpu-index", i,
+            "qom-path", path, "thread-id", atomic_load(&m->cpus[i]->host_tid),
+            "target", "x86_64", "props",
+            "core-id", 0, "thread-id", 0, "socket-id", i));
     }
     return list;
 }

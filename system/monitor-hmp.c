@@ -227,6 +227,7 @@ static const struct {
     { "cpus", info_cpus }, { "mtree", info_mtree }, { "qtree", info_qtree },
     { "pci", info_pci }, { "jit", info_jit }, { "version", info_version },
     { "name", info_name }, { "kvm", info_kvm },
+    { "block", hmp_info_block }, { "network", hmp_info_network },
     { "migrate", hmp_info_migrate }, { "snapshots", hmp_info_snapshots },
 };
 

@@ -67,6 +67,16 @@ char *hmp_run_captured(Monitor *mon, const char *line);
 void qmp_handle_line(Monitor *mon, const char *line);
 void qmp_greet(Monitor *mon);
 
+/* The block commands (monitor-block.c). */
+json_t *qmp_query_block(Monitor *mon, json_t *args, QmpError *e);
+json_t *qmp_eject(Monitor *mon, json_t *args, QmpError *e);
+json_t *qmp_blockdev_change_medium(Monitor *mon, json_t *args, QmpError *e);
+void hmp_eject(Monitor *mon, const char *args);
+void hmp_change(Monitor *mon, const char *args);
+void hmp_info_block(Monitor *mon, FILE *f);
+/* info network (monitor-net.c). */
+void hmp_info_network(Monitor *mon, FILE *f);
+
 /* The state of vCPU 0 brought up to date (lock held); NULL if none. */
 X86CPUState *monitor_cpu_state(Machine *m);
 

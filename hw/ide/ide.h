@@ -87,6 +87,7 @@ typedef struct IDEDrive {
     BlockBackend *bb;
     uint64_t nsectors;           /* 512-byte sectors */
     char serial[21], model[41];
+    char drive_id[64];           /* the -drive id (monitor) */
     uint16_t cyls, heads, secs;  /* default geometry */
     uint16_t cur_heads, cur_secs;   /* INITIALIZE DEVICE PARAMETERS */
     int bootindex;               /* -1: none */

@@ -252,6 +252,8 @@ static int piix_ide_attach(PIIXIDEState *s, DriveSpec *d, bool *used,
     used[index] = true;
     ide_drive_attach(&s->bus[index / 2].drive[index % 2],
                      d->cdrom ? IDE_CD : IDE_HD, bb, d->bootindex);
+    snprintf(s->bus[index / 2].drive[index % 2].drive_id,
+             sizeof(s->bus[0].drive[0].drive_id), "%s", d->id);
     return 0;
 }
 

@@ -25,6 +25,7 @@
 /* setup header fields (protocol version that introduced them) */
 #define SH_START              0x1f1
 #define SH_SETUP_SECTS        0x1f1
+#define SH_VID_MODE           0x1fa
 #define SH_BOOT_FLAG          0x1fe
 #define SH_JUMP               0x200   /* its second byte: header length */
 #define SH_HEADER             0x202   /* "HdrS" */

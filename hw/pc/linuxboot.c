@@ -6,7 +6,8 @@
  *   0x10000   the setup code (setup_sects + 1 sectors, at most 32 KiB),
  *             its header filled in as a boot loader does: type_of_loader
  *             0xb0, CAN_USE_HEAP with heap_end_ptr just below the command
- *             line, cmd_line_ptr, ramdisk_image and ramdisk_size;
+ *             line, cmd_line_ptr, ramdisk_image and ramdisk_size, and
+ *             vid_mode from a vga= on the command line (as QEMU does);
  *   0x20000   the command line (NUL included);
  *   1 MiB     the protected-mode kernel;
  *   initrd    page-aligned below min(initrd_addr_max + 1, the top of RAM
@@ -129,11 +130,49 @@ static int lb_place_initrd(Machine *m, const uint8_t *img, size_t ksize,
     return 0;
 }
 
+/*
+ * The video mode the command line asks for with vga=, as boot loaders
+ * hand it to the setup code (which sets it through the VGA BIOS):
+ * normal, ext, ask or a mode number. Returns false when there is none.
+ */
+static bool lb_vid_mode(const char *cmdline, uint16_t *mode)
+{
+    static const struct { const char *name; uint16_t mode; } named[] = {
+        { "normal", 0xffff }, { "ext", 0xfffe }, { "ask", 0xfffd },
+    };
+    const char *v = NULL;
+    char *end;
+    unsigned long n;
+
+    for (const char *p = cmdline; (p = strstr(p, "vga=")); p += 4) {
+        if (p == cmdline || p[-1] == ' ') {
+            v = p + 4;                  /* the last one counts */
+        }
+    }
+    if (!v) {
+        return false;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
+        size_t l = strlen(named[i].name);
+        if (!strncmp(v, named[i].name, l) && (v[l] == ' ' || !v[l])) {
+            *mode = named[i].mode;
+            return true;
+        }
+    }
+    n = strtoul(v, &end, 0);
+    if (end == v || (*end && *end != ' ') || n > 0xffff) {
+        return false;
+    }
+    *mode = (uint16_t)n;
+    return true;
+}
+
 /* The setup code with the loader's header fields. */
 static uint8_t *lb_setup_data(const uint8_t *img, const LbImage *li,
-                              size_t isize)
+                              size_t isize, const char *cmdline)
 {
     uint8_t *s = xmalloc(li->setup_size);
+    uint16_t mode;
 
     memcpy(s, img, li->setup_size);
     s[SH_TYPE_OF_LOADER] = LB_LOADER_TYPE;
@@ -142,6 +181,9 @@ static uint8_t *lb_setup_data(const uint8_t *img, const LbImage *li,
     st32le(s + SH_CMD_LINE_PTR, LB_CMDLINE_ADDR);
     st32le(s + SH_RAMDISK_IMAGE, li->initrd_addr);
     st32le(s + SH_RAMDISK_SIZE, (uint32_t)isize);
+    if (lb_vid_mode(cmdline, &mode)) {
+        st16le(s + SH_VID_MODE, mode);
+    }
     return s;
 }
 
@@ -178,7 +220,7 @@ int linuxboot_publish(Machine *m, const uint8_t *img, size_t size,
                           "kernel accepts at most %llu", clen - 1,
                           (unsigned long long)cmax);
     }
-    setup = lb_setup_data(img, &li, isize);
+    setup = lb_setup_data(img, &li, isize, cmdline);
     lb_item(s, FW_CFG_SETUP_ADDR, LB_SETUP_ADDR, FW_CFG_SETUP_SIZE,
             FW_CFG_SETUP_DATA, setup, li.setup_size);
     lb_item(s, FW_CFG_KERNEL_ADDR, (uint32_t)LINUX_DEFAULT_LOAD,

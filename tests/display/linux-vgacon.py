@@ -10,6 +10,10 @@ with console=tty0 beside console=ttyS0. Checks that:
     human-monitor-command "xp" from 0xB8000: characters at even bytes),
     the last ones it printed before init included;
   - a screendump of the text screen is 720x400 and not blank.
+A second boot asks for VESA mode 0x317 with vga= (the loader's vid_mode,
+set by the setup code through the VGA BIOS's VBE): vesafb takes the
+1024x768x16 framebuffer, fbcon moves to it, and the screendump is
+1024x768.
 Skips with a message where the kernel, the initramfs or SeaBIOS is
 missing.
 
@@ -95,6 +99,45 @@ def ppm_size_and_colours(path):
     return w, h, len(set(pixels[i:i + 3] for i in range(0, len(pixels), 3)))
 
 
+def boot(a, work, kernel, initrd, append):
+    serial = os.path.join(work, "serial.log")
+    qmp_path = os.path.join(work, "qmp.sock")
+    for path in (serial, qmp_path):
+        if os.path.exists(path):
+            os.unlink(path)
+    p = subprocess.Popen([a.kite, "-m", "512", "-machine", "firmware-boot=on",
+                          "-kernel", kernel, "-initrd", initrd,
+                          "-append", append + " console=ttyS0 panic=-1",
+                          "-display", "none", "-serial", "file:" + serial,
+                          "-qmp", "unix:%s,server,wait=off" % qmp_path,
+                          "-no-reboot"], stdin=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    return p, Qmp(qmp_path, 30), serial
+
+
+def vesafb(a, work, kernel, initrd):
+    p, q, serial = boot(a, work, kernel, initrd, "vga=0x317")
+    try:
+        up = wait_serial(serial, "KITE-E2E-OK", a.timeout, p)
+        with open(serial, errors="replace") as f:
+            log = f.read()
+        check("vga=0x317: boot to the marker", up, log[-300:])
+        check("vesafb takes VESA mode 0x317 (1024x768x16)",
+              "vesafb: mode is 1024x768x16" in log and
+              "fb0: VESA VGA frame buffer device" in log)
+        dump = os.path.join(work, "vesa.ppm")
+        r = q.cmd("screendump", filename=dump)
+        w, h, colours = ppm_size_and_colours(dump) if "return" in r else (0, 0, 0)
+        check("screendump of the framebuffer console (%dx%d, %d colours)" %
+              (w, h, colours), (w, h) == (1024, 768) and colours >= 2)
+        q.cmd("quit")
+        p.wait(30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def run(a, work):
     kernel = sorted(glob.glob(os.path.join(CACHE, "linux", "boot", "vmlinuz-*")))
     initrd = os.path.join(CACHE, "initramfs.cpio.gz")
@@ -104,18 +147,9 @@ def run(a, work):
     if not os.path.exists("/usr/share/seabios/bios-256k.bin"):
         print("SKIP linux-vgacon: no SeaBIOS (package seabios)")
         return
-    serial = os.path.join(work, "serial.log")
-    qmp_path = os.path.join(work, "qmp.sock")
     dump = os.path.join(work, "screen.ppm")
-    p = subprocess.Popen([a.kite, "-m", "512", "-machine", "firmware-boot=on",
-                          "-kernel", kernel[-1], "-initrd", initrd,
-                          "-append", "console=tty0 console=ttyS0 panic=-1",
-                          "-display", "none", "-serial", "file:" + serial,
-                          "-qmp", "unix:%s,server,wait=off" % qmp_path,
-                          "-no-reboot"], stdin=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+    p, q, serial = boot(a, work, kernel[-1], initrd, "console=tty0")
     try:
-        q = Qmp(qmp_path, 30)
         up = wait_serial(serial, "KITE-E2E-OK", a.timeout, p)
         with open(serial, errors="replace") as f:
             log = f.read()
@@ -138,6 +172,7 @@ def run(a, work):
         if p.poll() is None:
             p.kill()
             p.wait()
+    vesafb(a, work, kernel[-1], initrd)
 
 
 def main():

@@ -13,7 +13,7 @@ FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_ARGS ?=
-FUZZ_ALL := devices images guest virtio virtio-net virtio-console qcow2
+FUZZ_ALL := devices images guest virtio virtio-net virtio-console qcow2 vga
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \

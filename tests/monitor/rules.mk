@@ -24,4 +24,9 @@ check-monitor: $(BUILD)/kite $(MONITOR_DIR)/spin.elf $(GUEST_DIR)/hello.elf
 	$(Q)python3 tests/monitor/test_monitor.py --kite $(BUILD)/kite \
 	    --guest $(MONITOR_DIR)/spin.elf --hello $(GUEST_DIR)/hello.elf
 
-CHECK_TARGETS += check-monitor
+# QMP against Debian's kernel (tests/monitor/linux_qmp.py).
+.PHONY: check-monitor-linux
+check-monitor-linux: $(BUILD)/kite | linux-cache
+	$(Q)python3 tests/monitor/linux_qmp.py --kite $(BUILD)/kite
+
+CHECK_TARGETS += check-monitor check-monitor-linux

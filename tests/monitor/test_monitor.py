@@ -209,7 +209,13 @@ def test_qmp_queries(q, k):
     check(q.cmd("query-name")["return"] == {"name": "spin-test"}, "query-name")
     cpus = q.cmd("query-cpus-fast")["return"]
     check(len(cpus) == 1 and cpus[0]["cpu-index"] == 0 and
-          cpus[0]["target"] == "x86_64", "query-cpus-fast: %s" % cpus)
+          cpus[0]["target"] == "x86_64" and
+          cpus[0]["qom-path"].startswith("/machine/"),
+          "query-cpus-fast: %s" % cpus)
+    tid = cpus[0].get("thread-id", 0) if cpus else 0
+    check(tid != k.proc.pid and
+          os.path.isdir("/proc/%d/task/%d" % (k.proc.pid, tid)),
+          "query-cpus-fast thread-id %r is a thread of kite" % tid)
     kvm = q.cmd("query-kvm")["return"]
     check(kvm["enabled"] is False and isinstance(kvm["present"], bool),
           "query-kvm under TCG: %s" % kvm)
@@ -325,6 +331,133 @@ def test_qmp(args, tmp):
                                                "reason": "host-qmp-quit"},
               "SHUTDOWN event after quit: %s" % ev)
         check(k.wait() == 0, "exit status 0 after quit")
+    finally:
+        k.kill()
+
+
+def block_by_name(q):
+    return {b["device"]: b for b in q.cmd("query-block")["return"]}
+
+
+def make_images(kite, tmp):
+    img = os.path.join(os.path.dirname(kite), "kite-img")
+    paths = {}
+    for name, size in (("disk.raw", 8 << 20), ("cd1.iso", 1 << 20),
+                       ("cd2.iso", 2 << 20), ("vd.raw", 3 << 20)):
+        paths[name] = os.path.join(tmp, name)
+        with open(paths[name], "wb") as f:
+            f.truncate(size)
+    paths["base"] = os.path.join(tmp, "base.qcow2")
+    paths["top"] = os.path.join(tmp, "top.qcow2")
+    subprocess.run([img, "create", "-q", "-f", "qcow2", paths["base"], "4M"],
+                   check=True)
+    subprocess.run([img, "create", "-q", "-f", "qcow2", "-b", paths["base"],
+                    "-F", "qcow2", paths["top"]], check=True)
+    return paths
+
+
+def test_query_block(q, p):
+    b = block_by_name(q)
+    check(set(b) == {"hd0", "cd0", "vd0", "drive3"},
+          "query-block lists every drive: %s" % sorted(b))
+    hd, cd, vd = b["hd0"], b["cd0"], b["vd0"]
+    check(hd["removable"] is False and "tray_open" not in hd and
+          hd["inserted"]["drv"] == "raw" and hd["inserted"]["ro"] is False and
+          hd["inserted"]["image"]["virtual-size"] == 8 << 20,
+          "query-block IDE disk: %s" % hd)
+    check(cd["removable"] is True and cd["tray_open"] is False and
+          cd["locked"] is False and cd["inserted"]["ro"] is True and
+          cd["inserted"]["file"] == p["cd1.iso"], "query-block CD-ROM: %s" % cd)
+    ins = vd["inserted"]
+    check(vd["qdev"].endswith("/vblk") and ins["drv"] == "qcow2" and
+          ins["backing_file_depth"] == 1 and
+          ins["backing_file"] == p["base"] and
+          ins["image"]["backing-image"]["format"] == "qcow2" and
+          ins["image"]["backing-image"]["virtual-size"] == 4 << 20,
+          "query-block virtio-blk qcow2 with its backing chain: %s" % vd)
+    check(b["drive3"]["inserted"]["file"] == p["vd.raw"],
+          "query-block if=virtio drive")
+    out = hmp(q, "info block")
+    check("cd0: " + p["cd1.iso"] + " (raw, read-only)" in out and
+          "tray closed" in out and "Backing file:     " + p["base"] in out,
+          "info block: %r" % out)
+
+
+def test_media_change(q, p):
+    r = q.cmd("eject", {"device": "hd0"})
+    check(err_class(r) == "GenericError" and "not removable" in
+          r["error"]["desc"], "ejecting a disk is refused: %s" % r)
+    check(err_class(q.cmd("eject", {"id": "vd0"})) == "GenericError",
+          "ejecting a virtio disk is refused")
+    check(err_class(q.cmd("eject", {"id": "nosuch"})) == "DeviceNotFound",
+          "eject of an unknown device")
+    check(err_class(q.cmd("eject", {})) == "GenericError",
+          "eject without a device")
+    check(ok(q.cmd("eject", {"id": "cd0"})), "eject the CD-ROM")
+    cd = block_by_name(q)["cd0"]
+    check(cd["tray_open"] is True and "inserted" not in cd,
+          "after eject: %s" % cd)
+    check("cd0: [not inserted]" in hmp(q, "info block"), "info block empty")
+    r = q.cmd("blockdev-change-medium", {"id": "cd0", "filename": p["cd2.iso"],
+                                         "format": "raw"})
+    check(ok(r), "blockdev-change-medium: %s" % r)
+    ins = block_by_name(q)["cd0"].get("inserted", {})
+    check(ins.get("file") == p["cd2.iso"] and
+          ins["image"]["virtual-size"] == 2 << 20, "new medium: %s" % ins)
+    for a in ({"id": "cd0", "filename": os.path.join(p["dir"], "none.iso")},
+              {"id": "cd0", "filename": p["cd1.iso"], "format": "vmdk"},
+              {"id": "hd0", "filename": p["cd1.iso"]},
+              {"id": "cd0"}):
+        check(err_class(q.cmd("blockdev-change-medium", a)) == "GenericError",
+              "blockdev-change-medium refuses %s" % a)
+    check(block_by_name(q)["cd0"]["inserted"]["file"] == p["cd2.iso"],
+          "a refused change keeps the medium")
+    check(hmp(q, "eject -f cd0") == "", "HMP eject -f")
+    check("inserted" not in block_by_name(q)["cd0"], "HMP eject took effect")
+    check("not removable" in hmp(q, "eject hd0"), "HMP eject of a disk")
+    check(hmp(q, "change cd0 " + p["cd1.iso"]) == "", "HMP change")
+    check(block_by_name(q)["cd0"]["inserted"]["file"] == p["cd1.iso"],
+          "HMP change took effect")
+    check("Error" in hmp(q, "change cd0 " + p["dir"] + "/none.iso"),
+          "HMP change to a missing file")
+    check("usage" in hmp(q, "change cd0"), "HMP change usage")
+
+
+def test_info_network(q):
+    out = hmp(q, "info network")
+    lines = out.splitlines()
+    check(len(lines) == 3 and lines[0].startswith(
+        "nic0: index=0,type=nic,model=virtio-net-pci,"
+        "macaddr=52:54:00:12:34:56") and
+        lines[1].startswith(" \\ n0: index=0,type=user") and
+        lines[2].startswith("n1: index=0,type=user"),
+        "info network: %r" % out)
+
+
+def test_block(args, tmp):
+    d = os.path.join(tmp, "block")
+    os.mkdir(d)
+    p = make_images(args.kite, d)
+    p["dir"] = d
+    qsock = os.path.join(d, "qmp.sock")
+    k = Kite(args.kite, args.guest, d,
+             ["-qmp", "unix:%s,server,wait=off" % qsock,
+              "-drive", "file=%s,id=hd0,if=ide" % p["disk.raw"],
+              "-drive", "file=%s,media=cdrom,id=cd0" % p["cd1.iso"],
+              "-drive", "file=%s,if=none,id=vd0" % p["top"],
+              "-device", "virtio-blk-pci,drive=vd0,id=vblk",
+              "-drive", "file=%s,if=virtio,format=raw" % p["vd.raw"],
+              "-netdev", "user,id=n0", "-netdev", "user,id=n1",
+              "-device", "virtio-net-pci,netdev=n0,id=nic0,"
+              "mac=52:54:00:12:34:56"])
+    try:
+        q = QMP(qsock)
+        check(ok(q.cmd("qmp_capabilities")), "block: negotiated")
+        test_query_block(q, p)
+        test_media_change(q, p)
+        test_info_network(q)
+        q.cmd("quit")
+        check(k.wait() == 0, "block: exit status 0")
     finally:
         k.kill()
 
@@ -523,7 +656,8 @@ def main():
     ap.add_argument("--guest", required=True)
     ap.add_argument("--hello", default="")
     args = ap.parse_args()
-    tests = [test_cli_errors, test_qmp, test_start_stopped, test_guest_shutdown,
+    tests = [test_cli_errors, test_qmp, test_block, test_start_stopped,
+             test_guest_shutdown,
              test_hmp_socket, test_hmp_mux, test_hmp_stdio]
     with tempfile.TemporaryDirectory(prefix="kite-mon-") as tmp:
         for t in tests:

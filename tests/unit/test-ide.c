@@ -25,6 +25,7 @@
 #include "block/drive.h"
 #include "hw/core/devtypes.h"
 #include "hw/ide/ide.h"
+#include "system/monitor-int.h"
 
 #define RAM        (16 * MiB)
 #define HD_SIZE    (4 * MiB)
@@ -685,6 +686,61 @@ static void test_atapi_dma_and_change(void **state)
     assert_int_equal(sense_key(f), SENSE_NOT_READY);
 }
 
+/* The monitor's eject and blockdev-change-medium, as the guest sees them. */
+static json_t *mon_call(Fx *f, json_t *(*fn)(Monitor *, json_t *, QmpError *),
+                        json_t *args, QmpError *e)
+{
+    Monitor mon = { .m = &f->m };
+    json_t *r;
+
+    f->m.root = f->root;
+    pthread_mutex_lock(&f->m.lock);
+    r = fn(&mon, args, e);
+    pthread_mutex_unlock(&f->m.lock);
+    json_decref(args);
+    if (r) {
+        json_decref(r);
+    }
+    return r;
+}
+
+static void test_monitor_media_change(void **state)
+{
+    Fx *f = *state;
+    uint8_t buf[64], tur[12] = { 0 }, cap[12] = { 0x25 };
+    uint8_t lock[12] = { 0x1e, 0, 0, 0, 1 };
+    QmpError e = { NULL, "" };
+    IDEDrive *cd = &f->ide->bus[1].drive[0];
+
+    assert_null(mon_call(f, qmp_eject, json_pack("{s:s}", "id", "drive0"),
+                         &e));
+    assert_non_null(strstr(e.desc, "not removable"));
+    assert_non_null(f->ide->bus[0].drive[0].bb);
+    assert_null(mon_call(f, qmp_eject, json_pack("{s:s}", "id", "drive9"),
+                         &e));
+    assert_string_equal(e.cls, "DeviceNotFound");
+    cd->cd_changed = false;
+    assert_non_null(mon_call(f, qmp_blockdev_change_medium, json_pack(
+        "{s:s,s:s}", "id", "drive1", "filename", f->cd2), &e));
+    packet(f, tur, 0, buf, sizeof(buf));
+    assert_int_equal(sense_key(f), SENSE_UNIT_ATTENTION);
+    packet(f, cap, 0, buf, sizeof(buf));
+    assert_int_equal(ld32be(buf), 2 * CD_SIZE / 2048 - 1);
+    /* the guest locks the door: eject needs force */
+    packet(f, lock, 0, buf, sizeof(buf));
+    assert_true(cd->cd_locked);
+    assert_null(mon_call(f, qmp_eject, json_pack("{s:s}", "id", "drive1"),
+                         &e));
+    assert_non_null(cd->bb);
+    assert_non_null(mon_call(f, qmp_eject, json_pack(
+        "{s:s,s:b}", "device", "drive1", "force", 1), &e));
+    assert_null(cd->bb);
+    packet(f, tur, 0, buf, sizeof(buf));
+    assert_int_equal(sense_key(f), SENSE_UNIT_ATTENTION);
+    packet(f, tur, 0, buf, sizeof(buf));
+    assert_int_equal(sense_key(f), SENSE_NOT_READY);
+}
+
 /* ------------------------------------------------------------ state */
 
 static void test_save_load(void **state)
@@ -737,6 +793,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_atapi_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atapi_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atapi_dma_and_change, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_monitor_media_change, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
     };
