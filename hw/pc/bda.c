@@ -16,6 +16,12 @@
  *   EBDA byte 0    the EBDA's size in KiB
  * The EBDA is the reserved [0x9fc00, 0xa0000) of the e820 map.
  *
+ * There is no BIOS behind them, so the IVT (0x0-0x3ff) sends every vector
+ * to one IRET byte in the EBDA: a BIOS call (Xen's real-mode trampoline
+ * asks int 10h and int 13h for video and disk data) returns with nothing
+ * done and the caller's flags, instead of running whatever low memory
+ * holds (zeros up to the boot GDT at 0x1000).
+ *
  * The "bios-data-area" device writes them at realize and on every reset,
  * before the kernel loader runs, through loader_write only.
  */
@@ -51,11 +57,20 @@ void bda_build(const BdaConfig *c, uint8_t bda[BDA_SIZE])
     st16(bda + BDA_BASE_MEM_KB - BDA_ADDR, (uint16_t)(BDA_EBDA_ADDR / KiB));
 }
 
+void bda_build_ivt(uint8_t ivt[BDA_IVT_SIZE])
+{
+    for (int i = 0; i < BDA_IVT_SIZE / 4; i++) {
+        st16(ivt + 4 * i, (uint16_t)(BDA_IRET_ADDR & 0xf));
+        st16(ivt + 4 * i + 2, (uint16_t)(BDA_IRET_ADDR >> 4));
+    }
+}
+
 /* ---- the machine's device ---- */
 
 typedef struct BdaState {
     Device dev;
     uint8_t bda[BDA_SIZE];
+    uint8_t ivt[BDA_IVT_SIZE];
     bool in_ram;
 } BdaState;
 
@@ -75,8 +90,11 @@ static int bda_install(BdaState *s)
 {
     Machine *m = s->dev.machine;
     uint8_t ebda_kib = (uint8_t)((BDA_LOW_END - BDA_EBDA_ADDR) / KiB);
+    static const uint8_t iret = 0xcf;
 
     if (loader_write(m, BDA_ADDR, s->bda, sizeof(s->bda)) < 0 ||
+        loader_write(m, 0, s->ivt, sizeof(s->ivt)) < 0 ||
+        loader_write(m, BDA_IRET_ADDR, &iret, 1) < 0 ||
         loader_write(m, BDA_EBDA_ADDR, &ebda_kib, 1) < 0) {
         return -1;
     }
@@ -95,6 +113,7 @@ static int bda_realize(Device *dev, Error *err)
     }
     device_foreach(m->root, bda_find_uarts, &c);
     bda_build(&c, s->bda);
+    bda_build_ivt(s->ivt);
     if (bda_install(s) < 0) {
         return error_setg(err, "cannot write the BIOS data area");
     }

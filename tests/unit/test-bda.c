@@ -2,7 +2,8 @@
  * Unit tests for the BIOS data area of -kernel boots (hw/pc/bda.c): the
  * COM port table, the EBDA segment and its size byte, the equipment word
  * (x87, serial port count) and the base memory size; the device fills
- * them from the UARTs present, restores them on reset, and leaves RAM
+ * them from the UARTs present, with an IVT whose every vector is an IRET
+ * in the EBDA, restores them on reset, and leaves RAM
  * alone when firmware boots (the firmware owns the BDA then).
  */
 #include <setjmp.h>
@@ -49,6 +50,18 @@ static void test_build_no_serial(void **state)
     bda_build(&c, bda);
     assert_int_equal(rd16(bda + 0x10), 0x0002);
     assert_int_equal(rd16(bda + 0x00), 0);
+}
+
+static void test_build_ivt(void **state)
+{
+    uint8_t ivt[BDA_IVT_SIZE];
+
+    memset(ivt, 0xaa, sizeof(ivt));
+    bda_build_ivt(ivt);
+    for (int i = 0; i < 256; i++) {
+        uint32_t lin = rd16(ivt + 4 * i + 2) * 16u + rd16(ivt + 4 * i);
+        assert_int_equal(lin, 0x9fc10);
+    }
 }
 
 static Machine *machine_new(const char *kernel, const char *bios)
@@ -103,11 +116,16 @@ static void test_kernel_boot(void **state)
     assert_int_equal((rd16(bda + 0x10) >> 9) & 7, 2);
     assert_int_equal(rd16(bda + 0x13), 639);
     assert_int_equal(ram_at(m, 0x9fc00, 1)[0], 1);  /* EBDA: 1 KiB */
+    assert_int_equal(rd16(ram_at(m, 0x13 * 4 + 2, 2)), 0x9fc1);  /* int 13h */
+    assert_int_equal(ram_at(m, 0x9fc10, 1)[0], 0xcf);             /* IRET */
     /* the guest overwrote them: a reset writes them again */
-    address_space_fill(&m->mem, 0x400, 0xff, BDA_SIZE);
+    address_space_fill(&m->mem, 0, 0xff, 0x400 + BDA_SIZE);
+    address_space_fill(&m->mem, 0x9fc10, 0, 1);
     device_reset_tree(m->root);
     assert_int_equal(rd16(ram_at(m, 0x413, 2)), 639);
     assert_int_equal(rd16(ram_at(m, 0x400, 2)), 0x3f8);
+    assert_int_equal(rd16(ram_at(m, 0x10 * 4, 2)), 0x0000);       /* int 10h */
+    assert_int_equal(ram_at(m, 0x9fc10, 1)[0], 0xcf);
     machine_free(m);
 }
 
@@ -117,6 +135,7 @@ static void test_firmware_boot(void **state)
 
     assert_int_equal(rd16(ram_at(m, 0x400, 2)), 0);
     assert_int_equal(rd16(ram_at(m, 0x413, 2)), 0);
+    assert_int_equal(rd16(ram_at(m, 0x13 * 4 + 2, 2)), 0);
     machine_free(m);
 }
 
@@ -125,6 +144,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_build_no_serial),
+        cmocka_unit_test(test_build_ivt),
         cmocka_unit_test(test_kernel_boot),
         cmocka_unit_test(test_firmware_boot),
     };
