@@ -9,6 +9,9 @@
  * flags that disagree with the refcount, are corruptions too. With
  * repair, the stored counts are set to the references (leaks only, or
  * all); the refcount blocks this needs avoid every referenced cluster.
+ * Snapshots' tables and trees are counted too (a data cluster holds one
+ * reference per L1 table reaching it); COPIED is checked on the active
+ * tables only.
  */
 #include "block/qcow2.h"
 
@@ -82,7 +85,7 @@ static void ck_copied(CheckState *s, uint64_t e, const char *what)
     }
 }
 
-static void ck_l2_entry(CheckState *s, uint64_t e)
+static void ck_l2_entry(CheckState *s, uint64_t e, bool active)
 {
     Qcow2 *q = s->q;
     uint64_t host = e & QCOW2_OFFSET_MASK, off, len;
@@ -90,6 +93,9 @@ static void ck_l2_entry(CheckState *s, uint64_t e)
     if (e & QCOW2_OFLAG_COMPRESSED) {
         qcow2_compressed_range(q, e, &off, &len);
         ck_ref(s, off, len);
+        if (!active) {
+            return;
+        }
         s->res->allocated++;
         s->res->compressed++;
         return;
@@ -98,6 +104,9 @@ static void ck_l2_entry(CheckState *s, uint64_t e)
         return;
     }
     ck_ref(s, host, q->cluster_size);
+    if (!active) {
+        return;                          /* a snapshot's: counted only */
+    }
     ck_copied(s, e, "data cluster");
     if (!(e & QCOW2_OFLAG_ZERO) || q->version < 3) {
         s->res->allocated++;
@@ -107,16 +116,64 @@ static void ck_l2_entry(CheckState *s, uint64_t e)
     }
 }
 
-static int ck_l2(CheckState *s, uint64_t l2off)
+static int ck_l2(CheckState *s, uint64_t l2off, bool active)
 {
     Qcow2 *q = s->q;
     uint8_t *t;
     int r = qcow2_cache_get(q, &q->l2c, l2off, false, &t);
 
     for (uint64_t i = 0; !r && i < q->l2_entries; i++) {
-        ck_l2_entry(s, ld64be(t + 8 * i));
+        ck_l2_entry(s, ld64be(t + 8 * i), active);
         /* ck_copied may have evicted t: take it again */
         r = qcow2_cache_get(q, &q->l2c, l2off, false, &t);
+    }
+    return r;
+}
+
+/* An L1 table and what it reaches; active: the image's own (COPIED
+ * flags checked), else a snapshot's. */
+static int ck_l1(CheckState *s, const uint64_t *l1, uint32_t n, bool active)
+{
+    Qcow2 *q = s->q;
+    int r = 0;
+
+    for (uint64_t i = 0; i < n && !r; i++) {
+        uint64_t l2 = l1[i] & QCOW2_OFFSET_MASK;
+        if (!l2 || !ck_aligned(s, l2, "L2 table")) {
+            continue;
+        }
+        if ((l2 >> q->cluster_bits) >= s->nclusters) {
+            ck_ref(s, l2, q->cluster_size);      /* reports it */
+            continue;
+        }
+        ck_ref(s, l2, q->cluster_size);
+        if (active) {
+            ck_copied(s, l1[i], "L2 cluster");
+        }
+        r = ck_l2(s, l2, active);
+    }
+    return r;
+}
+
+/* The snapshot table, each snapshot's L1 table and its tree. */
+static int ck_snapshots(CheckState *s)
+{
+    Qcow2 *q = s->q;
+    int r = 0;
+
+    if (q->nb_snapshots) {
+        ck_ref(s, q->snapshots_offset, q->snapshots_size);
+    }
+    for (uint32_t i = 0; i < q->nb_snapshots && !r; i++) {
+        const Qcow2Snapshot *sn = &q->snapshots[i];
+        uint64_t n = sn->l1_size, *l1 = xzalloc(MAX(n, 1) * 8);
+        ck_ref(s, sn->l1_offset, n * 8);
+        r = qcow2_io(q->fd, sn->l1_offset, l1, n * 8, false);
+        for (uint64_t j = 0; j < n; j++) {
+            l1[j] = ld64be(&l1[j]);
+        }
+        r = r ? r : ck_l1(s, l1, sn->l1_size, false);
+        free(l1);
     }
     return r;
 }
@@ -125,7 +182,7 @@ static int ck_tables(CheckState *s)
 {
     Qcow2 *q = s->q;
     uint64_t rt_n = (uint64_t)q->rt_clusters * q->cluster_size / 8;
-    int r = 0;
+    int r;
 
     ck_ref(s, 0, q->cluster_size);
     ck_ref(s, q->l1_offset, (uint64_t)q->l1_size * 8);
@@ -135,20 +192,8 @@ static int ck_tables(CheckState *s)
             ck_ref(s, q->rt[i], q->cluster_size);
         }
     }
-    for (uint64_t i = 0; i < q->l1_size && !r; i++) {
-        uint64_t l2 = q->l1[i] & QCOW2_OFFSET_MASK;
-        if (!l2 || !ck_aligned(s, l2, "L2 table")) {
-            continue;
-        }
-        if ((l2 >> q->cluster_bits) >= s->nclusters) {
-            ck_ref(s, l2, q->cluster_size);      /* reports it */
-            continue;
-        }
-        ck_ref(s, l2, q->cluster_size);
-        ck_copied(s, q->l1[i], "L2 cluster");
-        r = ck_l2(s, l2);
-    }
-    return r;
+    r = ck_snapshots(s);
+    return r ? r : ck_l1(s, q->l1, q->l1_size, true);
 }
 
 static void ck_report(CheckState *s, uint64_t c, uint64_t rc, uint64_t ref,
@@ -210,9 +255,6 @@ int qcow2_check(Qcow2 *q, Qcow2Repair repair, Qcow2CheckResult *res,
     int r;
 
     memset(res, 0, sizeof(*res));
-    if (q->nb_snapshots) {
-        return -ENOTSUP;
-    }
     if (fstat(q->fd, &st) < 0) {
         return -errno;
     }

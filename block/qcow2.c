@@ -237,6 +237,9 @@ static int q_load_tables(Qcow2 *q, uint64_t fsize, Error *err)
                       err) < 0) {
         return -1;
     }
+    if (qcow2_snapshots_load(q, fsize) < 0) {
+        return q_fail(q, err, "snapshot table is invalid");
+    }
     if (q_load_table(q, q->l1_offset, q->l1_size, &q->l1) < 0 ||
         q_load_table(q, q->rt_offset, rt_n, &q->rt) < 0) {
         return q_fail(q, err, "cannot read the tables: %s", strerror(EIO));
@@ -408,10 +411,6 @@ static int q_prepare_write(Qcow2 *q, Error *err)
 {
     uint8_t zero[8] = { 0 };
 
-    if (q->nb_snapshots) {
-        return q_fail(q, err, "image has internal snapshots: Kite opens it "
-                      "read-only only");
-    }
     if (q->version >= 3 && q->autoclear &&
         qcow2_write_header_fields(q, 88, zero, 8) < 0) {
         return q_fail(q, err, "cannot update the header");
@@ -463,6 +462,7 @@ int qcow2_close(Qcow2 *q)
     qcow2_cache_free(&q->rbc);
     blk_close(q->backing);
     pthread_mutex_destroy(&q->lock);
+    qcow2_snapshots_free(q);
     free(q->l1);
     free(q->rt);
     free(q->to_free);

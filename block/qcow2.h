@@ -28,8 +28,8 @@
  * Discard and write-zeroes set the zero flag (v3) on allocated clusters
  * and drop nothing, so no refcount ever goes down on the guest's request.
  *
- * Not supported: internal snapshots (such images open read-only),
- * encryption, external data files, extended L2 entries, zstd.
+ * Internal snapshots (qcow2-snapshot.c) are kept in QEMU's layout.
+ * Not supported: encryption, external data files, extended L2 entries, zstd.
  */
 #ifndef KITE_QCOW2_H
 #define KITE_QCOW2_H
@@ -77,6 +77,19 @@ typedef struct Qcow2Cache {
     uint64_t tick;
 } Qcow2Cache;
 
+/* One entry of the snapshot table. */
+typedef struct Qcow2Snapshot {
+    uint64_t l1_offset;
+    uint32_t l1_size;
+    char *id, *name;
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t vm_state_size;
+    uint64_t disk_size;
+    uint32_t extra_size;         /* as read (kept: fields Kite ignores) */
+    uint8_t *extra;
+} Qcow2Snapshot;
+
 typedef struct Qcow2 {
     int fd;
     char *filename;
@@ -89,6 +102,8 @@ typedef struct Qcow2 {
     uint64_t incompat, compat, autoclear;
     uint32_t nb_snapshots;
     uint64_t snapshots_offset;
+    uint64_t snapshots_size;     /* bytes of the table */
+    Qcow2Snapshot *snapshots;
 
     uint64_t l2_entries;         /* entries per L2 table */
     uint32_t l1_size;            /* entries */
@@ -199,6 +214,36 @@ typedef struct Qcow2CreateOptions {
 int qcow2_create(const char *filename, const Qcow2CreateOptions *o,
                  Error *err);
 int qcow2_resize(Qcow2 *q, uint64_t size, Error *err);
+
+/* ---- qcow2-snapshot.c ---- */
+typedef struct Qcow2SnapshotInfo {
+    const char *name;
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t vm_state_size;
+} Qcow2SnapshotInfo;
+
+/* Reads and checks the table named by the header (-EINVAL if bad). */
+int qcow2_snapshots_load(Qcow2 *q, uint64_t fsize);
+void qcow2_snapshots_free(Qcow2 *q);
+/* Index of the snapshot with that id, else that name; -ENOENT. */
+int qcow2_snapshot_find(Qcow2 *q, const char *name);
+/* Each takes the lock; -EEXIST, -ENOENT, -EROFS, -ENOTSUP (revert to a
+ * snapshot of another disk size), or an I/O error. */
+int qcow2_snapshot_create(Qcow2 *q, const Qcow2SnapshotInfo *info);
+int qcow2_snapshot_delete(Qcow2 *q, const char *name);
+int qcow2_snapshot_revert(Qcow2 *q, const char *name);
+/*
+ * The VM state area: guest offsets from qcow2_vmstate_offset (the first
+ * L1 entry past the disk) on, as QEMU lays it out. Written into the
+ * active image before qcow2_snapshot_create (info.vm_state_size bytes),
+ * which moves it into the snapshot; read back from a snapshot.
+ */
+uint64_t qcow2_vmstate_offset(const Qcow2 *q);
+int qcow2_vmstate_write(Qcow2 *q, uint64_t pos, const void *buf,
+                        uint64_t len);
+int qcow2_snapshot_read_vmstate(Qcow2 *q, const char *name, uint64_t pos,
+                                void *buf, uint64_t len);
 
 /* ---- qcow2-check.c ---- */
 typedef struct Qcow2CheckResult {

@@ -2,10 +2,8 @@
  * The monitor's migration commands (system/monitor-cmds.def): migrate,
  * migrate-incoming, migrate_cancel, query-migrate, the parameters and
  * capabilities, x-accel-switch, and their human forms (migrate,
- * migrate_set_parameter, migrate_set_capability, info migrate). The
- * internal snapshots of savevm/loadvm/delvm live in qcow2 images, whose
- * snapshot table Kite does not write yet: they are refused with a
- * message.
+ * migrate_set_parameter, migrate_set_capability, info migrate). savevm,
+ * loadvm, delvm and info snapshots are in savevm.c.
  */
 #include "system/monitor-int.h"
 
@@ -186,15 +184,6 @@ void hmp_migrate_set_capability(Monitor *mon, const char *args)
     json_decref(j);
 }
 
-void hmp_savevm(Monitor *mon, const char *args)
-{
-    monitor_printf(mon, "Error: internal snapshots (savevm, loadvm, delvm) "
-                   "are not supported yet: they live in a qcow2 image's "
-                   "snapshot table, which Kite does not write; use migrate "
-                   "\"exec:cat > FILE\" and -incoming \"exec:cat FILE\" for "
-                   "a snapshot file\n");
-}
-
 static void print_ram(FILE *f, json_t *ram)
 {
     fprintf(f, "transferred ram: %lld kbytes\n",
@@ -251,10 +240,4 @@ void hmp_info_migrate(Monitor *mon, FILE *f)
     }
     json_decref(q);
     json_decref(p);
-}
-
-void hmp_info_snapshots(Monitor *mon, FILE *f)
-{
-    fprintf(f, "There is no snapshot available (internal snapshots in "
-            "qcow2 images are not supported yet).\n");
 }

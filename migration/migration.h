@@ -119,8 +119,19 @@ json_t *qmp_x_accel_switch(Monitor *mon, json_t *args, QmpError *e);
 void hmp_migrate(Monitor *mon, const char *args);
 void hmp_migrate_set_parameter(Monitor *mon, const char *args);
 void hmp_migrate_set_capability(Monitor *mon, const char *args);
-void hmp_savevm(Monitor *mon, const char *args);
 void hmp_info_migrate(Monitor *mon, FILE *f);
+
+/*
+ * Internal snapshots (savevm.c), lock NOT held: the machine state in the
+ * first writable qcow2 disk, a snapshot of every writable qcow2 disk.
+ * loadvm with running false: before machine_run (-loadvm).
+ */
+int savevm(Machine *m, const char *name, Error *err);
+int loadvm(Machine *m, const char *name, bool running, Error *err);
+int delvm(Machine *m, const char *name, Error *err);
+void hmp_savevm(Monitor *mon, const char *args);
+void hmp_loadvm(Monitor *mon, const char *args);
+void hmp_delvm(Monitor *mon, const char *args);
 void hmp_info_snapshots(Monitor *mon, FILE *f);
 
 #endif

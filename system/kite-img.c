@@ -7,6 +7,7 @@
  *   check   [-q] [-f fmt] [-r leaks|all] [--output=human|json] FILE
  *   convert [-q] [-f fmt] [-O fmt] [-o opts] IN OUT
  *   resize  [-q] [-f fmt] [--shrink] FILE [+|-]SIZE
+ *   snapshot [-q] [-l | -c NAME | -d NAME | -a NAME] FILE   (qcow2)
  *
  * Formats: raw and qcow2 (-o cluster_size=N, compat=0.10|1.1). check
  * exits 0 (clean), 1 (could not check), 2 (corruptions), 3 (leaks only),
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "block/block.h"
@@ -27,6 +29,8 @@
 
 typedef struct ImgArgs {
     const char *fmt, *out_fmt, *backing, *backing_fmt, *opts, *repair;
+    char snap_op;                /* 'l', 'c', 'd', 'a' (snapshot) */
+    const char *snap_name;
     bool quiet, json, shrink;
     int npos;
     const char *pos[3];
@@ -56,6 +60,7 @@ static void img_usage(FILE *f)
           "FILE\n"
           "  convert [-q] [-f FMT] [-O FMT] [-o OPTIONS] IN OUT\n"
           "  resize  [-q] [-f FMT] [--shrink] FILE [+|-]SIZE\n"
+          "  snapshot [-q] [-l | -c NAME | -d NAME | -a NAME] FILE\n"
           "SIZE: bytes, or with a suffix k, M, G, T (powers of 1024).\n", f);
 }
 
@@ -70,7 +75,7 @@ static int img_parse(int argc, char **argv, ImgArgs *a)
     int c;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qf:O:b:F:o:r:h", longs, NULL)) >=
+    while ((c = getopt_long(argc, argv, "qf:O:b:F:o:r:hlc:d:a:", longs, NULL)) >=
            0) {
         switch (c) {
         case 'q': a->quiet = true; break;
@@ -81,6 +86,13 @@ static int img_parse(int argc, char **argv, ImgArgs *a)
         case 'o': a->opts = optarg; break;
         case 'r': a->repair = optarg; break;
         case 'S': a->shrink = true; break;
+        case 'l': case 'c': case 'd': case 'a':
+            if (a->snap_op) {
+                return img_fail("snapshot: one of -l, -c, -d, -a");
+            }
+            a->snap_op = (char)c;
+            a->snap_name = optarg;
+            break;
         case 'J':
             if (strcmp(optarg, "json") && strcmp(optarg, "human")) {
                 return img_fail("--output must be human or json");
@@ -432,10 +444,6 @@ static int img_check_run(BlockBackend *bb, Qcow2Repair rep, ImgArgs *a,
     FILE *out = a->quiet || a->json ? NULL : stdout;
     int r = qcow2_check(bb->qcow2, rep, res, out);
 
-    if (r == -ENOTSUP) {
-        return img_fail("'%s': images with internal snapshots cannot be "
-                        "checked", bb->filename);
-    }
     if (r < 0) {
         return img_fail("'%s': check failed: %s", bb->filename,
                         strerror(-r));
@@ -586,6 +594,86 @@ static int img_resize(ImgArgs *a)
     return r;
 }
 
+/* ---- snapshot ---- */
+
+static void img_snapshot_list(Qcow2 *q)
+{
+    printf("Snapshot list:\n%-10s%-17s%8s%20s%13s\n", "ID", "TAG",
+           "VM SIZE", "DATE", "VM CLOCK");
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        const Qcow2Snapshot *s = &q->snapshots[i];
+        time_t t = (time_t)s->date_sec;
+        uint64_t ms = s->vm_clock_nsec / 1000000, sec = ms / 1000;
+        char date[32], size[32];
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+        img_human_size(size, sizeof(size), s->vm_state_size);
+        printf("%-9s %-16s %8s %19s %02llu:%02llu:%02llu.%03llu\n", s->id,
+               s->name, size, date, (unsigned long long)(sec / 3600),
+               (unsigned long long)(sec / 60 % 60),
+               (unsigned long long)(sec % 60),
+               (unsigned long long)(ms % 1000));
+    }
+}
+
+static int img_snapshot_op(Qcow2 *q, ImgArgs *a)
+{
+    struct timespec now;
+    Qcow2SnapshotInfo info = { .name = a->snap_name };
+
+    switch (a->snap_op) {
+    case 'c':
+        clock_gettime(CLOCK_REALTIME, &now);
+        info.date_sec = (uint32_t)now.tv_sec;
+        info.date_nsec = (uint32_t)now.tv_nsec;
+        return qcow2_snapshot_create(q, &info);
+    case 'd':
+        return qcow2_snapshot_delete(q, a->snap_name);
+    case 'a':
+        return qcow2_snapshot_revert(q, a->snap_name);
+    }
+    return -EINVAL;
+}
+
+static const char *img_snapshot_err(int r)
+{
+    switch (r) {
+    case -ENOENT: return "no snapshot of that ID or name";
+    case -EEXIST: return "a snapshot of that name exists";
+    case -ENOTSUP: return "the snapshot has another disk size";
+    }
+    return strerror(-r);
+}
+
+static int img_snapshot(ImgArgs *a)
+{
+    BlockBackend *bb;
+    int r = 0;
+
+    if (a->npos != 1) {
+        return img_fail("snapshot: one FILE expected");
+    }
+    if (!a->snap_op) {
+        a->snap_op = 'l';
+    }
+    if (!(bb = img_open(a->pos[0], a->fmt, a->snap_op != 'l'))) {
+        return 1;
+    }
+    if (!bb->qcow2) {
+        blk_close(bb);
+        return img_fail("snapshot: '%s' is not a qcow2 image", a->pos[0]);
+    }
+    if (a->snap_op == 'l') {
+        img_snapshot_list(bb->qcow2);
+    } else if ((r = img_snapshot_op(bb->qcow2, a)) < 0) {
+        img_fail("snapshot '%s' on '%s': %s", a->snap_name, a->pos[0],
+                 img_snapshot_err(r));
+    }
+    blk_close(bb);
+    return r ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -594,7 +682,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         { "create", img_create }, { "info", img_info },
         { "check", img_check }, { "convert", img_convert },
-        { "resize", img_resize },
+        { "resize", img_resize }, { "snapshot", img_snapshot },
     };
     ImgArgs a = { 0 };
     const char *neg = NULL;

@@ -114,6 +114,7 @@ static void usage(FILE *f)
 "                         (target remote); -s is -gdb tcp::1234\n"
 "  -incoming URI          receive the machine from a migration stream:\n"
 "                         exec:CMD, file:PATH, tcp:HOST:PORT, defer\n"
+"  -loadvm NAME           start from the savevm snapshot NAME|ID\n"
 "  -debugcon file:PATH|stdio|null   debug console port 0xe9 (the same as\n"
 "                         -device isa-debugcon,chardev=SPEC; iobase=0x402\n"
 "                         for SeaBIOS's log)\n"
@@ -135,6 +136,7 @@ typedef struct Options {
     const char *pidfile;         /* -pidfile */
     bool daemonize;              /* -daemonize */
     const char *incoming;        /* -incoming URI */
+    const char *loadvm;          /* -loadvm NAME */
     bool stdio_serial;           /* one of them uses stdio */
     char debugcon_dev[512];      /* -debugcon: the isa-debugcon device */
 } Options;
@@ -612,10 +614,6 @@ static int set_backend(Options *o, const char *opt, const char *arg)
     return r < 0 ? bad(opt, "%s", e.msg) : 0;
 }
 
-static const char *const unsupported_yet[] = {
-    "-loadvm",
-};
-
 static int parse_args(Options *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -673,12 +671,6 @@ static int parse_args(Options *o, int argc, char **argv)
             o->cfg.gdb_spec = "tcp::1234";      /* QEMU's shorthand */
             continue;
         }
-        for (size_t k = 0; k < ARRAY_SIZE(unsupported_yet); k++) {
-            if (!strcmp(opt, unsupported_yet[k])) {
-                fprintf(stderr, "kite: %s is not supported yet\n", opt);
-                return -1;
-            }
-        }
 
         /* options with an argument */
         static const char *const with_arg[] = {
@@ -687,7 +679,7 @@ static int parse_args(Options *o, int argc, char **argv)
             "-d", "-D", "-net", "-rtc", "-name", "-pidfile", "-vga", "-drive",
             "-debugcon", "-qmp", "-monitor", "-gdb", "-vnc",
             "-netdev", "-nic", "-chardev", "-incoming", "-hda", "-hdb",
-            "-hdc", "-hdd", "-cdrom", "-boot",
+            "-hdc", "-hdd", "-cdrom", "-boot", "-loadvm",
         };
         size_t k;
         for (k = 0; k < ARRAY_SIZE(with_arg); k++) {
@@ -721,6 +713,8 @@ static int parse_args(Options *o, int argc, char **argv)
         } else if (!strcmp(opt, "-incoming")) {
             o->incoming = arg;
             o->cfg.incoming = true;
+        } else if (!strcmp(opt, "-loadvm")) {
+            o->loadvm = arg;
         } else if (!strcmp(opt, "-initrd")) {
             o->cfg.initrd = arg;
         } else if (!strcmp(opt, "-append")) {
@@ -972,6 +966,11 @@ int main(int argc, char **argv)
     }
     if (o.incoming && migration_incoming(m, o.incoming, &err) < 0) {
         error_report("-incoming: %s", err.msg);
+        machine_destroy(m);
+        return 1;
+    }
+    if (o.loadvm && loadvm(m, o.loadvm, false, &err) < 0) {
+        error_report("-loadvm: %s", err.msg);
         machine_destroy(m);
         return 1;
     }

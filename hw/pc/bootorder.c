@@ -11,9 +11,10 @@
  * default order (1 floppy, 2 disk, 3 CD, 4 network); once= applies to the
  * first boot only, a guest reset brings order= back. menu= is fw_cfg key
  * 0x0E, splash-time= "etc/boot-menu-wait", reboot-timeout= (-1: never)
- * "etc/boot-fail-wait". Devices with a bootindex (IDE drives, virtio-blk)
- * are listed in "bootorder" by rising index as Open Firmware paths
- * (/pci@i0cf8/ide@1,1/drive@0/disk@0), which SeaBIOS puts before all
+ * "etc/boot-fail-wait". Devices with a bootindex (IDE drives, virtio-blk,
+ * virtio-net) are listed in "bootorder" by rising index as Open Firmware
+ * paths (/pci@i0cf8/ide@1,1/drive@0/disk@0, /pci@i0cf8/ethernet@3 for a
+ * NIC, whose option ROM SeaBIOS matches by slot), which it puts before all
  * others; strict=on ends the list with HALT (nothing else is tried).
  * A -kernel booted through the firmware comes first of all: the Linux
  * boot ROM (/rom@genroms/linuxboot_dma.bin, linuxboot.c).
@@ -29,6 +30,7 @@
 #include "hw/pc/linuxboot.h"
 #include "hw/timer/mc146818rtc.h"
 #include "hw/virtio/virtio-blk.h"
+#include "hw/virtio/virtio-net.h"
 
 #define CMOS_BOOT_FLAG1 0x38
 #define CMOS_BOOT_FLAG2 0x3d
@@ -162,6 +164,27 @@ typedef struct BootList {
     int n;
 } BootList;
 
+/*
+ * Adds /pci@i0cf8/NAME@SLOT[,FUNC]SUFFIX for the PCI function d; all-ones
+ * (VIRTIO_BLK_NO_BOOTINDEX, VIRTIO_NET_NO_BOOTINDEX) is no bootindex.
+ */
+static void boot_add_pci(BootList *l, PCIDevice *d, uint32_t bootindex,
+                         const char *name, const char *suffix)
+{
+    char fn[8] = "";
+
+    if (bootindex == UINT32_MAX || l->n >= BOOT_MAX_ENTRIES) {
+        return;
+    }
+    if (PCI_FUNC(d->devfn)) {
+        snprintf(fn, sizeof(fn), ",%x", PCI_FUNC(d->devfn));
+    }
+    l->e[l->n].bootindex = (int)bootindex;
+    snprintf(l->e[l->n].path, sizeof(l->e[0].path), "/pci@i0cf8/%s@%x%s%s",
+             name, PCI_SLOT(d->devfn), fn, suffix);
+    l->n++;
+}
+
 static void boot_collect(Device *dev, void *opaque)
 {
     BootList *l = opaque;
@@ -169,22 +192,12 @@ static void boot_collect(Device *dev, void *opaque)
     if (dev->type == &piix3_ide_type) {
         l->n += piix_ide_boot_entries(dev, l->e + l->n,
                                       BOOT_MAX_ENTRIES - l->n);
-    } else if (dev->type == &virtio_blk_pci_type && l->n < BOOT_MAX_ENTRIES) {
-        VirtIOBlk *b = (VirtIOBlk *)dev;
-        PCIDevice *p = (PCIDevice *)dev;
-        if (b->bootindex == VIRTIO_BLK_NO_BOOTINDEX) {
-            return;
-        }
-        l->e[l->n].bootindex = (int)b->bootindex;
-        if (PCI_FUNC(p->devfn)) {
-            snprintf(l->e[l->n].path, sizeof(l->e[0].path),
-                     "/pci@i0cf8/scsi@%x,%x/disk@0,0", PCI_SLOT(p->devfn),
-                     PCI_FUNC(p->devfn));
-        } else {
-            snprintf(l->e[l->n].path, sizeof(l->e[0].path),
-                     "/pci@i0cf8/scsi@%x/disk@0,0", PCI_SLOT(p->devfn));
-        }
-        l->n++;
+    } else if (dev->type == &virtio_blk_pci_type) {
+        boot_add_pci(l, (PCIDevice *)dev, ((VirtIOBlk *)dev)->bootindex,
+                     "scsi", "/disk@0,0");
+    } else if (dev->type == &virtio_net_pci_type) {
+        boot_add_pci(l, (PCIDevice *)dev, ((VirtIONet *)dev)->bootindex,
+                     "ethernet", "");
     }
 }
 

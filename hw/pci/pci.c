@@ -178,6 +178,9 @@ uint32_t pci_config_read(PCIDevice *d, uint32_t addr, unsigned len)
 {
     uint32_t v = 0;
 
+    if (d->info->config_read) {
+        d->info->config_read(d, addr, len);
+    }
     for (unsigned i = 0; i < len && addr + i < PCI_CONFIG_SIZE; i++) {
         v |= (uint32_t)d->config[addr + i] << (8 * i);
     }
@@ -386,6 +389,36 @@ int pci_register_bar(PCIDevice *d, int n, uint8_t type, uint64_t size,
     return 0;
 }
 
+/*
+ * One ROM file may serve several device ids (iPXE's virtio ROM names the
+ * modern 1af4:1041 while the transitional virtio-net is 1af4:1000), and a
+ * BIOS runs only an image whose PCI data structure names the device: the
+ * first image gets the device id when its vendor is the device's, and the
+ * byte at offset 6 (iPXE's checksum byte) takes back the difference so
+ * the image still sums to zero.
+ */
+static void pci_rom_match_ids(PCIDevice *d, uint8_t *rom, size_t len)
+{
+    uint16_t dev = pci_get_word(d->config + PCI_DEVICE_ID), old;
+    size_t pcir;
+
+    if (len < 0x1c || rom[0] != 0x55 || rom[1] != 0xaa) {
+        return;
+    }
+    pcir = pci_get_word(rom + 0x18);
+    if (pcir + 8 > len || memcmp(rom + pcir, "PCIR", 4) ||
+        pci_get_word(rom + pcir + 4) !=
+            pci_get_word(d->config + PCI_VENDOR_ID)) {
+        return;
+    }
+    old = pci_get_word(rom + pcir + 6);
+    if (old != dev) {
+        pci_set_word(rom + pcir + 6, dev);
+        rom[6] = (uint8_t)(rom[6] + (old & 0xff) + (old >> 8) -
+                           (dev & 0xff) - (dev >> 8));
+    }
+}
+
 int pci_set_rom(PCIDevice *d, const void *data, size_t len, Error *err)
 {
     uint64_t size = 2048;
@@ -402,6 +435,7 @@ int pci_set_rom(PCIDevice *d, const void *data, size_t len, Error *err)
     }
     memory_region_init_rom(&d->rom, "pci.rom", size);
     memcpy(d->rom.host, data, len);
+    pci_rom_match_ids(d, d->rom.host, len);
     return pci_register_bar(d, PCI_ROM_SLOT, 0, size, &d->rom, err);
 }
 

@@ -106,6 +106,9 @@ typedef struct PCIDeviceInfo {
     void (*exit)(PCIDevice *d);
     /* After the config space returned to its reset contents. */
     void (*reset)(PCIDevice *d);
+    /* Before a guest config read of len bytes at addr (it may refresh
+     * the bytes read, as a register window does); may be NULL. */
+    void (*config_read)(PCIDevice *d, uint32_t addr, unsigned len);
     /* After a guest config write of len bytes at addr; may be NULL. */
     void (*config_write)(PCIDevice *d, uint32_t addr, uint32_t val,
                          unsigned len);

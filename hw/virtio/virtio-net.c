@@ -1,6 +1,12 @@
 /*
  * virtio-net (VIRTIO 1.1, 5.1) over a network backend (net/net.h):
- * `-device virtio-net-pci,netdev=ID[,mac=52:54:00:12:34:56]`.
+ * `-device virtio-net-pci,netdev=ID[,mac=52:54:00:12:34:56][,bootindex=N]`.
+ *
+ * Network boot: the expansion ROM is iPXE's virtio ROM (package ipxe-qemu,
+ * the combined legacy and EFI image QEMU gives this device) when it is
+ * installed; romfile= names another, romfile= with no value gives none.
+ * SeaBIOS runs it and boots from it by -boot n or by bootindex=
+ * (bootorder.c).
  *
  * Queues: 0 receive, 1 transmit, 2 control. Features: MAC, STATUS (the
  * link is always up), MRG_RXBUF (a frame may span several receive
@@ -31,10 +37,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/core/devtypes.h"
 #include "hw/pc/pc.h"
 
+#define VIRTIO_NET_DEFAULT_ROM "/usr/lib/ipxe/qemu/efi-virtio.rom"
 #define VIRTIO_NET_QUEUE_SIZE  256
 #define VIRTIO_NET_CONFIG_SIZE 10
 #define VIRTIO_NET_S_LINK_UP   1
@@ -505,6 +513,9 @@ static int virtio_net_realize(Device *dev, Error *err)
     s->seg = xmalloc(NET_MAX_FRAME);
     s->rx_elems = xzalloc(sizeof(*s->rx_elems) * VIRTQUEUE_MAX_SIZE);
     vnet_reset(&s->proxy.vdev);
+    if (!s->proxy.pci.romfile && access(VIRTIO_NET_DEFAULT_ROM, R_OK) == 0) {
+        s->proxy.pci.romfile = xstrdup(VIRTIO_NET_DEFAULT_ROM);
+    }
     if (virtio_pci_realize(dev, &virtio_net_class, err) < 0) {
         virtio_net_unrealize(dev);
         return -1;
@@ -566,6 +577,8 @@ static const PropDef virtio_net_props[] = {
                  "id of the -netdev backend"),
     PROP_DEF_STR("mac", VirtIONet, mac_prop, NULL,
                  "MAC address (default 52:54:00:12:34:56 + NIC index)"),
+    PROP_DEF_U32("bootindex", VirtIONet, bootindex, VIRTIO_NET_NO_BOOTINDEX,
+                 "place in the firmware's boot order (network boot)"),
     PROP_DEF_END,
 };
 

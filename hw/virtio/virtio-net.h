@@ -35,6 +35,7 @@
 #define VIRTIO_NET_ERR 1
 
 #define VIRTIO_NET_MAC_TABLE 64
+#define VIRTIO_NET_NO_BOOTINDEX 0xffffffffu
 
 /* Receive modes set through the control queue (VIRTIO_NET_CTRL_RX_*). */
 enum {
@@ -46,6 +47,7 @@ typedef struct VirtIONet {
     VirtIOPCIProxy proxy;
     char *netdev;                /* property */
     char *mac_prop;              /* property */
+    uint32_t bootindex;          /* property; VIRTIO_NET_NO_BOOTINDEX: none */
     uint8_t mac[6];
     NetClient *nc;
     bool rx_mode[VNET_RX_MODES];

@@ -8,6 +8,12 @@
  * A queue's size and addresses are fixed once it is enabled; a vector the
  * MSI-X table does not have is stored as VIRTIO_NO_VECTOR, which the
  * driver reads back as the refusal (4.1.5.1.2).
+ *
+ * The PCI configuration access capability (4.1.4.7) is a window on the
+ * modern BAR through config space: the driver sets bar, offset and
+ * length (1, 2 or 4) in it, then pci_cfg_data reads or writes there. A
+ * window on another BAR, or not inside the BAR, reads 0 and is ignored.
+ * iPXE's virtio driver wants the capability present.
  */
 #include "hw/virtio/virtio-pci.h"
 
@@ -361,6 +367,75 @@ static const MemoryRegionOps vpci_legacy_ops = {
     .min_access = 1, .max_access = 4,
 };
 
+/* ---------------------------------------------------- config window */
+
+#define VPCI_CFG_DATA 16         /* pci_cfg_data in the capability */
+
+/* The window's BAR offset and width, or false when it is not usable. */
+static bool vpci_cfg_window(VirtIOPCIProxy *p, uint32_t *off, unsigned *len)
+{
+    const uint8_t *c = p->pci.config + p->cfg_cap;
+
+    *off = pci_get_long(c + 8);
+    *len = pci_get_long(c + 12);
+    return c[4] == VIRTIO_PCI_MODERN_BAR &&
+           (*len == 1 || *len == 2 || *len == 4) &&
+           *off % *len == 0 && *off <= VIRTIO_PCI_MODERN_SIZE - *len;
+}
+
+static bool vpci_cfg_data_hit(VirtIOPCIProxy *p, uint32_t addr, unsigned len)
+{
+    uint32_t data = p->cfg_cap + VPCI_CFG_DATA;
+
+    return p->cfg_cap && addr < data + 4 && data < addr + len;
+}
+
+static void vpci_config_read(PCIDevice *d, uint32_t addr, unsigned len)
+{
+    VirtIOPCIProxy *p = vpci_of(d);
+    uint32_t off, v = 0;
+    unsigned n;
+
+    if (!vpci_cfg_data_hit(p, addr, len)) {
+        return;
+    }
+    if (vpci_cfg_window(p, &off, &n)) {
+        v = (uint32_t)vpci_modern_read(p, off, n);
+    }
+    pci_set_long(d->config + p->cfg_cap + VPCI_CFG_DATA, v);
+}
+
+static void vpci_config_write(PCIDevice *d, uint32_t addr, uint32_t val,
+                              unsigned len)
+{
+    VirtIOPCIProxy *p = vpci_of(d);
+    uint32_t off;
+    unsigned n;
+
+    (void)val;
+    if (vpci_cfg_data_hit(p, addr, len) && vpci_cfg_window(p, &off, &n)) {
+        uint32_t data = pci_get_long(d->config + p->cfg_cap + VPCI_CFG_DATA);
+        vpci_modern_write(p, off, data & (0xffffffffu >> (32 - 8 * n)), n);
+    }
+}
+
+/* bar, offset, length and data are the driver's to write. */
+static int vpci_add_cfg_cap(VirtIOPCIProxy *p, Error *err)
+{
+    PCIDevice *d = &p->pci;
+    int c = pci_add_capability(d, PCI_CAP_ID_VNDR, 0, 20, err);
+
+    if (c < 0) {
+        return -1;
+    }
+    d->config[c + 2] = 20;
+    d->config[c + 3] = VIRTIO_PCI_CAP_PCI_CFG;
+    d->wmask[c + 4] = 0xff;
+    memset(d->wmask + c + 8, 0xff, 12);
+    p->cfg_cap = (uint8_t)c;
+    return 0;
+}
+
 /* ---------------------------------------------------- PCI function */
 
 static int vpci_add_cap(PCIDevice *d, uint8_t type, uint32_t off,
@@ -420,7 +495,8 @@ static int vpci_init(PCIDevice *d, Error *err)
         vpci_add_cap(d, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFF,
                      VIRTIO_PCI_REGION_SIZE, err) < 0 ||
         vpci_add_cap(d, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY_OFF,
-                     notify_len, err) < 0) {
+                     notify_len, err) < 0 ||
+        vpci_add_cfg_cap(p, err) < 0) {
         return -1;
     }
     return 0;
@@ -547,6 +623,7 @@ int virtio_pci_realize(Device *dev, const VirtIODeviceClass *vc, Error *err)
         .class_code = (uint32_t)vc->pci_class << 8,
         .interrupt_pin = 1,
         .init = vpci_init, .exit = vpci_exit, .reset = vpci_reset,
+        .config_read = vpci_config_read, .config_write = vpci_config_write,
         .save = vpci_save, .load = vpci_load,
     };
     virtio_init(&p->vdev, vc, t, &m->mem, &m->log);

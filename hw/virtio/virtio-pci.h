@@ -44,6 +44,7 @@
 #define VIRTIO_PCI_CAP_NOTIFY_CFG 2
 #define VIRTIO_PCI_CAP_ISR_CFG    3
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
+#define VIRTIO_PCI_CAP_PCI_CFG    5
 
 /* Common configuration structure (4.1.4.3) */
 #define VIRTIO_PCI_COMMON_DFSELECT  0x00
@@ -88,6 +89,7 @@ typedef struct VirtIOPCIProxy {
     uint32_t dfselect, gfselect;
     uint16_t queue_sel;
     unsigned nvectors;
+    uint8_t cfg_cap;             /* the PCI_CFG capability's offset */
 } VirtIOPCIProxy;
 
 /* The realize of every virtio-*-pci type. */

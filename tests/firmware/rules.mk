@@ -43,6 +43,20 @@ check-boot-media: $(BUILD)/kite | linux-cache
 CHECK_TARGETS += check-boot-media
 CHECK_SLOW_TARGETS += check-boot-media-all
 
+# Network boot: SeaBIOS runs iPXE's virtio ROM (ipxe-qemu) from the
+# virtio-net-pci expansion ROM, iPXE fetches an iPXE script, Debian's
+# kernel and the initramfs through slirp's TFTP server (netboot.sh; SKIP
+# where SeaBIOS, the ROM or the kernel are missing).
+.PHONY: check-netboot
+check-netboot: $(BUILD)/kite | linux-cache
+	$(Q)k=$$(scripts/fetch-linux 2>/dev/null) && \
+	i=$$(scripts/make-initramfs 2>/dev/null) || \
+		{ echo "SKIP netboot: no kernel or initramfs"; exit 0; }; \
+	tests/firmware/netboot.sh --kite $(BUILD)/kite --kernel "$$k" \
+		--initrd "$$i"
+
+CHECK_TARGETS += check-netboot
+
 # make bench-boot: time to the marker through each boot path (direct,
 # linuxboot ROM, IDE disk, CD), Kite vs QEMU TCG, one run each; the table
 # goes to build/bench/boot.txt. Needs the media of check-boot-media.

@@ -24,9 +24,11 @@ $(MIGRATION_DIR)/%.elf: $(MIGRATION_DIR)/%.elf64
 MIGRATION_GUESTS := $(MIGRATION_DIR)/counter.elf $(MIGRATION_DIR)/dirtier.elf
 
 .PHONY: check-migration check-linux-migration bench-migrate
-check-migration: $(BUILD)/kite $(MIGRATION_GUESTS)
+check-migration: $(BUILD)/kite $(BUILD)/kite-img $(MIGRATION_GUESTS)
 	$(Q)python3 tests/migration/test_migration.py --kite $(BUILD)/kite \
 	    --dir $(MIGRATION_DIR)
+	$(Q)python3 tests/migration/test_savevm.py --kite $(BUILD)/kite \
+	    --img $(BUILD)/kite-img --dir $(MIGRATION_DIR)
 
 CHECK_TARGETS += check-migration
 

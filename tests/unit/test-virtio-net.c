@@ -4,11 +4,15 @@
  * requests), receive (one buffer, mergeable buffers returned in one used
  * index update, frames waiting at the backend until the driver adds
  * buffers, the bounded backend queue), the control queue (receive modes,
- * the MAC table), hostile chains, and the -netdev/-nic option checks. */
+ * the MAC table), hostile chains, the -netdev/-nic option checks, the
+ * PCI configuration access window and the expansion ROM (romfile=, the
+ * device id set in a ROM made for another id). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "hw/virtio/virtio-net.h"
@@ -674,6 +678,125 @@ static void test_tap_open_error(void **state)
     vdrv_free(d);
 }
 
+/* ---- the PCI configuration access window (4.1.4.7) ---- */
+
+static uint8_t find_cfg_cap(PCIDevice *d)
+{
+    for (uint8_t c = d->config[PCI_CAPABILITY_LIST]; c; c = d->config[c + 1]) {
+        if (d->config[c] == PCI_CAP_ID_VNDR &&
+            d->config[c + 3] == VIRTIO_PCI_CAP_PCI_CFG) {
+            return c;
+        }
+    }
+    return 0;
+}
+
+static void window_set(PCIDevice *d, uint8_t c, uint8_t bar, uint32_t off,
+                       uint32_t len)
+{
+    pci_config_write(d, c + 4, bar, 1);
+    pci_config_write(d, c + 8, off, 4);
+    pci_config_write(d, c + 12, len, 4);
+}
+
+static void test_cfg_window(void **state)
+{
+    Fx *f = *state;
+    PCIDevice *d = &vnet(f)->proxy.pci;
+    uint8_t c = find_cfg_cap(d);
+
+    assert_int_not_equal(c, 0);
+    assert_int_equal(d->config[c + 2], 20);
+    /* a byte of the device config: the MAC */
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_DEVICE_OFF + 1, 1);
+    assert_int_equal(pci_config_read(d, c + 16, 4), 0x54);
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_DEVICE_OFF + 4, 2);
+    assert_int_equal(pci_config_read(d, c + 16, 4), 0xccbb);
+    /* a write through the window reaches the common config */
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_COMMON_Q_SELECT, 2);
+    pci_config_write(d, c + 16, 0xffff0002, 4);
+    assert_int_equal(vnet(f)->proxy.queue_sel, 2);
+    assert_int_equal(pci_config_read(d, c + 16, 2), 2);
+    /* another BAR, a bad width, a misaligned or out-of-BAR offset: 0 */
+    window_set(d, c, VIRTIO_PCI_LEGACY_BAR, VIRTIO_PCI_DEVICE_OFF, 1);
+    assert_int_equal(pci_config_read(d, c + 16, 4), 0);
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_DEVICE_OFF, 3);
+    assert_int_equal(pci_config_read(d, c + 16, 4), 0);
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_DEVICE_OFF + 1, 2);
+    assert_int_equal(pci_config_read(d, c + 16, 4), 0);
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, 0xfffffffe, 2);
+    assert_int_equal(pci_config_read(d, c + 16, 4), 0);
+    window_set(d, c, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_COMMON_Q_SELECT, 4);
+    pci_config_write(d, c + 16, 1, 4);           /* misaligned: ignored */
+    assert_int_equal(vnet(f)->proxy.queue_sel, 2);
+}
+
+/* ---- the expansion ROM ---- */
+
+static uint8_t rom_sum(const uint8_t *b, size_t n)
+{
+    uint8_t s = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        s = (uint8_t)(s + b[i]);
+    }
+    return s;
+}
+
+/* A 2 KiB image whose PCI data names 1af4:1041 and sums to zero. */
+static char *write_rom(uint16_t vendor)
+{
+    static uint8_t rom[2048];
+    char *path = xstrdup("/tmp/kite-vnet-rom.XXXXXX");
+    int fd = mkstemp(path);
+
+    memset(rom, 0, sizeof(rom));
+    rom[0] = 0x55;
+    rom[1] = 0xaa;
+    rom[2] = 4;
+    rom[0x18] = 0x40;
+    memcpy(rom + 0x40, "PCIR", 4);
+    st16le(rom + 0x44, vendor);
+    st16le(rom + 0x46, 0x1041);
+    rom[0x55] = 0x80;
+    rom[6] = (uint8_t)-rom_sum(rom, sizeof(rom));
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, rom, sizeof(rom)), (ssize_t)sizeof(rom));
+    close(fd);
+    return path;
+}
+
+static void test_rom(void **state)
+{
+    char *path = write_rom(0x1af4), *props = xasprintf("romfile=%s", path);
+    Fx *f = fx_new(props);
+    uint8_t *rom = vnet(f)->proxy.pci.rom.host;
+
+    (void)state;
+    assert_non_null(rom);
+    assert_int_equal(ld16le(rom + 0x46), 0x1000);     /* the card's id */
+    assert_int_equal(rom_sum(rom, 2048), 0);
+    teardown((void **)&f);
+    unlink(path);
+    free(path);
+    free(props);
+
+    path = write_rom(0x8086);                         /* another vendor */
+    props = xasprintf("romfile=%s", path);
+    f = fx_new(props);
+    rom = vnet(f)->proxy.pci.rom.host;
+    assert_int_equal(ld16le(rom + 0x46), 0x1041);
+    teardown((void **)&f);
+    unlink(path);
+    free(path);
+    free(props);
+
+    f = fx_new("romfile=");                           /* none */
+    assert_null(vnet(f)->proxy.pci.rom.host);
+    assert_int_equal(vnet(f)->proxy.pci.bars[PCI_ROM_SLOT].size, 0);
+    teardown((void **)&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -704,6 +827,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_tap_open_error),
+        cmocka_unit_test_setup_teardown(test_cfg_window, setup, teardown),
+        cmocka_unit_test(test_rom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,11 @@ static void test_ids_and_capabilities(void **state)
             continue;
         }
         assert_int_equal(vdrv_cfg_read(d, c, 1), PCI_CAP_ID_VNDR);
+        if (type == VIRTIO_PCI_CAP_PCI_CFG) {     /* the driver's window */
+            assert_int_equal(vdrv_cfg_read(d, c + 2, 1), 20);
+            types |= 1u << type;
+            continue;
+        }
         assert_int_equal(vdrv_cfg_read(d, c + 4, 1), VIRTIO_PCI_MODERN_BAR);
         assert_true(type >= 1 && type <= 4);
         assert_int_equal(off, (type == 1 ? 0 : type == 2 ? 0x3000 :
@@ -98,7 +103,7 @@ static void test_ids_and_capabilities(void **state)
         }
         types |= 1u << type;
     }
-    assert_int_equal(types, 0x1e);
+    assert_int_equal(types, 0x3e);
     assert_int_equal(vdrv_common_rd(d, VIRTIO_PCI_COMMON_NUMQ, 2), 1);
 }
 
