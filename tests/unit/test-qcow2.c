@@ -452,6 +452,7 @@ static void test_snapshot_on(void **state)
     bb = open_img(f->path, true, false);
     expect_same(bb, shadow, size);                   /* untouched */
     blk_close(bb);
+    free(shadow);
 }
 
 static void test_resize(void **state)
