@@ -81,6 +81,12 @@ BlockBackend *blk_open_backing(const char *file, BlockFormat format,
 BlockFormat blk_format_parse(const char *name);
 const char *blk_format_name(BlockFormat f);
 void blk_close(BlockBackend *bb);
+/*
+ * Whole transfers on a host file descriptor, restarted after EINTR and
+ * short counts; reading past the end gives zeros. 0 or -errno. The raw
+ * and qcow2 drivers do all their file I/O through it.
+ */
+int blk_fd_rw(int fd, uint64_t off, void *buf, uint64_t len, bool is_write);
 int blk_pread(BlockBackend *bb, uint64_t off, void *buf, uint64_t len);
 int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf,
                uint64_t len);

@@ -69,7 +69,7 @@ static int cache_fill(Qcow2 *q, Qcow2Cache *c, unsigned i, uint64_t off,
     if (fresh) {
         memset(c->data[i], 0, q->cluster_size);
     } else {
-        r = qcow2_io(q->fd, off, c->data[i], q->cluster_size, false);
+        r = blk_fd_rw(q->fd, off, c->data[i], q->cluster_size, false);
     }
     c->off[i] = r ? 0 : off;
     c->dirty[i] = fresh;
@@ -119,7 +119,7 @@ int qcow2_cache_write_dirty(Qcow2 *q, Qcow2Cache *c)
         if (!c->dirty[i]) {
             continue;
         }
-        if ((r = qcow2_io(q->fd, c->off[i], c->data[i], q->cluster_size,
+        if ((r = blk_fd_rw(q->fd, c->off[i], c->data[i], q->cluster_size,
                           true)) < 0) {
             return r;
         }

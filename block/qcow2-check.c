@@ -168,7 +168,7 @@ static int ck_snapshots(CheckState *s)
         const Qcow2Snapshot *sn = &q->snapshots[i];
         uint64_t n = sn->l1_size, *l1 = xzalloc(MAX(n, 1) * 8);
         ck_ref(s, sn->l1_offset, n * 8);
-        r = qcow2_io(q->fd, sn->l1_offset, l1, n * 8, false);
+        r = blk_fd_rw(q->fd, sn->l1_offset, l1, n * 8, false);
         for (uint64_t j = 0; j < n; j++) {
             l1[j] = ld64be(&l1[j]);
         }

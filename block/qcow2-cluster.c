@@ -147,7 +147,7 @@ static int q_read_compressed(Qcow2 *q, uint64_t goff, uint64_t e,
     qcow2_compressed_range(q, e, &off, &len);
     len = MIN(len, 2 * q->cluster_size);
     in = xmalloc(len);
-    r = qcow2_io(q->fd, off, in, len, false);
+    r = blk_fd_rw(q->fd, off, in, len, false);
     if (!r && q_inflate(in, len, out, q->cluster_size) < 0) {
         r = q_bad_entry(q, goff, "compressed cluster does not inflate");
     }
@@ -168,7 +168,7 @@ static int q_read_entry(Qcow2 *q, uint64_t off, uint64_t e, Qcow2Kind kind,
         memset(buf, 0, len);
         return 0;
     case QCOW2_NORMAL:
-        return qcow2_io(q->fd, (e & QCOW2_OFFSET_MASK) + in_cluster(q, off),
+        return blk_fd_rw(q->fd, (e & QCOW2_OFFSET_MASK) + in_cluster(q, off),
                         buf, len, false);
     case QCOW2_COMPRESSED:
         tmp = xmalloc(q->cluster_size);
@@ -286,7 +286,7 @@ static int q_write_new(Qcow2 *q, uint64_t off, const uint8_t *buf,
     } else if (!r) {
         host = (uint64_t)n;
     }
-    r = r ? r : qcow2_io(q->fd, host, tmp, q->cluster_size, true);
+    r = r ? r : blk_fd_rw(q->fd, host, tmp, q->cluster_size, true);
     free(tmp);
     if (r) {
         return r;
@@ -310,7 +310,7 @@ int qcow2_write_cluster(Qcow2 *q, uint64_t off, const uint8_t *buf,
     }
     if (kind == QCOW2_NORMAL && q_owned(e, kind)) {
         q->data_dirty = true;
-        return qcow2_io(q->fd, (e & QCOW2_OFFSET_MASK) + in_cluster(q, off),
+        return blk_fd_rw(q->fd, (e & QCOW2_OFFSET_MASK) + in_cluster(q, off),
                         (void *)buf, len, true);
     }
     return q_write_new(q, off, buf, len, e, kind);

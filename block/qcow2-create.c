@@ -129,7 +129,7 @@ static int create_write(int fd, const Qcow2CreateOptions *o)
     img = xzalloc(l.meta * l.cs);
     create_header(img, o, &l);
     create_refcounts(img, &l);
-    r = ftruncate(fd, 0) < 0 ? -errno : qcow2_io(fd, 0, img, l.meta * l.cs,
+    r = ftruncate(fd, 0) < 0 ? -errno : blk_fd_rw(fd, 0, img, l.meta * l.cs,
                                                   true);
     free(img);
     return r ? r : (fsync(fd) < 0 ? -errno : 0);
@@ -190,7 +190,7 @@ static int resize_move_l1(Qcow2 *q, uint64_t need, uint64_t *off)
         st64be(&be[i], q->l1[i]);
     }
     if (!r) {
-        r = qcow2_io(q->fd, (uint64_t)at, be, n * q->cluster_size, true);
+        r = blk_fd_rw(q->fd, (uint64_t)at, be, n * q->cluster_size, true);
     }
     free(be);
     if (!r && fdatasync(q->fd) < 0) {

@@ -121,7 +121,7 @@ static int rt_grow_blocks(Qcow2 *q, uint64_t *nrt, uint64_t start,
             rb_set(q, blk, x % epb, 1);
         }
         nrt[ri] = at << q->cluster_bits;
-        r = qcow2_io(q->fd, at << q->cluster_bits, blk, q->cluster_size,
+        r = blk_fd_rw(q->fd, at << q->cluster_bits, blk, q->cluster_size,
                      true);
     }
     free(blk);
@@ -139,7 +139,7 @@ static int rt_grow_switch(Qcow2 *q, uint64_t *nrt, uint64_t start,
     for (uint64_t i = 0; i < n; i++) {
         st64be(&be[i], nrt[i]);
     }
-    r = qcow2_io(q->fd, start << q->cluster_bits, be, n * 8, true);
+    r = blk_fd_rw(q->fd, start << q->cluster_bits, be, n * 8, true);
     free(be);
     if (r || fdatasync(q->fd) < 0) {
         return r ? r : -errno;
@@ -338,7 +338,7 @@ static int q_write_table(Qcow2 *q, uint64_t off, const uint64_t *t,
     for (uint64_t i = 0; i < n; i++) {
         st64be(&be[i], t[i]);
     }
-    r = qcow2_io(q->fd, off, be, n * 8, true);
+    r = blk_fd_rw(q->fd, off, be, n * 8, true);
     free(be);
     return r;
 }

@@ -118,7 +118,7 @@ int qcow2_snapshots_load(Qcow2 *q, uint64_t fsize)
     tlen = MIN(fsize - MIN(fsize, q->snapshots_offset),
                (uint64_t)q->nb_snapshots * (SN_FIXED + 1024 + 2 * 65536));
     t = xmalloc(MAX(tlen, 1));
-    r = qcow2_io(q->fd, q->snapshots_offset, t, tlen, false);
+    r = blk_fd_rw(q->fd, q->snapshots_offset, t, tlen, false);
     for (uint32_t i = 0; i < q->nb_snapshots && !r; i++) {
         r = sn_parse(q, t, tlen, &at, &q->snapshots[i]);
         r = r ? r : sn_check_entry(q, &q->snapshots[i], fsize);
@@ -181,7 +181,7 @@ static int sn_write_table(Qcow2 *q, const Qcow2Snapshot *list, uint32_t n)
         r = (int)a;
     }
     off = n ? (uint64_t)a : 0;
-    r = r ? r : (n ? qcow2_io(q->fd, off, t, bytes, true) : 0);
+    r = r ? r : (n ? blk_fd_rw(q->fd, off, t, bytes, true) : 0);
     free(t);
     r = r ? r : qcow2_sync_metadata(q);
     r = r ? r : (fdatasync(q->fd) < 0 ? -errno : 0);
@@ -303,7 +303,7 @@ static int sn_update_refs(Qcow2 *q, uint64_t *l1, uint32_t n, int addend,
 static int sn_read_l1(Qcow2 *q, const Qcow2Snapshot *s, uint64_t **l1)
 {
     uint64_t *t = xzalloc(MAX((uint64_t)s->l1_size, 1) * 8);
-    int r = qcow2_io(q->fd, s->l1_offset, t, (uint64_t)s->l1_size * 8, false);
+    int r = blk_fd_rw(q->fd, s->l1_offset, t, (uint64_t)s->l1_size * 8, false);
 
     for (uint32_t i = 0; i < s->l1_size; i++) {
         t[i] = ld64be(&t[i]);
@@ -327,7 +327,7 @@ static int64_t sn_write_l1(Qcow2 *q, const uint64_t *l1, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         st64be(&be[i], l1[i]);
     }
-    r = qcow2_io(q->fd, (uint64_t)a, be, bytes, true);
+    r = blk_fd_rw(q->fd, (uint64_t)a, be, bytes, true);
     free(be);
     return r ? r : a;
 }

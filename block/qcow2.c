@@ -16,34 +16,6 @@ bool qcow2_probe(const uint8_t *buf, size_t len)
     return len >= 4 && ld32be(buf) == QCOW2_MAGIC;
 }
 
-/* Whole transfers; reading past the end of the file gives zeros. */
-int qcow2_io(int fd, uint64_t off, void *buf, uint64_t len, bool is_write)
-{
-    uint8_t *p = buf;
-
-    while (len) {
-        ssize_t n = is_write ? pwrite(fd, p, len, (off_t)off)
-                             : pread(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return -errno;
-        }
-        if (n == 0) {
-            if (is_write) {
-                return -EIO;
-            }
-            memset(p, 0, len);
-            return 0;
-        }
-        p += n;
-        off += (uint64_t)n;
-        len -= (uint64_t)n;
-    }
-    return 0;
-}
-
 static int q_fail(const Qcow2 *q, Error *err, const char *fmt, ...)
     PRINTF_FMT(3, 4);
 
@@ -191,7 +163,7 @@ static int q_check_table(Qcow2 *q, const char *what, uint64_t off,
 static int q_load_table(Qcow2 *q, uint64_t off, uint64_t n, uint64_t **out)
 {
     uint64_t *t = xzalloc(MAX(n, 1) * 8);
-    int r = qcow2_io(q->fd, off, t, n * 8, false);
+    int r = blk_fd_rw(q->fd, off, t, n * 8, false);
 
     for (uint64_t i = 0; i < n; i++) {
         t[i] = ld64be(&t[i]);
@@ -356,7 +328,7 @@ static int q_read_first_cluster(Qcow2 *q, uint64_t fsize, Error *err)
 {
     uint64_t end = MIN(q->cluster_size, fsize);
     uint8_t *c = xzalloc(q->cluster_size);
-    int r = qcow2_io(q->fd, 0, c, end, false);
+    int r = blk_fd_rw(q->fd, 0, c, end, false);
 
     if (r < 0) {
         r = q_fail(q, err, "cannot read the header: %s", strerror(-r));
@@ -381,7 +353,7 @@ static int q_parse_header(Qcow2 *q, uint64_t fsize, Error *err)
     if (fsize < QCOW2_V2_HEADER) {
         return q_fail(q, err, "header: file too short");
     }
-    if ((r = qcow2_io(q->fd, 0, h, MIN(fsize, sizeof(h)), false)) < 0) {
+    if ((r = blk_fd_rw(q->fd, 0, h, MIN(fsize, sizeof(h)), false)) < 0) {
         return q_fail(q, err, "cannot read the header: %s", strerror(-r));
     }
     q_parse_fields(q, h);
@@ -401,7 +373,7 @@ static int q_parse_header(Qcow2 *q, uint64_t fsize, Error *err)
 int qcow2_write_header_fields(Qcow2 *q, unsigned off, const void *p,
                               unsigned len)
 {
-    int r = qcow2_io(q->fd, off, (void *)p, len, true);
+    int r = blk_fd_rw(q->fd, off, (void *)p, len, true);
 
     return r ? r : (fdatasync(q->fd) < 0 ? -errno : 0);
 }

@@ -200,7 +200,6 @@ int qcow2_zero_cluster(Qcow2 *q, uint64_t off, uint64_t len);
 /* Host byte offset and length of the compressed data of an entry. */
 void qcow2_compressed_range(const Qcow2 *q, uint64_t entry, uint64_t *off,
                             uint64_t *len);
-int qcow2_io(int fd, uint64_t off, void *buf, uint64_t len, bool is_write);
 
 /* ---- qcow2-create.c ---- */
 typedef struct Qcow2CreateOptions {

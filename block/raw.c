@@ -258,8 +258,7 @@ void *blk_buf_alloc(uint64_t len, bool zero)
 
 /* ---- whole transfers, restarted after EINTR and short counts ---- */
 
-static int blk_rw_fd(int fd, uint64_t off, void *buf, uint64_t len,
-                     bool is_write)
+int blk_fd_rw(int fd, uint64_t off, void *buf, uint64_t len, bool is_write)
 {
     uint8_t *p = buf;
 
@@ -293,7 +292,7 @@ static int blk_base_read(BlockBackend *bb, uint64_t off, void *buf,
     if (bb->qcow2) {
         return qcow2_pread(bb->qcow2, off, buf, len);
     }
-    return blk_rw_fd(bb->fd, off, buf, len, false);
+    return blk_fd_rw(bb->fd, off, buf, len, false);
 }
 
 /* ---- snapshot=on: clusters copied up into the overlay ---- */
@@ -315,7 +314,7 @@ static int ov_copy_up(BlockBackend *bb, uint64_t c)
     }
     tmp = blk_buf_alloc(n, false);
     r = blk_base_read(bb, off, tmp, n);
-    r = r ? r : blk_rw_fd(bb->overlay_fd, off, tmp, n, true);
+    r = r ? r : blk_fd_rw(bb->overlay_fd, off, tmp, n, true);
     free(tmp);
     if (!r) {
         bb->overlay_map[c / 8] |= 1u << (c % 8);
@@ -336,9 +335,9 @@ static int ov_rw(BlockBackend *bb, uint64_t off, uint8_t *buf, uint64_t len,
 
         if (is_write) {
             r = ov_copy_up(bb, c);
-            r = r ? r : blk_rw_fd(bb->overlay_fd, off, buf, n, true);
+            r = r ? r : blk_fd_rw(bb->overlay_fd, off, buf, n, true);
         } else if (ov_has(bb, c)) {
-            r = blk_rw_fd(bb->overlay_fd, off, buf, n, false);
+            r = blk_fd_rw(bb->overlay_fd, off, buf, n, false);
         } else {
             r = blk_base_read(bb, off, buf, n);
         }
@@ -384,7 +383,7 @@ int blk_pwrite(BlockBackend *bb, uint64_t off, const void *buf, uint64_t len)
     if (bb->qcow2) {
         r = qcow2_pwrite(bb->qcow2, off, buf, len);
     } else {
-        r = blk_rw_fd(bb->fd, off, (void *)buf, len, true);
+        r = blk_fd_rw(bb->fd, off, (void *)buf, len, true);
     }
     if (!r && bb->cache == BLOCK_CACHE_WRITETHROUGH) {
         r = blk_flush(bb);
@@ -413,7 +412,7 @@ static int blk_zero_fill(BlockBackend *bb, uint64_t off, uint64_t len)
 
     while (len && !r) {
         uint64_t n = MIN(len, chunk);
-        r = blk_rw_fd(bb->fd, off, z, n, true);
+        r = blk_fd_rw(bb->fd, off, z, n, true);
         off += n;
         len -= n;
     }
