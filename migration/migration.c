@@ -462,23 +462,13 @@ static void mig_join(MigrationState *s)
     }
 }
 
-/* Devices without a save hook that hold no state worth moving. */
-static const char *const stateless_types[] = {
-    "isa-debug-exit", "port80", "acpi-tables", "smbios-tables",
-    "bios-data-area", "isa-debugcon", "boot-order",
-};
-
 static void find_unmigratable(Device *d, void *opaque)
 {
     const char **found = opaque;
 
-    if (*found || !d->realized || !d->parent || d->type->save) {
+    if (*found || !d->realized || !d->parent || d->type->save ||
+        d->type->stateless) {
         return;
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(stateless_types); i++) {
-        if (!strcmp(d->type->name, stateless_types[i])) {
-            return;
-        }
     }
     *found = d->type->name;
 }

@@ -190,6 +190,7 @@ static void acpi_pc_unrealize(Device *dev)
 
 const DeviceType acpi_tables_type = {
     .name = "acpi-tables",
+    .stateless = true,
     .desc = "ACPI and MP tables (fw_cfg, and RAM for -kernel boots)",
     .instance_size = sizeof(AcpiPcState),
     .realize = acpi_pc_realize,

@@ -116,6 +116,7 @@ static const PropDef debugcon_props[] = {
 
 const DeviceType isa_debugcon_type = {
     .name = "isa-debugcon",
+    .stateless = true,
     .desc = "debug console port: bytes written go to a character backend",
     .instance_size = sizeof(DebugconState),
     .props = debugcon_props,

@@ -53,6 +53,8 @@ typedef struct DeviceType {
     size_t instance_size;
     const PropDef *props;        /* terminated by PROP_DEF_END; may be NULL */
     bool user_creatable;         /* may be added with -device */
+    /* holds nothing to save: the command line rebuilds it (migration) */
+    bool stateless;
     /* Wires the device to the machine. Returns 0 or -1 with err set. */
     int (*realize)(Device *dev, Error *err);
     void (*unrealize)(Device *dev);

@@ -70,6 +70,7 @@ static const PropDef debugexit_props[] = {
 
 const DeviceType isa_debug_exit_type = {
     .name = "isa-debug-exit",
+    .stateless = true,
     .desc = "exits with status (value << 1) | 1 on a port write",
     .instance_size = sizeof(DebugExitState),
     .props = debugexit_props,

@@ -46,6 +46,7 @@ static void port80_unrealize(Device *dev)
 
 const DeviceType port80_type = {
     .name = "port80",
+    .stateless = true,
     .desc = "POST code / I/O delay port 0x80",
     .instance_size = sizeof(Port80State),
     .realize = port80_realize,

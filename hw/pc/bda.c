@@ -131,6 +131,7 @@ static void bda_reset(Device *dev)
 
 const DeviceType bios_data_area_type = {
     .name = "bios-data-area",
+    .stateless = true,
     .desc = "BIOS data area for -kernel boots (COM ports, EBDA, memory)",
     .instance_size = sizeof(BdaState),
     .realize = bda_realize,

@@ -283,6 +283,7 @@ static void boot_order_reset(Device *dev)
 
 const DeviceType boot_order_type = {
     .name = "boot-order",
+    .stateless = true,
     .desc = "-boot and bootindex for the firmware (CMOS, fw_cfg)",
     .instance_size = sizeof(BootOrderState),
     .realize = boot_order_realize,

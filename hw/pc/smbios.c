@@ -455,6 +455,7 @@ static void smbios_pc_unrealize(Device *dev)
 
 const DeviceType smbios_tables_type = {
     .name = "smbios-tables",
+    .stateless = true,
     .desc = "SMBIOS tables (fw_cfg, and RAM for -kernel boots)",
     .instance_size = sizeof(SmbiosPcState),
     .realize = smbios_pc_realize,
