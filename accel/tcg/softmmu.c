@@ -74,6 +74,34 @@ static void tlb_entry_reset(TCGTLBEntry *e)
 }
 
 /*
+ * What the flushes need to know of a fill (lock held): whether the mode
+ * holds global entries, and the range of large guest pages entries were
+ * cut from (INVLPG of any address in one drops all its pieces). An entry
+ * filled again for the same mapping stays global only if both walks were
+ * (flushing more than needed is always allowed).
+ */
+static void tlb_note_fill(TCGVcpu *v, int mmu_idx, TLBExtra *x,
+                          uint64_t vpage, uint64_t ppage,
+                          const X86Translation *t)
+{
+    v->tlb_used |= 1u << mmu_idx;
+    if (t->global) {
+        v->tlb_global |= 1u << mmu_idx;
+    }
+    if (x->vpage == vpage && x->ppage == ppage) {
+        x->global &= t->global;
+        x->page_shift = MAX(x->page_shift,
+                            (uint8_t)__builtin_ctzll(t->page_size));
+    }
+    if (t->page_size > TCG_PAGE_SIZE) {
+        uint64_t base = vpage & ~(t->page_size - 1);
+        v->tlb_large_lo[mmu_idx] = MIN(v->tlb_large_lo[mmu_idx], base);
+        v->tlb_large_hi[mmu_idx] = MAX(v->tlb_large_hi[mmu_idx],
+                                       base + (t->page_size - 1));
+    }
+}
+
+/*
  * Fills the entry of vaddr for access acc at mmu_idx; raises #PF/#GP on a
  * fault. Returns the entry.
  */
@@ -106,11 +134,13 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
         rflags |= tcg_debug_tlb_flags(v, vpage, false);
         wflags |= tcg_debug_tlb_flags(v, vpage, true);
     }
-    v->tlb_used |= 1u << mmu_idx;
+    tlb_note_fill(v, mmu_idx, x, vpage, ppage, &t);
     if (x->vpage != vpage || x->ppage != ppage) {
         tlb_entry_reset(e);
         x->vpage = vpage;
         x->ppage = ppage;
+        x->global = t.global;
+        x->page_shift = (uint8_t)__builtin_ctzll(t.page_size);
     }
     e->addend = p.host ? (uint64_t)(uintptr_t)p.host - vpage : 0;
     if (acc == X86_ACC_FETCH) {
@@ -151,6 +181,25 @@ void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage)
 
 /* ---- flushes ---- */
 
+void tlb_init(TCGVcpu *v)
+{
+    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
+        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+            v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+        }
+        v->tlb_large_lo[m] = UINT64_MAX;
+        v->tlb_large_hi[m] = 0;
+    }
+    v->tlb_used = v->tlb_global = 0;
+}
+
+static void tlb_drop(TCGVcpu *v, unsigned m, unsigned i)
+{
+    tlb_entry_reset(&v->env->tlb.table[m][i]);
+    v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+    v->tlb_extra[m][i].global = false;
+}
+
 /* Only the MMU indexes filled since the last flush hold valid entries. */
 void tlb_flush_all(TCGVcpu *v)
 {
@@ -161,9 +210,58 @@ void tlb_flush_all(TCGVcpu *v)
         tcg_tlb_flush_mode(&v->env->tlb, m);
         for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
             v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+            v->tlb_extra[m][i].global = false;
+        }
+        v->tlb_large_lo[m] = UINT64_MAX;
+        v->tlb_large_hi[m] = 0;
+    }
+    v->tlb_used = v->tlb_global = 0;
+}
+
+/* MOV CR3 with CR4.PGE: every entry but the global ones (SDM 4.10.4.1). */
+static void tlb_flush_nonglobal(TCGVcpu *v)
+{
+    unsigned keep = 0;
+
+    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
+        if (!(v->tlb_used & (1u << m))) {
+            continue;
+        }
+        if (!(v->tlb_global & (1u << m))) {
+            tcg_tlb_flush_mode(&v->env->tlb, m);
+            for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+                v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+            }
+            v->tlb_large_lo[m] = UINT64_MAX;
+            v->tlb_large_hi[m] = 0;
+            continue;
+        }
+        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+            if (!v->tlb_extra[m][i].global) {
+                tlb_drop(v, m, i);
+            }
+        }
+        keep |= 1u << m;
+    }
+    v->tlb_used = v->tlb_global = keep;
+}
+
+/*
+ * INVLPG of an address inside a large page drops every entry cut from
+ * that page, wherever it sits in the table.
+ */
+static void tlb_flush_large(TCGVcpu *v, unsigned m, uint64_t vaddr)
+{
+    if (vaddr < v->tlb_large_lo[m] || vaddr > v->tlb_large_hi[m]) {
+        return;
+    }
+    for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+        const TLBExtra *x = &v->tlb_extra[m][i];
+        if (x->vpage != TB_NO_PAGE && x->page_shift > TCG_PAGE_BITS &&
+            !((x->vpage ^ vaddr) >> x->page_shift)) {
+            tlb_drop(v, m, i);
         }
     }
-    v->tlb_used = 0;
 }
 
 /*
@@ -192,6 +290,20 @@ void x86_tlb_flush(CPUX86TCG *env)
     tlb_flush_jumps(v);
 }
 
+void x86_tlb_flush_nonglobal(CPUX86TCG *env)
+{
+    TCGVcpu *v = tcg_vcpu(env);
+
+    if (!v) {
+        tcg_tlb_flush(&env->tlb);
+        return;
+    }
+    pthread_mutex_lock(&v->tm->lock);
+    tlb_flush_nonglobal(v);
+    pthread_mutex_unlock(&v->tm->lock);
+    tlb_flush_jumps(v);
+}
+
 void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
 {
     TCGVcpu *v = tcg_vcpu(env);
@@ -209,7 +321,11 @@ void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
             tlb_entry_reset(e);
             if (v) {
                 v->tlb_extra[m][idx].vpage = TB_NO_PAGE;
+                v->tlb_extra[m][idx].global = false;
             }
+        }
+        if (v) {
+            tlb_flush_large(v, m, vpage);
         }
     }
     if (v) {
