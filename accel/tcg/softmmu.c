@@ -73,28 +73,43 @@ static void tlb_entry_reset(TCGTLBEntry *e)
     e->addend = 0;
 }
 
-/*
- * What the flushes need to know of a fill (lock held): whether the mode
- * holds global entries, and the range of large guest pages entries were
- * cut from (INVLPG of any address in one drops all its pieces). An entry
- * filled again for the same mapping stays global only if both walks were
- * (flushing more than needed is always allowed).
- */
-static void tlb_note_fill(TCGVcpu *v, int mmu_idx, TLBExtra *x,
-                          uint64_t vpage, uint64_t ppage,
-                          const X86Translation *t)
+/* Entry idx of mmu_idx became non-global: MOV CR3 must drop it. */
+static void tlb_note_nonglobal(TCGVcpu *v, int mmu_idx, unsigned idx)
 {
+    unsigned n = v->tlb_nfilled[mmu_idx];
+
+    if (n < TLB_FILLED_MAX) {
+        v->tlb_filled[mmu_idx][n] = (uint16_t)idx;
+    }
+    if (n <= TLB_FILLED_MAX) {
+        v->tlb_nfilled[mmu_idx] = n + 1;
+    }
+}
+
+/*
+ * What the flushes need to know of a fill into entry idx (lock held):
+ * whether the mode holds global entries, which entries are not global,
+ * and the range of large guest pages entries were cut from (INVLPG of
+ * any address in one drops all its pieces). An entry filled again for
+ * the same mapping stays global only if every walk was (flushing more
+ * than needed is always allowed). x->vpage/ppage are already the page's.
+ */
+static void tlb_note_fill(TCGVcpu *v, int mmu_idx, unsigned idx, TLBExtra *x,
+                          bool fresh, const X86Translation *t)
+{
+    uint8_t shift = (uint8_t)__builtin_ctzll(t->page_size);
+
     v->tlb_used |= 1u << mmu_idx;
     if (t->global) {
         v->tlb_global |= 1u << mmu_idx;
     }
-    if (x->vpage == vpage && x->ppage == ppage) {
-        x->global &= t->global;
-        x->page_shift = MAX(x->page_shift,
-                            (uint8_t)__builtin_ctzll(t->page_size));
+    if ((fresh || x->global) && !t->global) {
+        tlb_note_nonglobal(v, mmu_idx, idx);
     }
+    x->global = fresh ? t->global : x->global && t->global;
+    x->page_shift = fresh ? shift : MAX(x->page_shift, shift);
     if (t->page_size > TCG_PAGE_SIZE) {
-        uint64_t base = vpage & ~(t->page_size - 1);
+        uint64_t base = x->vpage & ~(t->page_size - 1);
         v->tlb_large_lo[mmu_idx] = MIN(v->tlb_large_lo[mmu_idx], base);
         v->tlb_large_hi[mmu_idx] = MAX(v->tlb_large_hi[mmu_idx],
                                        base + (t->page_size - 1));
@@ -117,6 +132,7 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
     X86Translation t;
     int64_t r;
     PhysPage p;
+    bool fresh;
 
     r = x86_mmu_translate(env, vaddr, acc, mmu_idx, &t);
     if (r) {
@@ -134,14 +150,13 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
         rflags |= tcg_debug_tlb_flags(v, vpage, false);
         wflags |= tcg_debug_tlb_flags(v, vpage, true);
     }
-    tlb_note_fill(v, mmu_idx, x, vpage, ppage, &t);
-    if (x->vpage != vpage || x->ppage != ppage) {
+    fresh = x->vpage != vpage || x->ppage != ppage;
+    if (fresh) {
         tlb_entry_reset(e);
         x->vpage = vpage;
         x->ppage = ppage;
-        x->global = t.global;
-        x->page_shift = (uint8_t)__builtin_ctzll(t.page_size);
     }
+    tlb_note_fill(v, mmu_idx, idx, x, fresh, &t);
     e->addend = p.host ? (uint64_t)(uintptr_t)p.host - vpage : 0;
     if (acc == X86_ACC_FETCH) {
         e->addr_code = vpage | (rflags & ~(uint64_t)TLB_WATCH);
@@ -189,6 +204,7 @@ void tlb_init(TCGVcpu *v)
         }
         v->tlb_large_lo[m] = UINT64_MAX;
         v->tlb_large_hi[m] = 0;
+        v->tlb_nfilled[m] = 0;
     }
     v->tlb_used = v->tlb_global = 0;
 }
@@ -200,22 +216,60 @@ static void tlb_drop(TCGVcpu *v, unsigned m, unsigned i)
     v->tlb_extra[m][i].global = false;
 }
 
-/* Only the MMU indexes filled since the last flush hold valid entries. */
-void tlb_flush_all(TCGVcpu *v)
+/* Every entry of MMU index m. */
+static void tlb_flush_mode(TCGVcpu *v, unsigned m)
 {
-    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
-        if (!(v->tlb_used & (1u << m))) {
-            continue;
+    unsigned n = v->tlb_nfilled[m];
+
+    if (!(v->tlb_global & (1u << m)) && n <= TLB_FILLED_MAX) {
+        /* all its entries are non-global, and listed */
+        for (unsigned k = 0; k < n; k++) {
+            tlb_drop(v, m, v->tlb_filled[m][k]);
         }
+    } else {
         tcg_tlb_flush_mode(&v->env->tlb, m);
         for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
             v->tlb_extra[m][i].vpage = TB_NO_PAGE;
             v->tlb_extra[m][i].global = false;
         }
-        v->tlb_large_lo[m] = UINT64_MAX;
-        v->tlb_large_hi[m] = 0;
+    }
+    v->tlb_nfilled[m] = 0;
+    v->tlb_large_lo[m] = UINT64_MAX;
+    v->tlb_large_hi[m] = 0;
+}
+
+/* Only the MMU indexes filled since the last flush hold valid entries. */
+void tlb_flush_all(TCGVcpu *v)
+{
+    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
+        if (v->tlb_used & (1u << m)) {
+            tlb_flush_mode(v, m);
+        }
     }
     v->tlb_used = v->tlb_global = 0;
+}
+
+/* The non-global entries of MMU index m: the listed ones when the list
+   held them all, else a look at every entry. */
+static void tlb_flush_mode_nonglobal(TCGVcpu *v, unsigned m)
+{
+    unsigned n = v->tlb_nfilled[m];
+
+    if (n <= TLB_FILLED_MAX) {
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = v->tlb_filled[m][k];
+            if (!v->tlb_extra[m][i].global) {
+                tlb_drop(v, m, i);
+            }
+        }
+    } else {
+        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+            if (!v->tlb_extra[m][i].global) {
+                tlb_drop(v, m, i);
+            }
+        }
+    }
+    v->tlb_nfilled[m] = 0;
 }
 
 /* MOV CR3 with CR4.PGE: every entry but the global ones (SDM 4.10.4.1). */
@@ -228,19 +282,10 @@ static void tlb_flush_nonglobal(TCGVcpu *v)
             continue;
         }
         if (!(v->tlb_global & (1u << m))) {
-            tcg_tlb_flush_mode(&v->env->tlb, m);
-            for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
-                v->tlb_extra[m][i].vpage = TB_NO_PAGE;
-            }
-            v->tlb_large_lo[m] = UINT64_MAX;
-            v->tlb_large_hi[m] = 0;
+            tlb_flush_mode(v, m);
             continue;
         }
-        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
-            if (!v->tlb_extra[m][i].global) {
-                tlb_drop(v, m, i);
-            }
-        }
+        tlb_flush_mode_nonglobal(v, m);
         keep |= 1u << m;
     }
     v->tlb_used = v->tlb_global = keep;

@@ -133,6 +133,8 @@ typedef struct TCGDebug {
     uint64_t gdb_addr;
 } TCGDebug;
 
+#define TLB_FILLED_MAX    512
+
 typedef struct TLBExtra {
     uint64_t vpage;             /* TB_NO_PAGE when the entry is unused */
     uint64_t ppage;             /* physical page */
@@ -164,6 +166,11 @@ struct TCGVcpu {
     TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
     unsigned tlb_used;          /* MMU indexes filled since the last flush */
     unsigned tlb_global;        /* MMU indexes that may hold global entries */
+    /* per MMU index, the entries that became non-global since its last
+       flush, as long as there are at most TLB_FILLED_MAX (a flush then
+       visits only those; beyond, every entry) */
+    uint16_t tlb_filled[MMU_NB_MODES][TLB_FILLED_MAX];
+    unsigned tlb_nfilled[MMU_NB_MODES];
     /* per MMU index, the range [lo, hi] of guest pages larger than 4 KiB
        that entries were cut from since its last full flush (lo > hi: none) */
     uint64_t tlb_large_lo[MMU_NB_MODES], tlb_large_hi[MMU_NB_MODES];

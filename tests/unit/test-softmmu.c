@@ -458,6 +458,35 @@ static void test_invlpg_large_page(void **state)
     assert_int_equal(entry(f, MMU_USER_IDX, 0x401000)->addr_read, 0x401000);
 }
 
+/* More entries than the flushes keep a list of: every entry is visited. */
+static void test_flush_many_entries(void **state)
+{
+    Fix *f = *state;
+    unsigned n = TLB_FILLED_MAX + 88, kept = 0, left = 0;
+
+    setup_global(f);
+    /* pieces of the 4 MiB page in entries 1..n; entry 0 is the global page */
+    for (unsigned i = 0; i < n; i++) {
+        x86_ld8(f->env, 0x801000 + i * 4096ull, MMU_USER_IDX, 0);
+    }
+    assert_int_equal(x86_write_cr3(f->env, 0x1000), 0);
+    for (unsigned i = 0; i < n; i++) {
+        left += !(entry(f, MMU_USER_IDX, 0x801000 + i * 4096ull)->addr_read &
+                  TLB_INVALID);
+    }
+    kept = !(entry(f, MMU_USER_IDX, 0x400000)->addr_read & TLB_INVALID);
+    assert_int_equal(left, 0);
+    assert_int_equal(kept, 1);
+    for (unsigned i = 0; i < n; i++) {
+        x86_ld8(f->env, 0x801000 + i * 4096ull, MMU_USER_IDX, 0);
+    }
+    x86_tlb_flush(f->env);
+    for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+        left += !(f->env->tlb.table[MMU_USER_IDX][i].addr_read & TLB_INVALID);
+    }
+    assert_int_equal(left, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +508,7 @@ int main(void)
         T(test_cr3_without_pge_flushes_global),
         T(test_global_needs_every_fill_global),
         T(test_invlpg_large_page),
+        T(test_flush_many_entries),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
