@@ -717,6 +717,34 @@ static void gen_single_step(DisasContext *d)
     }
 }
 
+/*
+ * Ends the block by looking up the next one (RIP stored, cc_op synced).
+ * A near jump keeps CS, so where this block's cs_base is 0 the target's
+ * is too, and its linear pc is RIP (pc: RIP as a constant, or NULL for
+ * the RIP global): lookup_goto_ptr may then test the jump cache inline,
+ * whose entries hold no cs_base (accel/tcg/tb-maint.c gives keys to TBs
+ * with cs_base 0 only). Anything else calls lookup_tb_ptr, which also
+ * takes a maskable interrupt a far transfer's new RFLAGS.IF lets in.
+ */
+static void gen_lookup_next(DisasContext *d, TCGv_i64 pc, bool near)
+{
+    TCGContext *s = d->s;
+
+    d->is_jmp = DISAS_NORETURN;
+    if (!can_chain(d) || d->no_lookup) {
+        gen_single_step(d);
+        tcg_gen_exit_tb(s, NULL, 0);
+    } else if (near && d->cs_base == 0) {
+        tcg_gen_lookup_goto_ptr(s, pc ? pc : d->g->rip,
+                                &helper_info_lookup_tb_ptr);
+    } else {
+        TCGv_ptr p = tcg_temp_new_ptr(s);
+        gen_helper_lookup_tb_ptr(s, p, tcg_env(s));
+        tcg_gen_goto_ptr(s, p);
+        tcg_temp_free_ptr(s, p);
+    }
+}
+
 /* The jump target is in another page than the TB's start. */
 static bool jmp_leaves_page(const DisasContext *d, uint64_t rip)
 {
@@ -739,7 +767,7 @@ void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
     gen_update_cc_op(d);
     if (can_chain(d) && !d->no_lookup && jmp_leaves_page(d, rip)) {
         tcg_gen_movi_i64(d->s, d->g->rip, rip);
-        gen_eob(d, true);
+        gen_lookup_next(d, tcg_constant_i64(d->s, rip), true);
         return;
     }
     if (can_chain(d)) {
@@ -757,15 +785,12 @@ void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
 void gen_eob(DisasContext *d, bool lookup)
 {
     gen_update_cc_op(d);
-    if (lookup && can_chain(d) && !d->no_lookup) {
-        TCGv_ptr p = tcg_temp_new_ptr(d->s);
-        gen_helper_lookup_tb_ptr(d->s, p, tcg_env(d->s));
-        tcg_gen_goto_ptr(d->s, p);
-        tcg_temp_free_ptr(d->s, p);
-    } else {
-        gen_single_step(d);
-        tcg_gen_exit_tb(d->s, NULL, 0);
+    if (lookup) {
+        gen_lookup_next(d, NULL, false);
+        return;
     }
+    gen_single_step(d);
+    tcg_gen_exit_tb(d->s, NULL, 0);
     d->is_jmp = DISAS_NORETURN;
 }
 
@@ -1043,6 +1068,10 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
         gen_eob(&d, false);
         break;
     case DISAS_JUMP:
+        gen_update_cc_op(&d);
+        gen_lookup_next(&d, NULL, true);
+        break;
+    case DISAS_JUMP_FAR:
         gen_eob(&d, true);
         break;
     default:
