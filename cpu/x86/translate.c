@@ -607,6 +607,36 @@ static bool cc_fast(DisasContext *d, int jcc, CCPrepare *p)
     }
 }
 
+/*
+ * CF alone with a dynamic cc_op (JB/JAE, SETB, ADC, SBB at a TB start):
+ * a 32- or 64-bit SUB (CMP), the usual producer in the block before,
+ * inline (CF = dst + src <u src); any other cc_op through the helper,
+ * which skips the PF/AF work.
+ */
+static TCGv_i64 gen_compute_c_dynamic(DisasContext *d)
+{
+    static const uint32_t subs[2] = { CC_OP_SUBL, CC_OP_SUBQ };
+    TCGContext *s = d->s;
+    X86TCGGlobals *g = d->g;
+    TCGv_i64 f = tmp_new(d), a = tmp_new(d), b = tmp_new(d);
+    TCGLabel *done = tcg_label_new(s);
+
+    for (int i = 0; i < 2; i++) {
+        TCGLabel *next = tcg_label_new(s);
+        unsigned bytes = i ? 8 : 4;
+        tcg_gen_brcondi_i32(s, TCG_COND_NE, g->cc_op, subs[i], next);
+        tcg_gen_add_i64(s, a, g->cc_dst, g->cc_src);
+        gen_ext_to(d, a, a, bytes, false);
+        gen_ext_to(d, b, g->cc_src, bytes, false);
+        tcg_gen_setcond_i64(s, TCG_COND_LTU, f, a, b);
+        tcg_gen_br(s, done);
+        tcg_gen_set_label(s, next);
+    }
+    gen_helper_cc_compute_c(s, f, g->cc_dst, g->cc_src, g->cc_src2, g->cc_op);
+    tcg_gen_set_label(s, done);
+    return f;
+}
+
 static CCPrepare gen_prepare_cc(DisasContext *d, int jcc)
 {
     CCPrepare p;
@@ -618,13 +648,10 @@ static CCPrepare gen_prepare_cc(DisasContext *d, int jcc)
     if (d->cc_op == CC_OP_EFLAGS) {
         return cc_from_flags(d, d->g->cc_src, jcc);
     }
-    f = tmp_new(d);
     if (jcc == 1 && d->cc_op == X86_CC_OP_DYNAMIC) {
-        /* CF alone (JB/JAE, SETB, ADC, SBB at a TB start): no PF/AF work */
-        gen_helper_cc_compute_c(d->s, f, d->g->cc_dst, d->g->cc_src,
-                                d->g->cc_src2, d->g->cc_op);
-        return cc_make(TCG_COND_NE, f, tconst(d, 0));
+        return cc_make(TCG_COND_NE, gen_compute_c_dynamic(d), tconst(d, 0));
     }
+    f = tmp_new(d);
     gen_compute_eflags(d, f);
     return cc_from_flags(d, f, jcc);
 }
