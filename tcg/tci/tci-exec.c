@@ -301,6 +301,15 @@ uintptr_t tci_exec(TCGContext *s, void *env, const void *code)
             }
             pc = (const uint64_t *)(uintptr_t)regs[a];
             continue;
+        case INDEX_op_lookup_goto_ptr: {
+            void *(*lookup)(void *) = (void *(*)(void *))(uintptr_t)pc[1];
+            void *code = lookup(env);
+            if (!code) {
+                return 0;
+            }
+            pc = (const uint64_t *)code;
+            continue;
+        }
         case INDEX_op_mb:
             __atomic_thread_fence(__ATOMIC_SEQ_CST);
             break;
