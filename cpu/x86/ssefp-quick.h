@@ -106,40 +106,61 @@ static inline bool q_lane32(int op, uint32_t *r, uint32_t a, uint32_t b)
                                        q_zero_exact(op, !(a << 1), !(b << 1))));
 }
 
+static inline uint64_t q_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void q_st64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
 /*
  * d = d op s over `lanes` lanes of `size` (4 or 8) bytes; false, with d
- * untouched, if one lane is not quick. Only the lanes used are read (a
- * scalar form reads no more than the guest wrote: no store-forwarding
- * stall), with constant-size copies. MXCSR is the caller's to check.
+ * untouched, if one lane is not quick. MXCSR is the caller's to check.
+ * Memory is read and written in 8-byte pieces only, the size in which
+ * generated code reads and writes XMM registers (a 16-byte access over
+ * two 8-byte ones, or a 4-byte store read back by an 8-byte load, stalls
+ * store forwarding); a single 4-byte lane is merged into its quadword.
+ * Lanes are unrolled into scalars for the same reason.
  */
 static inline bool ssefp_quick(int op, int size, int lanes, void *d,
                                const void *s)
 {
-    const uint8_t *dp = d, *sp = s;
+    uint8_t *dp = d;
+    const uint8_t *sp = s;
+    uint64_t a0 = q_ld64(dp), b0 = q_ld64(sp), r0, r1 = 0;
 
     if (size == 8) {
-        uint64_t r[2];
-        for (int i = 0; i < lanes; i++) {
-            uint64_t x, y;
-            memcpy(&x, dp + 8 * i, 8);
-            memcpy(&y, sp + 8 * i, 8);
-            if (!q_lane64(op, &r[i], x, y)) {
-                return false;
-            }
-        }
-        memcpy(d, r, 8 * (size_t)lanes);
-        return true;
-    }
-    uint32_t r[4];
-    for (int i = 0; i < lanes; i++) {
-        uint32_t x, y;
-        memcpy(&x, dp + 4 * i, 4);
-        memcpy(&y, sp + 4 * i, 4);
-        if (!q_lane32(op, &r[i], x, y)) {
+        if (!q_lane64(op, &r0, a0, b0) ||
+            (lanes == 2 && !q_lane64(op, &r1, q_ld64(dp + 8), q_ld64(sp + 8)))) {
             return false;
         }
+        q_st64(dp, r0);
+        if (lanes == 2) {
+            q_st64(dp + 8, r1);
+        }
+        return true;
     }
-    memcpy(d, r, 4 * (size_t)lanes);
+    uint32_t l[4];
+    if (!q_lane32(op, &l[0], (uint32_t)a0, (uint32_t)b0)) {
+        return false;
+    }
+    if (lanes == 1) {
+        q_st64(dp, (a0 & ~0xffffffffull) | l[0]);
+        return true;
+    }
+    uint64_t a1 = q_ld64(dp + 8), b1 = q_ld64(sp + 8);
+    if (!q_lane32(op, &l[1], (uint32_t)(a0 >> 32), (uint32_t)(b0 >> 32)) ||
+        !q_lane32(op, &l[2], (uint32_t)a1, (uint32_t)b1) ||
+        !q_lane32(op, &l[3], (uint32_t)(a1 >> 32), (uint32_t)(b1 >> 32))) {
+        return false;
+    }
+    q_st64(dp, l[0] | (uint64_t)l[1] << 32);
+    q_st64(dp + 8, l[2] | (uint64_t)l[3] << 32);
     return true;
 }
 
