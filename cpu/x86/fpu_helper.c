@@ -194,7 +194,8 @@ static bool x87_is_control(unsigned mnem)
 }
 
 /* The effective address (offset in its segment) of a memory operand. */
-static uint64_t x87_ea(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
+static inline uint64_t x87_ea(CPUX86TCG *env, uint64_t desc,
+                              uint64_t laddr)
 {
     unsigned seg = X87_D_SEG(desc), asize = X87_D_ASIZE(desc);
     bool long_mode = desc & X87_D_LONG;
@@ -235,15 +236,15 @@ static void x87_check_seg(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     }
 }
 
-static void x87_begin(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
-                      bool mem)
+static inline __attribute__((always_inline)) void
+x87_begin(CPUX86TCG *env, uint64_t desc, uint64_t laddr, bool mem)
 {
     X86CPUState *s = &env->st;
     unsigned mnem = X87_D_MNEM(desc);
     if ((s->fsw & FSW_ES) && !x87_no_wait(mnem)) {
         x87_deliver_pending(env);
     }
-    if (mem && !(desc & X87_D_LONG)) {
+    if (mem && !(desc & (X87_D_LONG | X87_D_PRE))) {
         x87_check_seg(env, desc, laddr);
     }
     if (x87_is_control(mnem)) {
@@ -276,6 +277,9 @@ static uint64_t maddr(uint64_t desc, uint64_t laddr, unsigned off)
 static uint64_t mload(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                       unsigned off, unsigned bytes)
 {
+    if ((desc & X87_D_PRE) && off == 0) {
+        return env->simd_tmp[0].q[0];
+    }
     int idx = x86_mmu_index(env);
     uint64_t a = maddr(desc, laddr, off);
     switch (bytes) {

@@ -19,6 +19,9 @@
 #include "cpu/x86/decode.h"
 #include "cpu/x86/x87.h"
 
+/* The small functions of the hot path go into their callers. */
+#define HOT static inline __attribute__((always_inline))
+
 static bool host_on = true;
 
 bool x87_host_set_enabled(bool on)
@@ -36,35 +39,45 @@ __attribute__((constructor)) static void x87_host_probe(void)
 
 /* ---- the register file -------------------------------------------------- */
 
-static inline int top_of(const X86CPUState *s)
+HOT int top_of(const X86CPUState *s)
 {
     return (s->fsw >> FSW_TOP_SHIFT) & 7;
 }
 
-static inline int phys_of(const X86CPUState *s, int i)
+HOT int phys_of(const X86CPUState *s, int i)
 {
     return (top_of(s) + i) & 7;
 }
 
-static inline bool empty_at(const X86CPUState *s, int p)
+HOT bool empty_at(const X86CPUState *s, int p)
 {
     return ((s->ftw >> (2 * p)) & 3) == X87_TAG_EMPTY;
 }
 
-static inline void put(X86CPUState *s, int p, uint64_t mant, uint16_t se)
+/* The tag of a value (x87_tag_of). */
+HOT unsigned tag_of(uint64_t mant, uint16_t se)
 {
-    unsigned tag = x87_tag_of((Float80){ mant, se });
+    unsigned e = se & 0x7fff;
+    if (e == 0) {
+        return mant ? X87_TAG_SPECIAL : X87_TAG_ZERO;
+    }
+    return e == 0x7fff || !(mant >> 63) ? X87_TAG_SPECIAL : X87_TAG_VALID;
+}
+
+HOT void put(X86CPUState *s, int p, uint64_t mant, uint16_t se)
+{
+    unsigned tag = tag_of(mant, se);
     s->fpregs[p].mant = mant;
     s->fpregs[p].exp = se;
     s->ftw = (uint16_t)((s->ftw & ~(3u << (2 * p))) | tag << (2 * p));
 }
 
-static inline void set_cc(X86CPUState *s, unsigned cc)
+HOT void set_cc(X86CPUState *s, unsigned cc)
 {
     s->fsw = (uint16_t)((s->fsw & ~FSW_CC) | cc);
 }
 
-static inline void pop(X86CPUState *s)
+HOT void pop(X86CPUState *s)
 {
     int p = top_of(s);
     s->ftw |= (uint16_t)(3u << (2 * p));
@@ -74,7 +87,7 @@ static inline void pop(X86CPUState *s)
 
 /* Pushes (mant, se) with C1 = 0; false (nothing done) on a stack
    overflow, which the software path reports. */
-static bool push(X86CPUState *s, uint64_t mant, uint16_t se)
+HOT bool push(X86CPUState *s, uint64_t mant, uint16_t se)
 {
     int p = (top_of(s) - 1) & 7;
     if (!empty_at(s, p)) {
@@ -86,7 +99,7 @@ static bool push(X86CPUState *s, uint64_t mant, uint16_t se)
 }
 
 /* A normal number or a zero (no flag can come from it). */
-static inline bool ordinary(uint64_t mant, uint16_t se)
+HOT bool ordinary(uint64_t mant, uint16_t se)
 {
     unsigned e = se & 0x7fff;
     return e == 0 ? mant == 0 : e != 0x7fff && (mant >> 63);
@@ -96,7 +109,7 @@ static inline bool ordinary(uint64_t mant, uint16_t se)
 
 enum { FM_F32, FM_F64, FM_I16, FM_I32, FM_I64, FM_F80, FM_NONE };
 
-static int mem_fmt(unsigned mnem, unsigned size)
+HOT int mem_fmt(unsigned mnem, unsigned size)
 {
     switch (mnem) {
     case X86_M_FIADD: case X86_M_FIMUL: case X86_M_FISUB: case X86_M_FISUBR:
@@ -112,9 +125,19 @@ static int mem_fmt(unsigned mnem, unsigned size)
 
 static const unsigned fm_bytes[] = { 4, 8, 2, 4, 8, 10 };
 
+/* The memory operand (not m80): loaded by the translator already, or
+   read here. */
+HOT uint64_t mem_read(CPUX86TCG *env, uint64_t desc, uint64_t laddr, int fmt)
+{
+    if (desc & X87_D_PRE) {
+        return env->simd_tmp[0].q[0];
+    }
+    return x87_mload(env, desc, laddr, 0, fm_bytes[fmt]);
+}
+
 /* A real or integer operand as an extended value, when the conversion is
    exact and raises nothing (no denormal, infinity or NaN). */
-static bool mem_value(uint64_t v, int fmt, uint64_t *mant, uint16_t *se)
+HOT bool mem_value(uint64_t v, int fmt, uint64_t *mant, uint16_t *se)
 {
     uint64_t frac, mag;
     unsigned e;
@@ -159,7 +182,7 @@ static bool mem_value(uint64_t v, int fmt, uint64_t *mant, uint16_t *se)
     }
 }
 
-static bool fast_load_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
+HOT bool fast_load_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                           int fmt)
 {
     uint64_t mant;
@@ -168,8 +191,8 @@ static bool fast_load_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
     if (fmt == FM_F80) {
         mant = x87_mload(env, desc, laddr, 0, 8);
         se = (uint16_t)x87_mload(env, desc, laddr, 8, 2);
-    } else if (!mem_value(x87_mload(env, desc, laddr, 0, fm_bytes[fmt]), fmt,
-                          &mant, &se)) {
+    } else if (!mem_value(mem_read(env, desc, laddr, fmt), fmt, &mant,
+                          &se)) {
         return false;
     }
     return push(&env->st, mant, se);
@@ -233,7 +256,7 @@ static int cmp_pops(unsigned mnem)
 }
 
 /* ST(0) against (bm, bse): C3/C2/C0 (C1 = 0) or ZF/PF/CF, then pops. */
-static bool fast_compare(CPUX86TCG *env, unsigned mnem, uint64_t bm,
+HOT bool fast_compare(CPUX86TCG *env, unsigned mnem, uint64_t bm,
                          uint16_t bse)
 {
     X86CPUState *s = &env->st;
@@ -433,7 +456,7 @@ static bool host_has_sse3(void)
  * is cleared and declined, so one left over by other code costs one
  * trip through the software path. The host's FCW is put back.
  */
-static uint16_t host_run(HostFn *fn, uint16_t fcw, uint16_t fsw,
+HOT uint16_t host_run(HostFn *fn, uint16_t fcw, uint16_t fsw,
                          FloatX80 *r, const FloatX80 *a, const void *b)
 {
     uint16_t keep, sw;
@@ -460,18 +483,18 @@ static uint16_t host_run(HostFn *fn, uint16_t fcw, uint16_t fsw,
 }
 
 /* The host's FSW sw into the guest's: PE (sticky) and C1. */
-static inline void take_flags(X86CPUState *s, uint16_t sw)
+HOT void take_flags(X86CPUState *s, uint16_t sw)
 {
     s->fsw = (uint16_t)((s->fsw & ~FSW_C1) | (sw & (FSW_C1 | FSW_PE)));
 }
 
-static inline bool all_masked(const X86CPUState *s)
+HOT bool all_masked(const X86CPUState *s)
 {
     return (s->fcw & 0x3f) == 0x3f;
 }
 
 /* ST(dst) = ST(dst) op b on the host; pops after when asked. */
-static bool fast_arith(X86CPUState *s, HostFn *fn, int dst, const void *b,
+HOT bool fast_arith(X86CPUState *s, HostFn *fn, int dst, const void *b,
                        bool do_pop)
 {
     int p = phys_of(s, dst);
@@ -511,7 +534,7 @@ static int arith_op(unsigned mnem)
     }
 }
 
-static bool fast_arith_reg(X86CPUState *s, unsigned mnem, int dst, int src,
+HOT bool fast_arith_reg(X86CPUState *s, unsigned mnem, int dst, int src,
                            bool do_pop)
 {
     int ps = phys_of(s, src);
@@ -522,18 +545,18 @@ static bool fast_arith_reg(X86CPUState *s, unsigned mnem, int dst, int src,
     return fast_arith(s, host_arith[arith_op(mnem)][FM_F80], dst, &b, do_pop);
 }
 
-static bool fast_arith_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
+HOT bool fast_arith_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                            unsigned mnem, int fmt)
 {
     if (!all_masked(&env->st)) {
         return false;
     }
-    uint64_t v = x87_mload(env, desc, laddr, 0, fm_bytes[fmt]);
+    uint64_t v = mem_read(env, desc, laddr, fmt);
     return fast_arith(&env->st, host_arith[arith_op(mnem)][fmt], 0, &v,
                       false);
 }
 
-static bool fast_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
+HOT bool fast_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                            unsigned mnem, int fmt)
 {
     X86CPUState *s = &env->st;
@@ -562,19 +585,19 @@ static bool fast_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
 
 #else /* not an x86-64 host: the software path does these */
 
-static bool fast_arith_reg(X86CPUState *s, unsigned mnem, int dst, int src,
+HOT bool fast_arith_reg(X86CPUState *s, unsigned mnem, int dst, int src,
                            bool do_pop)
 {
     return false;
 }
 
-static bool fast_arith_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
+HOT bool fast_arith_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                            unsigned mnem, int fmt)
 {
     return false;
 }
 
-static bool fast_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
+HOT bool fast_store_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                            unsigned mnem, int fmt)
 {
     return false;
@@ -659,7 +682,7 @@ bool x87_host_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
         }
         return fast_store_mem(env, desc, laddr, mnem, fmt);
     case X86_M_FCOM: case X86_M_FCOMP: case X86_M_FICOM: case X86_M_FICOMP:
-        v = x87_mload(env, desc, laddr, 0, fm_bytes[fmt]);
+        v = mem_read(env, desc, laddr, fmt);
         return mem_value(v, fmt, &mant, &se) &&
                fast_compare(env, mnem, mant, se);
     default:

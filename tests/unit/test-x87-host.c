@@ -12,6 +12,8 @@
  * Each case runs helper_x87_reg/helper_x87_mem twice from the same state
  * and memory, with the fast path on and off: registers, tags, FSW,
  * EFLAGS (FCOMI) and the memory operand must agree bit for bit. The case
+ * Half the memory cases hand the operand over already loaded, as the
+ * translator does for read-only operands (X87_D_PRE). The case
  * is also given to x87_host_reg/x87_host_mem alone: when it declines,
  * nothing may have changed. Known cases check that it does take the
  * common ones (FCW 0x37f and 0x27f, normal operands) and declines the
@@ -159,6 +161,7 @@ typedef struct Snap {
     uint64_t cc_src;
     uint32_t cc_op;
     uint8_t mem[16];
+    XMMReg tmp;
 } Snap;
 
 static void snap_take(Fixture *f, Snap *n)
@@ -167,6 +170,7 @@ static void snap_take(Fixture *f, Snap *n)
     n->cc_src = f->env.cc_src;
     n->cc_op = f->env.cc_op;
     memcpy(n->mem, f->mem + OPND, sizeof(n->mem));
+    n->tmp = f->env.simd_tmp[0];
 }
 
 static void snap_put(Fixture *f, const Snap *n)
@@ -175,6 +179,7 @@ static void snap_put(Fixture *f, const Snap *n)
     f->env.cc_src = n->cc_src;
     f->env.cc_op = n->cc_op;
     memcpy(f->mem + OPND, n->mem, sizeof(n->mem));
+    f->env.simd_tmp[0] = n->tmp;
 }
 
 /* The part of the state an x87 instruction may change. */
@@ -230,6 +235,26 @@ static void rnd_mem(Fixture *f, const Insn *in)
     }
 }
 
+/* Half the random cases hand a read-only operand over as the translator
+   does (X87_D_PRE: already loaded into simd_tmp[0]). */
+static bool preloadable(const Insn *in)
+{
+    return in->size <= 8 && in->mnem != X86_M_FST && in->mnem != X86_M_FSTP &&
+           in->mnem != X86_M_FIST && in->mnem != X86_M_FISTP &&
+           in->mnem != X86_M_FISTTP;
+}
+
+static uint64_t preload(Fixture *f, const Insn *in)
+{
+    uint64_t v = 0;
+    memcpy(&v, f->mem + OPND, in->size);
+    f->env.simd_tmp[0].q[0] = v;
+    f->env.simd_tmp[0].q[1] = rnd();
+    v = rnd();                  /* memory is not read again */
+    memcpy(f->mem + OPND, &v, 8);
+    return X87_D_PRE;
+}
+
 static void run(Fixture *f, const Insn *in, uint64_t desc)
 {
     if (in->size) {
@@ -241,9 +266,10 @@ static void run(Fixture *f, const Insn *in, uint64_t desc)
 
 /* Runs one case from the current state; returns whether the fast path
    took it. */
-static bool check_case(Fixture *f, const Insn *in, int dst, int src)
+static bool check_case(Fixture *f, const Insn *in, int dst, int src,
+                       uint64_t pre)
 {
-    uint64_t desc = desc_of(in, dst, src);
+    uint64_t desc = desc_of(in, dst, src) | pre;
     Snap start, fast, soft, alone;
     bool taken;
 
@@ -321,14 +347,18 @@ static void run_random(Fixture *f, const Insn *insns, size_t n)
         long taken = 0;
         for (long c = 0; c < cases; c++) {
             rnd_state(f, insns[k].room);
+            uint64_t pre = 0;
             if (insns[k].size) {
                 rnd_mem(f, &insns[k]);
+                if (preloadable(&insns[k]) && rndn(2)) {
+                    pre = preload(f, &insns[k]);
+                }
             }
             int i = (int)rndn(8);
             bool to_sti = rndn(2) && insns[k].mnem != X86_M_FCOMI &&
                           insns[k].mnem != X86_M_FUCOMI;
             taken += check_case(f, &insns[k], to_sti ? i : 0,
-                                to_sti ? 0 : i);
+                                to_sti ? 0 : i, pre);
         }
 #if defined(__x86_64__)
         /* the fast path is not a dead letter on the host it serves */
@@ -371,7 +401,7 @@ static void two_regs(Fixture *f, uint16_t fcw, uint16_t fsw, Float80 a,
 static bool takes_reg(Fixture *f, unsigned mnem, int dst, int src)
 {
     Insn in = { mnem, 0, false };
-    return check_case(f, &in, dst, src);
+    return check_case(f, &in, dst, src, 0);
 }
 
 static void test_known(void **state)
@@ -447,17 +477,22 @@ static void test_known_mem(void **state)
 #endif
 
     two_regs(f, 0x37f, 0, (Float80){ 1ull << 63, 0x3fff + 20 }, one);
-    assert_false(check_case(f, &fistp, 0, 0));
+    assert_false(check_case(f, &fistp, 0, 0, 0));
     two_regs(f, 0x37f, 0, (Float80){ 1ull << 63, 0x3fff + 2000 }, one);
-    assert_false(check_case(f, &fst, 0, 0));
+    assert_false(check_case(f, &fst, 0, 0, 0));
     two_regs(f, 0x37f, 0, three, one);
-    assert_true(check_case(f, &fst, 0, 0) == x86);
+    assert_true(check_case(f, &fst, 0, 0, 0) == x86);
     uint64_t d = 0x3ff8000000000000ull;     /* 1.5 */
     memcpy(f->mem + OPND, &d, 8);
-    assert_true(check_case(f, &fld, 0, 0));
+    assert_true(check_case(f, &fld, 0, 0, 0));
     d = 1;                                   /* a denormal double */
     memcpy(f->mem + OPND, &d, 8);
-    assert_false(check_case(f, &fld, 0, 0));
+    assert_false(check_case(f, &fld, 0, 0, 0));
+    /* handed over by the translator: memory is not read */
+    f->env.simd_tmp[0].q[0] = 0x3ff8000000000000ull;
+    helper_x87_mem(&f->env, OPND, desc_of(&fld, 0, 0) | X87_D_PRE);
+    assert_true(f->env.st.fpregs[5].mant == 3ull << 62);
+    assert_int_equal(f->env.st.fpregs[5].exp, 0x3fff);
 }
 
 int main(void)
