@@ -36,6 +36,10 @@
 #define X87_D_OP32      (1ull << 48)    /* 32-bit operand size (env layout) */
 #define X87_D_LONG      (1ull << 49)    /* 64-bit mode: no address wrap */
 #define X87_D_REAL      (1ull << 50)    /* real or virtual-8086 mode */
+/* The translator has checked for a pending exception and the segment,
+   and loaded the memory operand (2, 4 or 8 bytes, zero-extended) into
+   env->simd_tmp[0].q[0]: the helper reads it there. */
+#define X87_D_PRE       (1ull << 51)
 
 static inline uint64_t x87_desc(unsigned mnem, unsigned size, unsigned fop,
                                 unsigned seg, unsigned asize, unsigned dst,
