@@ -10,7 +10,8 @@
  * with CR0.NE=0), then checks a memory operand against its segment
  * (#GP/#SS come after #MF), records FOP/FIP/FCS and
  * FDP/FDS for a non-control instruction, then runs the instruction on
- * X86CPUState's fpregs/fcw/fsw/ftw with the softfloat library.
+ * X86CPUState's fpregs/fcw/fsw/ftw: through the fast path of x87-host.h
+ * when its operands and FCW allow, else with the softfloat library.
  *
  * The stack: ST(i) is fpregs[(TOP + i) & 7], TOP is FSW bits 11..13; ftw
  * is the full tag word (2 bits per physical register: 0 valid, 1 zero,

@@ -152,6 +152,18 @@ static void rnd_state(Fixture *f, bool room)
             s->ftw |= (uint16_t)(3u << (2 * p));
         }
     }
+    /* near ST(0): cancellation in a difference, ties, carries */
+    int top = (s->fsw >> FSW_TOP_SHIFT) & 7;
+    for (int p = 0; p < 8; p++) {
+        if (p != top && rndn(5) == 0) {
+            Float80 v = { s->fpregs[top].mant, s->fpregs[top].exp };
+            v.mant ^= rnd() >> rndn(64) >> 1;
+            v.se = (uint16_t)(v.se + (int)rndn(3) - 1) ^ (rnd() & 0x8000);
+            uint16_t keep = s->ftw & (uint16_t)(3u << (2 * p));
+            set_reg(s, p, v);
+            s->ftw |= keep;             /* an empty one stays empty */
+        }
+    }
     f->env.cc_src = rnd();
     f->env.cc_op = 17;
 }
