@@ -62,8 +62,11 @@ enum {
     DISAS_EOB_NEXT,     /* end the block after this insn: RIP = next_rip,
                            exit to the loop (hflags/IF/TLB changed) */
     DISAS_EOB_ONLY,     /* end the block; RIP already stored */
-    DISAS_JUMP,         /* RIP global already holds the target: look up
-                           the next TB (lookup_tb_ptr + goto_ptr) */
+    DISAS_JUMP,         /* near jump, RIP global holds the target: look
+                           up the next TB (lookup_goto_ptr: the jump
+                           cache inline, else lookup_tb_ptr) */
+    DISAS_JUMP_FAR,     /* CS:RIP (and maybe RFLAGS) changed: look up the
+                           next TB through lookup_tb_ptr only */
 };
 
 /*
