@@ -594,6 +594,15 @@ dispatch:
         pc = (const uint64_t *)(uintptr_t)r[A];
         DISPATCH();
     CASE(mb) __atomic_thread_fence(__ATOMIC_SEQ_CST); NEXT(1);
+    CASE(lookup_goto_ptr) {
+        void *(*lookup)(void *) = (void *(*)(void *))(uintptr_t)pc[1];
+        const uint64_t *next = lookup(env);
+        if (!next) {
+            return 0;
+        }
+        pc = next;
+        DISPATCH();
+    }
 #if !TCI_THREADED
     default:
         break;

@@ -721,6 +721,12 @@ static void tci_emit_op(TCIEmit *e, const TCGOp *op, TCGCodeInfo *out)
     case INDEX_op_goto_ptr:
         tci_op(e, TCI_goto_ptr, tci_in(e, a[0]), 0, 0);
         break;
+    case INDEX_op_lookup_goto_ptr:
+        /* the helper's function, called directly: void *(*)(void *env) */
+        tci_op(e, TCI_lookup_goto_ptr, tci_in(e, a[0]), 0, 0);
+        tci_out(e, (uint64_t)(uintptr_t)
+                   ((const TCGHelperInfo *)(uintptr_t)a[1])->func);
+        break;
     case INDEX_op_mb:
         tci_op(e, TCI_mb, 0, 0, 0);
         break;

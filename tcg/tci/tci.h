@@ -137,7 +137,8 @@
     TCI_OP(call_ffi)                        /* [TCIHelper][args] */         \
     TCI_OP(goto_tb)                         /* [target] */                  \
     TCI_OP(exit_tb)                         /* [value] */                   \
-    TCI_OP(goto_ptr) TCI_OP(mb)
+    TCI_OP(goto_ptr) TCI_OP(mb)                                             \
+    TCI_OP(lookup_goto_ptr)                 /* [lookup function] */
 
 typedef enum TCIOp {
 #define TCI_OP(n) TCI_##n,
