@@ -766,30 +766,111 @@ static bool tci_retargetable(TCGOpcode opc)
     }
 }
 
-/*
- * "op t, ...; mov g, t" where t dies at the mov (and was not synced to
- * memory, which would keep a TB temp alive): the op writes g's slot
- * directly. Returns the mov (which takes over the output's liveness), or
- * NULL.
- */
-static const TCGOp *tci_coalesce_mov(TCIEmit *e, const TCGOp *op)
+/* The 32-bit twin of a 64-bit op whose low half depends only on the
+   inputs' low halves, or 0. */
+static TCGOpcode tci_narrow(TCGOpcode opc)
 {
-    const TCGOp *mv = tcg_next_op(e->s, (TCGOp *)op);
+    switch (opc) {
+    case INDEX_op_add_i64: return INDEX_op_add_i32;
+    case INDEX_op_sub_i64: return INDEX_op_sub_i32;
+    case INDEX_op_mul_i64: return INDEX_op_mul_i32;
+    case INDEX_op_and_i64: return INDEX_op_and_i32;
+    case INDEX_op_or_i64: return INDEX_op_or_i32;
+    case INDEX_op_xor_i64: return INDEX_op_xor_i32;
+    case INDEX_op_andc_i64: return INDEX_op_andc_i32;
+    case INDEX_op_neg_i64: return INDEX_op_neg_i32;
+    case INDEX_op_not_i64: return INDEX_op_not_i32;
+    default: return (TCGOpcode)0;
+    }
+}
+
+/*
+ * "op t, ...; mov g, t" or "op t, ...; ext32u g, t" (for an op with a
+ * 32-bit twin) where t dies there and was not synced to memory (which
+ * would keep a TB temp alive): *cur, produced by prev, is changed to
+ * write g directly. Returns the op consumed, or NULL.
+ */
+static const TCGOp *tci_coalesce_next(TCIEmit *e, TCGOp *cur,
+                                      const TCGOp *prev)
+{
+    const TCGOp *mv = tcg_next_op(e->s, (TCGOp *)prev);
+    TCGOpcode narrow = (TCGOpcode)0;
     TCGTemp *t, *g;
 
-    if (!mv || !tci_retargetable(op->opc) ||
-        (mv->opc != INDEX_op_mov_i32 && mv->opc != INDEX_op_mov_i64) ||
-        mv->args[1] != op->args[0] || !(mv->life & TCG_LIFE_DEAD(1)) ||
-        (op->life & TCG_LIFE_SYNC(0))) {
-        return NULL;       /* a synced TB temp is read again from memory */
+    if (!mv || !tci_retargetable(cur->opc) || mv->args[1] != cur->args[0] ||
+        !(mv->life & TCG_LIFE_DEAD(1)) || (prev->life & TCG_LIFE_SYNC(0))) {
+        return NULL;
     }
-    t = tci_temp(e, op->args[0]);
+    if (mv->opc == INDEX_op_ext32u_i64) {
+        narrow = tci_narrow(cur->opc);
+        if (!narrow) {
+            return NULL;
+        }
+    } else if (mv->opc != INDEX_op_mov_i32 && mv->opc != INDEX_op_mov_i64) {
+        return NULL;
+    }
+    t = tci_temp(e, cur->args[0]);
     g = tci_temp(e, mv->args[0]);
     if (t->kind == TEMP_GLOBAL || t->kind == TEMP_FIXED ||
         g->kind == TEMP_CONST || g->kind == TEMP_FIXED || t->type != g->type) {
         return NULL;
     }
+    if (narrow) {
+        cur->opc = narrow;
+    }
+    cur->args[0] = mv->args[0];
     return mv;
+}
+
+/*
+ * "ext32u t, x; op d, t, imm" where t dies at op and op's low 32 bits
+ * with a zero high half are the 32-bit op's (and, or, xor with a 32-bit
+ * constant; shr by less than 32): *cur becomes "op_i32 d, x, imm".
+ * Returns the op consumed, or NULL.
+ */
+static const TCGOp *tci_narrow_input(TCIEmit *e, const TCGOp *ext, TCGOp *cur)
+{
+    const TCGOp *op = tcg_next_op(e->s, (TCGOp *)ext);
+    TCGArg t = ext->args[0], k;
+    TCGOpcode n32;
+    uint64_t v;
+
+    if (ext->opc != INDEX_op_ext32u_i64 || !op || (ext->life & TCG_LIFE_SYNC(0)) ||
+        tci_temp(e, t)->kind == TEMP_GLOBAL) {
+        return NULL;
+    }
+    switch (op->opc) {
+    case INDEX_op_and_i64: n32 = INDEX_op_and_i32; break;
+    case INDEX_op_or_i64: n32 = INDEX_op_or_i32; break;
+    case INDEX_op_xor_i64: n32 = INDEX_op_xor_i32; break;
+    case INDEX_op_shr_i64: n32 = INDEX_op_shr_i32; break;
+    default: return NULL;
+    }
+    if (op->args[1] == t && op->args[2] != t) {
+        k = op->args[2];
+        if (!(op->life & TCG_LIFE_DEAD(1))) {
+            return NULL;
+        }
+    } else if (op->args[2] == t && op->args[1] != t && n32 != INDEX_op_shr_i32) {
+        k = op->args[1];
+        if (!(op->life & TCG_LIFE_DEAD(2))) {
+            return NULL;
+        }
+    } else {
+        return NULL;
+    }
+    if (!tci_is_const(e, k)) {
+        return NULL;
+    }
+    v = tci_temp(e, k)->val;
+    if (v > (n32 == INDEX_op_shr_i32 ? 31 : UINT32_MAX)) {
+        return NULL;
+    }
+    *cur = *op;
+    cur->opc = n32;
+    cur->args[1] = ext->args[1];
+    cur->args[2] = k;
+    return op;
 }
 
 /*
@@ -829,10 +910,11 @@ static bool tci_is_mov(TCGOpcode opc)
            opc == INDEX_op_movi_i32 || opc == INDEX_op_movi_i64;
 }
 
-/* Emits op (and the op after it when fused); returns the last one used. */
+/* Emits op (and the ops after it when fused); returns the last one used. */
 static const TCGOp *tci_gen_one(TCIEmit *e, const TCGOp *op, TCGCodeInfo *out)
 {
-    const TCGOp *mv;
+    const TCGOp *last = op, *nx;
+    TCGOp cur = *op;
 
     tci_load_inputs(e, op);
     if (tci_fuse_env_test(e, op)) {
@@ -841,17 +923,17 @@ static const TCGOp *tci_gen_one(TCIEmit *e, const TCGOp *op, TCGCodeInfo *out)
     if (tci_is_mov(op->opc) && tci_emit_store_only(e, op)) {
         return op;
     }
-    mv = tci_coalesce_mov(e, op);
-    if (mv) {
-        TCGOp copy = *op;
-        copy.args[0] = mv->args[0];
-        tci_emit_op(e, &copy, out);
-        tci_finish_outputs(e, mv);
-        return mv;
+    nx = tci_narrow_input(e, op, &cur);
+    if (nx) {
+        last = nx;
     }
-    tci_emit_op(e, op, out);
-    tci_finish_outputs(e, op);
-    return op;
+    nx = tci_coalesce_next(e, &cur, last);
+    if (nx) {
+        last = nx;
+    }
+    tci_emit_op(e, &cur, out);
+    tci_finish_outputs(e, last);
+    return last;
 }
 
 static void tci_gen_body(TCIEmit *e, TCGCodeInfo *out)

@@ -85,6 +85,7 @@
     X(v_p32_32, VOID, 3, PTR, I32, I32, VOID, VOID)                         \
     X(v_p64_64, VOID, 3, PTR, I64, I64, VOID, VOID)                         \
     X(v_p64_64_32, VOID, 4, PTR, I64, I64, I32, VOID)                       \
+    X(v_ppp, VOID, 3, PTR, PTR, PTR, VOID, VOID)                            \
     X(v_ppp32, VOID, 4, PTR, PTR, PTR, I32, VOID)                           \
     X(p_p, PTR, 1, PTR, VOID, VOID, VOID, VOID)                             \
     X(q_p, I64, 1, PTR, VOID, VOID, VOID, VOID)                             \
@@ -99,7 +100,8 @@
     X(v_pp64_32, VOID, 4, PTR, PTR, I64, I32, VOID)                         \
     X(v_p64_32_64, VOID, 4, PTR, I64, I32, I64, VOID)                       \
     X(q_64_64_32, I64, 3, I64, I64, I32, VOID, VOID)                        \
-    X(q_64_64_64_32, I64, 4, I64, I64, I64, I32, VOID)
+    X(q_64_64_64_32, I64, 4, I64, I64, I64, I32, VOID)                      \
+    X(q_p64_64_64_32, I64, 5, PTR, I64, I64, I64, I32)
 
 #define TCI_OP_ALU(n) TCI_OP(n##32) TCI_OP(n##64) TCI_OP(n##i32) TCI_OP(n##i64)
 #define TCI_OP_COND(C, c) TCI_OP(br_##c##32) TCI_OP(br_##c##64)             \

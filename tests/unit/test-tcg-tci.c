@@ -3,10 +3,11 @@
  * programs run through the whole pipeline (optimize, liveness, bytecode)
  * and compared with C: every arithmetic op on edge values at both widths,
  * conditions, bit fields, double-width products, loops with labels,
- * helper calls through libffi with several signatures, guest loads and
- * stores through a fake soft TLB (hits, misses, flagged and cross-page
- * entries), fault recovery through insn_start data, goto_tb chaining,
- * goto_ptr, exit_tb values and global write-back.
+ * helper calls (direct and through libffi) with several signatures, the
+ * encoder's fused forms, guest loads and stores through a fake soft TLB
+ * (hits, misses, flagged and cross-page entries), fault recovery through
+ * insn_start data, goto_tb chaining, goto_ptr, exit_tb values and global
+ * write-back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -421,6 +422,102 @@ static void test_globals(void **state)
     tcg_context_free(s);
 }
 
+/*
+ * The encoder's fused forms: "ext32u t, x; and/or/xor/shr t2, t, imm",
+ * "op t, ...; ext32u g, t", "op t, ...; mov g, t" (g a synced global) and
+ * "ld_i32 t, env; brcond_i32 t, 0" run as single instructions; each must
+ * keep the plain ops' results, including where the fusion does not apply
+ * (a constant wider than 32 bits).
+ */
+static void test_fused_forms(void **state)
+{
+    static const uint64_t xs[] = { 0, 1, 0xdeadbeef87654321ull,
+                                   0xffffffffffffffffull, 0x80000000ull };
+    TCGContext *s = test_ctx_new(NULL);
+    TestEnv *env = env_new();
+    TCGv_i64 g0 = tcg_global_mem_new_i64(s, offsetof(TestEnv, g64[0]), "g0");
+    TCGv_i64 g1 = tcg_global_mem_new_i64(s, offsetof(TestEnv, g64[1]), "g1");
+    TCGv_i32 w = tcg_global_mem_new_i32(s, offsetof(TestEnv, g32[0]), "w");
+    static const struct {
+        TCGOpcode opc;
+        uint64_t imm;
+    } narrow[] = {
+        { INDEX_op_and_i64, 0xff00ff00 }, { INDEX_op_or_i64, 0x80000001 },
+        { INDEX_op_xor_i64, 0x100000001ull }, { INDEX_op_shr_i64, 5 },
+        { INDEX_op_shr_i64, 31 },
+    };
+    TCGv_i64 x, y, t, u;
+    TCGv_i32 k;
+    TCGLabel *skip;
+    TCGCodeInfo info;
+    const void *code;
+
+    tcg_func_start(s);
+    x = tcg_temp_new_i64(s);
+    y = tcg_temp_new_i64(s);
+    tcg_gen_ld_i64(s, x, tcg_env(s), offsetof(TestEnv, in[0]));
+    tcg_gen_ld_i64(s, y, tcg_env(s), offsetof(TestEnv, in[1]));
+    for (size_t i = 0; i < ARRAY_SIZE(narrow); i++) {
+        t = tcg_temp_ebb_new_i64(s);
+        u = tcg_temp_ebb_new_i64(s);
+        tcg_gen_ext32u_i64(s, t, x);
+        tcg_gen_op3(s, narrow[i].opc, tcgv_i64_arg(u), tcgv_i64_arg(t),
+                    tcgv_i64_arg(tcg_constant_i64(s, narrow[i].imm)));
+        tcg_gen_st_i64(s, u, tcg_env(s), offsetof(TestEnv, out[i]));
+    }
+    t = tcg_temp_ebb_new_i64(s);
+    tcg_gen_add_i64(s, t, x, y);
+    tcg_gen_ext32u_i64(s, g0, t);
+    t = tcg_temp_ebb_new_i64(s);
+    tcg_gen_neg_i64(s, t, x);
+    tcg_gen_ext32u_i64(s, t, t);
+    tcg_gen_st_i64(s, t, tcg_env(s), offsetof(TestEnv, out[5]));
+    t = tcg_temp_ebb_new_i64(s);
+    tcg_gen_sub_i64(s, t, x, y);
+    tcg_gen_mov_i64(s, g1, t);
+    k = tcg_temp_ebb_new_i32(s);
+    tcg_gen_addi_i32(s, k, w, 3);
+    tcg_gen_mov_i32(s, w, k);
+    k = tcg_temp_ebb_new_i32(s);
+    skip = tcg_label_new(s);
+    tcg_gen_ld_i32(s, k, tcg_env(s), offsetof(TestEnv, in[2]));
+    tcg_gen_brcondi_i32(s, TCG_COND_NE, k, 0, skip);
+    tcg_gen_st_i64(s, x, tcg_env(s), offsetof(TestEnv, out[6]));
+    tcg_gen_set_label(s, skip);
+    tcg_gen_exit_tb(s, NULL, 0);
+    code = gen(s, &info);
+
+    for (size_t i = 0; i < ARRAY_SIZE(xs); i++) {
+        uint64_t xv = xs[i], yv = xs[(i + 2) % ARRAY_SIZE(xs)];
+        uint32_t lo = (uint32_t)xv;
+
+        memset(env->out, 0, sizeof(env->out));
+        env->in[0] = xv;
+        env->in[1] = yv;
+        env->in[2] = i & 1 ? 0x100000000ull : 0;    /* the low word is 0 */
+        env->g32[0] = 0xfffffffe;
+        run(s, env, code);
+        assert_int_equal(env->out[0], lo & 0xff00ff00u);
+        assert_int_equal(env->out[1], lo | 0x80000001u);
+        assert_int_equal(env->out[2], lo ^ 0x100000001ull);
+        assert_int_equal(env->out[3], lo >> 5);
+        assert_int_equal(env->out[4], lo >> 31);
+        assert_int_equal(env->out[5], (uint32_t)-xv);
+        assert_int_equal(env->g64[0], (uint32_t)(xv + yv));
+        assert_int_equal(env->g64[1], xv - yv);
+        assert_int_equal(env->g32[0], 1);
+        assert_int_equal(env->out[6], xv);     /* the branch is not taken */
+        env->in[2] = 7;
+        run(s, env, code);
+        assert_int_equal(env->out[6], xv);
+        env->out[6] = 0;
+        run(s, env, code);
+        assert_int_equal(env->out[6], 0);       /* taken: not stored */
+    }
+    free(env);
+    tcg_context_free(s);
+}
+
 /* --- guest memory --- */
 
 
@@ -814,6 +911,7 @@ int main(void)
         cmocka_unit_test(test_loop),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_globals),
+        cmocka_unit_test(test_fused_forms),
         cmocka_unit_test(test_qemu_ld_st),
         cmocka_unit_test(test_qemu_ld_st_i32),
         cmocka_unit_test(test_fault_recovery),
