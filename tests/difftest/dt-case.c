@@ -140,7 +140,7 @@ static uint32_t mask_at(const DtCase *c, const CmpInfo *ci, uint64_t rip)
     return all;
 }
 
-static bool host_is_amd(void)
+bool dt_host_is_amd(void)
 {
     static int amd = -1;
     unsigned a, b, c, d;
@@ -212,7 +212,7 @@ static bool mem_differs(const DtResult *a, const DtResult *b,
 {
     for (uint32_t i = 0; i < DT_SCRATCH_SIZE; i++) {
         if (a->mem[i] != b->mem[i] &&
-            !(host_is_amd() && vendor_byte(a, b, t, i))) {
+            !(dt_host_is_amd() && vendor_byte(a, b, t, i))) {
             *at = i;
             return true;
         }

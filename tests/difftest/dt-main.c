@@ -261,6 +261,18 @@ static bool kvm_gp_quirk(const DtGen *g, const DtCase *c, const char *engine,
     return false;
 }
 
+/*
+ * MXCSR bit 17 (MM, the misaligned-SSE exception mask) exists on AMD
+ * processors only: MXCSR_MASK is 0x2ffff there, 0xffff on Intel. A
+ * sequence whose LDMXCSR, FXRSTOR or XRSTOR loads it runs on an AMD host
+ * and raises #GP under the Intel model Kite presents (cpu/x86/cpuid.h);
+ * a host result that ends with the bit set is counted as skipped.
+ */
+static bool amd_mxcsr_mm(const DtResult *host)
+{
+    return dt_host_is_amd() && (host->fpu.mxcsr & 0x20000u);
+}
+
 /* ---- shrinking ---- */
 
 /* The shrinker reruns the host and the engine on every candidate, so it
@@ -521,7 +533,8 @@ static void run_mode(const Options *o, int mode, Stats *st)
             }
             engine_run(o, en.e[i], en.names[i], &c, &rb);
             dt_compare(&c, &ra, &rb, &cmp);
-            if (!cmp.ok && kvm_gp_quirk(&g, &c, en.names[i], &ra)) {
+            if (!cmp.ok && (kvm_gp_quirk(&g, &c, en.names[i], &ra) ||
+                            amd_mxcsr_mm(&ra))) {
                 st->skipped++;
                 quirk++;
                 continue;
@@ -614,6 +627,10 @@ static void replay_file(const Options *o, const char *path, Stats *st,
         }
         dt_engine_run(en.e[i], &c, &got);
         dt_compare(&c, &expect, &got, &cmp);
+        if (!cmp.ok && amd_mxcsr_mm(&expect)) {
+            st->skipped++;
+            continue;
+        }
         if (cmp.ok) {
             st->passed++;
         } else {

@@ -195,6 +195,8 @@ int dt_engine_load(DtEngine *e, const DtCase *c, DtResult *r);
 VCPU *dt_engine_vcpu(DtEngine *e);
 const AccelOps *dt_engine_ops(DtEngine *e);
 bool dt_engine_in_stub(DtEngine *e, uint64_t rip);
+/* The host processor is AMD's (Kite presents an Intel one). */
+bool dt_host_is_amd(void);
 void dt_engine_collect(DtEngine *e, const DtCase *c, VcpuExit why, DtResult *r);
 
 /* Transcendental differences (dt-trans.c): a difference from the host
