@@ -330,6 +330,19 @@ static inline void tcg_gen_lookup_and_goto_ptr(TCGContext *s,
     tcg_gen_goto_ptr(s, temp_tcgv_ptr(ptr));
     tcg_temp_free_internal(s, ptr);
 }
+/*
+ * lookup_goto_ptr: like tcg_gen_lookup_and_goto_ptr, for a guest state
+ * that leads to the linear pc `pc`, which a backend may look up in the
+ * jump cache (tcg/jmp-cache.h) before it calls lookup. The caller
+ * guarantees that a cache entry matching pc and the key in env is the
+ * block lookup would find.
+ */
+static inline void tcg_gen_lookup_goto_ptr(TCGContext *s, TCGv_i64 pc,
+                                           const TCGHelperInfo *lookup)
+{
+    tcg_gen_op2(s, INDEX_op_lookup_goto_ptr, tcgv_i64_arg(pc),
+                (TCGArg)(uintptr_t)lookup);
+}
 /* Memory barrier kinds for tcg_gen_mb (orderings that must hold). */
 enum {
     TCG_MO_LD_LD = 1, TCG_MO_ST_LD = 2, TCG_MO_LD_ST = 4, TCG_MO_ST_ST = 8,

@@ -53,6 +53,7 @@
 
 #include "system/log.h"
 #include "system/util.h"
+#include "tcg/jmp-cache.h"
 
 #define TCG_MAX_TEMPS          1024
 #define TCG_MAX_OP_ARGS        10
@@ -272,6 +273,7 @@ typedef struct TCGContextConfig {
     size_t code_size;           /* code buffer bytes; 0: 16 MiB */
     ptrdiff_t tlb_offset;       /* env + tlb_offset is the TCGTLB */
     TCGRuntime runtime;         /* NULL slow paths: misses read 0 */
+    TCGJumpCacheConfig jc;      /* inline jump-cache test (tcg/jmp-cache.h) */
     Log *log;                   /* LOG_OP / LOG_OP_OPT output; may be NULL */
 } TCGContextConfig;
 
@@ -336,6 +338,7 @@ typedef struct TCGContext {
 
     /* pass scratch */
     TCGOptInfo *opt_info;
+    uint32_t opt_gen;           /* last generation tcg_optimize used */
     uint8_t *live_state;
 
     /* set by a backend whose helpers cannot use their own return address

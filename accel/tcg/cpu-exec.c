@@ -222,15 +222,26 @@ bool tb_mapped(TCGVcpu *v, TranslationBlock *tb)
     return true;
 }
 
+/* The jump cache's TB for (pc, cs_base, flags) if it is mapped now. */
+static TranslationBlock *tb_jc_lookup(TCGVcpu *v, uint64_t pc,
+                                      uint64_t cs_base, uint32_t flags)
+{
+    TranslationBlock *tb = tb_jc_get(v, pc);
+
+    if (!tb_matches(tb, pc, cs_base, flags) || !tb_mapped(v, tb)) {
+        return NULL;
+    }
+    tb_jc_set(v, tb);   /* generated code takes it again after a flush */
+    return tb;
+}
+
 static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
                                    uint32_t flags)
 {
-    unsigned j = tb_jmp_cache_hash(pc);
-    TranslationBlock *tb = atomic_load_explicit(&v->jmp_cache[j],
-                                                memory_order_acquire);
+    TranslationBlock *tb = tb_jc_lookup(v, pc, cs_base, flags);
     uint64_t phys;
 
-    if (tb_matches(tb, pc, cs_base, flags) && tb_mapped(v, tb)) {
+    if (tb) {
         return tb;
     }
     tlb_code_phys(v, pc, true, &phys);
@@ -242,7 +253,7 @@ static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
         }
     }
     tb->mapped_gen = v->map_gen;    /* its pages were just looked up */
-    atomic_store_explicit(&v->jmp_cache[j], tb, memory_order_release);
+    tb_jc_set(v, tb);
     return tb;
 }
 
@@ -254,12 +265,10 @@ static TranslationBlock *tb_lookup(TCGVcpu *v, uint64_t pc, uint64_t cs_base,
 static TranslationBlock *tb_lookup_fast(TCGVcpu *v, uint64_t pc,
                                         uint64_t cs_base, uint32_t flags)
 {
-    unsigned j = tb_jmp_cache_hash(pc);
-    TranslationBlock *tb = atomic_load_explicit(&v->jmp_cache[j],
-                                                memory_order_acquire);
+    TranslationBlock *tb = tb_jc_lookup(v, pc, cs_base, flags);
     uint64_t ppage;
 
-    if (tb_matches(tb, pc, cs_base, flags) && tb_mapped(v, tb)) {
+    if (tb) {
         return tb;
     }
     if (!tlb_code_probe(v, pc, &ppage)) {
@@ -270,7 +279,7 @@ static TranslationBlock *tb_lookup_fast(TCGVcpu *v, uint64_t pc,
     if (!tb || !tb_mapped(v, tb)) {
         return NULL;
     }
-    atomic_store_explicit(&v->jmp_cache[j], tb, memory_order_release);
+    tb_jc_set(v, tb);
     return tb;
 }
 
@@ -576,6 +585,7 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
     VcpuExit r;
 
     v->log_tbs = log_enabled(&cpu->machine->log, LOG_EXEC | LOG_CPU);
+    tb_jc_update_gen(v);    /* logging: no inline jump-cache hits */
     /* between two calls the state may have been set from outside */
     exec_forget_last(v);
     tcg_debug_sync(v);

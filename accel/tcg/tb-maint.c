@@ -78,11 +78,13 @@ void tb_vcpu_init(TCGVcpu *v, TCGMachine *tm, unsigned max_tbs)
     v->max_tbs = max_tbs;
     v->tbs = xzalloc(max_tbs * sizeof(*v->tbs));
     v->chained = xzalloc(max_tbs * sizeof(*v->chained));
-    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
-        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
-            v->tlb_extra[m][i].vpage = TB_NO_PAGE;
-        }
+    v->jmp_cache = xzalloc(TB_JMP_CACHE_SIZE * sizeof(*v->jmp_cache));
+    tb_jmp_cache_clear(v);
+    if (v->env) {
+        v->env->jmp_cache = v->jmp_cache;
+        tb_jc_update_gen(v);
     }
+    tlb_init(v);
     pthread_mutex_lock(&tm->lock);
     if (tm->nvcpus < PC_MAX_CPUS) {
         tm->vcpus[tm->nvcpus++] = v;
@@ -108,8 +110,13 @@ void tb_vcpu_destroy(TCGVcpu *v)
     pthread_mutex_unlock(&tm->lock);
     free(v->tbs);
     free(v->chained);
+    free(v->jmp_cache);
+    if (v->env) {
+        v->env->jmp_cache = NULL;
+    }
     v->tbs = NULL;
     v->chained = NULL;
+    v->jmp_cache = NULL;
     v->tm = NULL;
 }
 
@@ -268,11 +275,80 @@ TranslationBlock *tb_htable_lookup(TCGVcpu *v, uint64_t phys_pc, uint64_t pc,
     return found;
 }
 
+/* ---- jump cache ---- */
+
 void tb_jmp_cache_clear(TCGVcpu *v)
 {
     for (unsigned i = 0; i < TB_JMP_CACHE_SIZE; i++) {
-        atomic_store_explicit(&v->jmp_cache[i], NULL, memory_order_relaxed);
+        TCGJumpCacheEntry *e = &v->jmp_cache[i];
+        atomic_store_explicit(&e->key, TCG_JC_KEY_NONE, memory_order_relaxed);
+        atomic_store_explicit(&e->tb, NULL, memory_order_relaxed);
+        e->pc = 0;
+        e->code = NULL;
     }
+}
+
+TranslationBlock *tb_jc_get(TCGVcpu *v, uint64_t pc)
+{
+    return atomic_load_explicit(&v->jmp_cache[tb_jmp_cache_hash(pc)].tb,
+                                memory_order_acquire);
+}
+
+/*
+ * The key generated code compares: hflags and jc_gen. Only TBs with
+ * cs_base 0 get one: the front end uses the inline test only where the
+ * target's cs_base is 0 (the entry does not hold cs_base). HF bit 31 is
+ * never set in hflags, so TCG_JC_KEY_NONE never matches.
+ */
+static uint64_t tb_jc_key(TCGVcpu *v, const TranslationBlock *tb)
+{
+    uint32_t gen = v->env ? v->env->jc_gen : 1;
+
+    if (tb->cs_base || (tb->flags & (1u << 31)) || (gen & 1)) {
+        return TCG_JC_KEY_NONE;
+    }
+    return (uint64_t)gen << 32 | tb->flags;
+}
+
+void tb_jc_set(TCGVcpu *v, TranslationBlock *tb)
+{
+    TCGJumpCacheEntry *e = &v->jmp_cache[tb_jmp_cache_hash(tb->pc)];
+    uint64_t key = tb_jc_key(v, tb);
+
+    if (atomic_load_explicit(&e->tb, memory_order_relaxed) == tb &&
+        atomic_load_explicit(&e->key, memory_order_relaxed) == key) {
+        return;     /* already there */
+    }
+    atomic_store_explicit(&e->key, TCG_JC_KEY_NONE, memory_order_relaxed);
+    e->pc = tb->pc;
+    e->code = tb->code.code;
+    atomic_store_explicit(&e->tb, tb, memory_order_release);
+    atomic_store(&e->key, key);
+    /* against tb_invalidate_locked on another thread: it sets `invalid`
+       and then reads e->tb; one of the two sees the other's store */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load(&tb->invalid)) {
+        atomic_store(&e->key, TCG_JC_KEY_NONE);
+    }
+}
+
+/*
+ * jc_gen is even while the inline test may hit: (map_gen * 2) mod 2^32,
+ * so a TLB flush retires every key at once; odd (1) while every TB must
+ * go through the exec loop (logging). When the count wraps, entries from
+ * 2^31 flushes ago could match again: they are cleared.
+ */
+void tb_jc_update_gen(TCGVcpu *v)
+{
+    uint32_t gen = (uint32_t)(v->map_gen << 1);
+
+    if (!v->env) {
+        return;
+    }
+    if (gen == 0 && v->map_gen) {
+        tb_jmp_cache_clear(v);
+    }
+    v->env->jc_gen = v->log_tbs ? 1 : gen;
 }
 
 /* ---- chaining ---- */
@@ -398,17 +474,19 @@ void tb_unchain_two_page(TCGVcpu *v)
 static void tb_invalidate_locked(TCGMachine *tm, TranslationBlock *tb)
 {
     TCGVcpu *owner = tb->owner;
-    unsigned j = tb_jmp_cache_hash(tb->pc);
-    TranslationBlock *expected = tb;
+    TCGJumpCacheEntry *e = &owner->jmp_cache[tb_jmp_cache_hash(tb->pc)];
 
     atomic_store(&tb->invalid, true);
+    atomic_thread_fence(memory_order_seq_cst);   /* see tb_jc_set */
+    if (atomic_load(&e->tb) == tb) {
+        atomic_store(&e->key, TCG_JC_KEY_NONE);
+    }
     tb_hash_remove(owner, tb);
     for (int n = 0; n < 2; n++) {
         if (tb->page_addr[n] != TB_NO_PAGE) {
             page_remove_tb(tm, tb, n);
         }
     }
-    atomic_compare_exchange_strong(&owner->jmp_cache[j], &expected, NULL);
     tb_unchain_incoming(tb);
     tb_jump_remove(tb, 0);
     tb_jump_remove(tb, 1);

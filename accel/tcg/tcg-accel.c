@@ -130,6 +130,8 @@ static int tcg_vcpu_init(VCPU *cpu, Error *err)
         .backend = tcg_pick_backend(m),
         .tlb_offset = offsetof(CPUX86TCG, tlb),
         .runtime = tcg_x86_runtime,
+        .jc = { .table_offset = offsetof(CPUX86TCG, jmp_cache),
+                .key_offset = offsetof(CPUX86TCG, hflags) },
         .log = &m->log,
     };
 

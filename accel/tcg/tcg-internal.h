@@ -18,8 +18,11 @@
  *     page turning into a code page cannot race with a fill). It is never
  *     held across a guest exception (siglongjmp) or device code, and is
  *     taken after Machine.lock when both are needed.
- *   - The jump cache is read without the lock by its vCPU; invalidation
- *     clears entries atomically and marks TBs invalid.
+ *   - The jump cache is read without the lock by its vCPU, in C and by
+ *     the inline test of generated code; invalidation (any thread) marks
+ *     TBs invalid, then turns their entries' keys to TCG_JC_KEY_NONE; the
+ *     owner re-reads `invalid` after it fills an entry (tb_jc_set), so an
+ *     invalid TB never stays in an entry generated code can take.
  */
 #ifndef KITE_ACCEL_TCG_INTERNAL_H
 #define KITE_ACCEL_TCG_INTERNAL_H
@@ -38,8 +41,7 @@
 
 #define TB_HASH_BITS      15
 #define TB_HASH_SIZE      (1u << TB_HASH_BITS)
-#define TB_JMP_CACHE_BITS 14
-#define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
+#define TB_JMP_CACHE_SIZE TCG_JC_SIZE
 #define TB_MAX_DEFAULT    (64u * 1024)
 #define PAGE_HASH_BITS    12
 #define PAGE_HASH_SIZE    (1u << PAGE_HASH_BITS)
@@ -133,9 +135,13 @@ typedef struct TCGDebug {
     uint64_t gdb_addr;
 } TCGDebug;
 
+#define TLB_FILLED_MAX    512
+
 typedef struct TLBExtra {
     uint64_t vpage;             /* TB_NO_PAGE when the entry is unused */
     uint64_t ppage;             /* physical page */
+    bool global;                /* every fill of it was global: MOV CR3 keeps it */
+    uint8_t page_shift;         /* log2 of the guest page it was cut from */
 } TLBExtra;
 
 struct TCGVcpu {
@@ -149,7 +155,10 @@ struct TCGVcpu {
     TranslationBlock *tbs;
     unsigned nb_tbs, max_tbs;
     TranslationBlock *hash[TB_HASH_SIZE];
-    _Atomic(TranslationBlock *) jmp_cache[TB_JMP_CACHE_SIZE];
+    /* jump cache (tcg/jmp-cache.h), also at env->jmp_cache; its entries
+       count for generated code while their key matches env's {hflags,
+       jc_gen}: see tb_jc_update_gen */
+    TCGJumpCacheEntry *jmp_cache;
     TranslationBlock **chained;
     unsigned nb_chained;
     /* TBs with code in a second page that chained jumps lead to: a TLB
@@ -161,6 +170,15 @@ struct TCGVcpu {
 
     TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
     unsigned tlb_used;          /* MMU indexes filled since the last flush */
+    unsigned tlb_global;        /* MMU indexes that may hold global entries */
+    /* per MMU index, the entries that became non-global since its last
+       flush, as long as there are at most TLB_FILLED_MAX (a flush then
+       visits only those; beyond, every entry) */
+    uint16_t tlb_filled[MMU_NB_MODES][TLB_FILLED_MAX];
+    unsigned tlb_nfilled[MMU_NB_MODES];
+    /* per MMU index, the range [lo, hi] of guest pages larger than 4 KiB
+       that entries were cut from since its last full flush (lo > hi: none) */
+    uint64_t tlb_large_lo[MMU_NB_MODES], tlb_large_hi[MMU_NB_MODES];
     atomic_bool tlb_flush_pending;
 
     /* TB being translated */
@@ -231,15 +249,26 @@ void tb_unchain_two_page(TCGVcpu *v);
 /* Drops every TB of v and empties its code buffer. Takes the lock. */
 void tb_flush(TCGVcpu *v);
 void tb_jmp_cache_clear(TCGVcpu *v);
+/* The TB the jump-cache entry of pc names (maybe another pc's), or NULL. */
+TranslationBlock *tb_jc_get(TCGVcpu *v, uint64_t pc);
+/*
+ * Enters tb, checked against the current mapping, in the jump cache; the
+ * inline test of generated code takes it until the next TLB flush.
+ */
+void tb_jc_set(TCGVcpu *v, TranslationBlock *tb);
+/* env->jc_gen after a TLB flush or a change of v->log_tbs. */
+void tb_jc_update_gen(TCGVcpu *v);
 /* The TB whose code contains host address host, or NULL. */
 TranslationBlock *tb_find_by_host(TCGVcpu *v, uintptr_t host);
 static inline unsigned tb_jmp_cache_hash(uint64_t pc)
 {
-    return (unsigned)((pc >> TCG_PAGE_BITS) ^ pc) & (TB_JMP_CACHE_SIZE - 1);
+    return tcg_jc_hash(pc);
 }
 
 /* ---- softmmu.c ---- */
 extern const TCGRuntime tcg_x86_runtime;
+/* Empties v's soft TLB bookkeeping (at creation). */
+void tlb_init(TCGVcpu *v);
 void tlb_flush_all(TCGVcpu *v);
 /* Marks write entries of ppage in every vCPU TLB as NOTDIRTY (lock held). */
 void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage);

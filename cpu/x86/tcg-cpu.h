@@ -95,6 +95,9 @@ typedef struct CPUX86TCG {
     XMMReg simd_tmp[2];         /* SIMD memory operands (translate-fpu.c) */
 
     uint32_t hflags;
+    /* with hflags, the key an inline jump-cache hit must match
+       (tcg/jmp-cache.h); kept by accel/tcg (tb_jc_update_gen) */
+    uint32_t jc_gen;
     /* non-zero: every TB leaves at its entry (TB_EXIT_REQUESTED); set by
        a kick, cleared by the exec loop before it looks at requests */
     _Atomic int32_t tb_exit_req;
@@ -119,9 +122,14 @@ typedef struct CPUX86TCG {
     VCPU *cpu;
     Machine *machine;
     void *tcg;                  /* the accelerator's per-vCPU state */
+    void *jmp_cache;            /* its TCGJumpCacheEntry table */
 
     TCGTLB tlb;
 } CPUX86TCG;
+
+_Static_assert(offsetof(CPUX86TCG, hflags) % 8 == 0 &&
+               offsetof(CPUX86TCG, jc_gen) == offsetof(CPUX86TCG, hflags) + 4,
+               "{hflags, jc_gen} is read as one 64-bit jump-cache key");
 
 static inline int x86_cpl(const CPUX86TCG *env)
 {
@@ -200,6 +208,7 @@ typedef struct X86Translation {
     uint64_t paddr;             /* physical address of vaddr */
     uint64_t page_size;         /* 4K, 2M, 1G (TLB fills 4K pieces) */
     bool writable, user, executable;
+    bool global;                /* G in the leaf with CR4.PGE: MOV CR3 keeps it */
 } X86Translation;
 /*
  * Translates vaddr for an access of kind acc at mmu_idx. Returns 0, or the

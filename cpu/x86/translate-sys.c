@@ -105,7 +105,7 @@ static void gen_far_jmp_call(DisasContext *d, const X86Insn *in, bool call)
     } else {
         gen_helper_ljmp(d->s, ENV(d), sel, off, I32(d, in->op_size));
     }
-    d->is_jmp = DISAS_JUMP;
+    d->is_jmp = DISAS_JUMP_FAR;
 }
 
 static void gen_retf(DisasContext *d, const X86Insn *in)
@@ -114,7 +114,7 @@ static void gen_retf(DisasContext *d, const X86Insn *in)
 
     gen_sync_state(d);
     gen_helper_lret(d->s, ENV(d), I32(d, in->op_size), I32(d, imm));
-    d->is_jmp = DISAS_JUMP;
+    d->is_jmp = DISAS_JUMP_FAR;
 }
 
 static void gen_iret(DisasContext *d, const X86Insn *in)

@@ -607,6 +607,36 @@ static bool cc_fast(DisasContext *d, int jcc, CCPrepare *p)
     }
 }
 
+/*
+ * CF alone with a dynamic cc_op (JB/JAE, SETB, ADC, SBB at a TB start):
+ * a 32- or 64-bit SUB (CMP), the usual producer in the block before,
+ * inline (CF = dst + src <u src); any other cc_op through the helper,
+ * which skips the PF/AF work.
+ */
+static TCGv_i64 gen_compute_c_dynamic(DisasContext *d)
+{
+    static const uint32_t subs[2] = { CC_OP_SUBL, CC_OP_SUBQ };
+    TCGContext *s = d->s;
+    X86TCGGlobals *g = d->g;
+    TCGv_i64 f = tmp_new(d), a = tmp_new(d), b = tmp_new(d);
+    TCGLabel *done = tcg_label_new(s);
+
+    for (int i = 0; i < 2; i++) {
+        TCGLabel *next = tcg_label_new(s);
+        unsigned bytes = i ? 8 : 4;
+        tcg_gen_brcondi_i32(s, TCG_COND_NE, g->cc_op, subs[i], next);
+        tcg_gen_add_i64(s, a, g->cc_dst, g->cc_src);
+        gen_ext_to(d, a, a, bytes, false);
+        gen_ext_to(d, b, g->cc_src, bytes, false);
+        tcg_gen_setcond_i64(s, TCG_COND_LTU, f, a, b);
+        tcg_gen_br(s, done);
+        tcg_gen_set_label(s, next);
+    }
+    gen_helper_cc_compute_c(s, f, g->cc_dst, g->cc_src, g->cc_src2, g->cc_op);
+    tcg_gen_set_label(s, done);
+    return f;
+}
+
 static CCPrepare gen_prepare_cc(DisasContext *d, int jcc)
 {
     CCPrepare p;
@@ -618,13 +648,10 @@ static CCPrepare gen_prepare_cc(DisasContext *d, int jcc)
     if (d->cc_op == CC_OP_EFLAGS) {
         return cc_from_flags(d, d->g->cc_src, jcc);
     }
-    f = tmp_new(d);
     if (jcc == 1 && d->cc_op == X86_CC_OP_DYNAMIC) {
-        /* CF alone (JB/JAE, SETB, ADC, SBB at a TB start): no PF/AF work */
-        gen_helper_cc_compute_c(d->s, f, d->g->cc_dst, d->g->cc_src,
-                                d->g->cc_src2, d->g->cc_op);
-        return cc_make(TCG_COND_NE, f, tconst(d, 0));
+        return cc_make(TCG_COND_NE, gen_compute_c_dynamic(d), tconst(d, 0));
     }
+    f = tmp_new(d);
     gen_compute_eflags(d, f);
     return cc_from_flags(d, f, jcc);
 }
@@ -717,6 +744,34 @@ static void gen_single_step(DisasContext *d)
     }
 }
 
+/*
+ * Ends the block by looking up the next one (RIP stored, cc_op synced).
+ * A near jump keeps CS, so where this block's cs_base is 0 the target's
+ * is too, and its linear pc is RIP (pc: RIP as a constant, or NULL for
+ * the RIP global): lookup_goto_ptr may then test the jump cache inline,
+ * whose entries hold no cs_base (accel/tcg/tb-maint.c gives keys to TBs
+ * with cs_base 0 only). Anything else calls lookup_tb_ptr, which also
+ * takes a maskable interrupt a far transfer's new RFLAGS.IF lets in.
+ */
+static void gen_lookup_next(DisasContext *d, TCGv_i64 pc, bool near)
+{
+    TCGContext *s = d->s;
+
+    d->is_jmp = DISAS_NORETURN;
+    if (!can_chain(d) || d->no_lookup) {
+        gen_single_step(d);
+        tcg_gen_exit_tb(s, NULL, 0);
+    } else if (near && d->cs_base == 0) {
+        tcg_gen_lookup_goto_ptr(s, pc ? pc : d->g->rip,
+                                &helper_info_lookup_tb_ptr);
+    } else {
+        TCGv_ptr p = tcg_temp_new_ptr(s);
+        gen_helper_lookup_tb_ptr(s, p, tcg_env(s));
+        tcg_gen_goto_ptr(s, p);
+        tcg_temp_free_ptr(s, p);
+    }
+}
+
 /* The jump target is in another page than the TB's start. */
 static bool jmp_leaves_page(const DisasContext *d, uint64_t rip)
 {
@@ -739,7 +794,7 @@ void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
     gen_update_cc_op(d);
     if (can_chain(d) && !d->no_lookup && jmp_leaves_page(d, rip)) {
         tcg_gen_movi_i64(d->s, d->g->rip, rip);
-        gen_eob(d, true);
+        gen_lookup_next(d, tcg_constant_i64(d->s, rip), true);
         return;
     }
     if (can_chain(d)) {
@@ -757,15 +812,12 @@ void gen_jmp_tb(DisasContext *d, uint64_t rip, int n)
 void gen_eob(DisasContext *d, bool lookup)
 {
     gen_update_cc_op(d);
-    if (lookup && can_chain(d) && !d->no_lookup) {
-        TCGv_ptr p = tcg_temp_new_ptr(d->s);
-        gen_helper_lookup_tb_ptr(d->s, p, tcg_env(d->s));
-        tcg_gen_goto_ptr(d->s, p);
-        tcg_temp_free_ptr(d->s, p);
-    } else {
-        gen_single_step(d);
-        tcg_gen_exit_tb(d->s, NULL, 0);
+    if (lookup) {
+        gen_lookup_next(d, NULL, false);
+        return;
     }
+    gen_single_step(d);
+    tcg_gen_exit_tb(d->s, NULL, 0);
     d->is_jmp = DISAS_NORETURN;
 }
 
@@ -1043,6 +1095,10 @@ int x86_gen_tb_hooks(TCGContext *s, X86TCGGlobals *g, CPUX86TCG *env,
         gen_eob(&d, false);
         break;
     case DISAS_JUMP:
+        gen_update_cc_op(&d);
+        gen_lookup_next(&d, NULL, true);
+        break;
+    case DISAS_JUMP_FAR:
         gen_eob(&d, true);
         break;
     default:

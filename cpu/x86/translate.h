@@ -62,8 +62,11 @@ enum {
     DISAS_EOB_NEXT,     /* end the block after this insn: RIP = next_rip,
                            exit to the loop (hflags/IF/TLB changed) */
     DISAS_EOB_ONLY,     /* end the block; RIP already stored */
-    DISAS_JUMP,         /* RIP global already holds the target: look up
-                           the next TB (lookup_tb_ptr + goto_ptr) */
+    DISAS_JUMP,         /* near jump, RIP global holds the target: look
+                           up the next TB (lookup_goto_ptr: the jump
+                           cache inline, else lookup_tb_ptr) */
+    DISAS_JUMP_FAR,     /* CS:RIP (and maybe RFLAGS) changed: look up the
+                           next TB through lookup_tb_ptr only */
 };
 
 /*
@@ -253,6 +256,9 @@ void gen_exception(DisasContext *d, int vector);
 void gen_exception_err(DisasContext *d, int vector, uint32_t err);
 /* #UD for this instruction. */
 void gen_illegal(DisasContext *d);
+
+/* helper_rep_bulk's desc: element bytes | this | mmu_idx << 8 */
+#define X86_REP_BULK_MOVS 0x10
 
 /* Emitters are registered here (translate.c): one entry per mnemonic. */
 extern X86GenFn *const x86_gen_table[X86_M_COUNT];

@@ -36,6 +36,7 @@
 #include <stddef.h>
 
 #include "tcg/eval.h"
+#include "tcg/jmp-cache.h"
 #include "tcg/tlb.h"
 #include "tcg/x86_64/x86_64-emit.h"
 
@@ -1162,6 +1163,85 @@ static void x64_gen_goto_ptr(X64Gen *g, const TCGOp *op)
     x64_modrm(g, OPC_GRP5, EXT5_JMPN_Ev, X64_RAX);
 }
 
+/* rax = lookup(env); goto_ptr rax */
+static void x64_gen_lookup_call(X64Gen *g, const TCGHelperInfo *lookup)
+{
+    x64_mov_rr(g, true, X64_RDI, X64_REG_ENV);
+    x64_emit_call_abs(g, (const void *)lookup->func);
+    x64_modrm(g, OPC_TESTL | P_REXW, X64_RAX, X64_RAX);
+    x64_jump_to(g, JCC_JE, g->be->buf_rw + g->be->epilogue_zero_off);
+    x64_modrm(g, OPC_GRP5, EXT5_JMPN_Ev, X64_RAX);
+}
+
+/*
+ * The jump-cache entry of pc (tcg/jmp-cache.h): rcx = its address minus
+ * *disp. A constant pc has its slot computed here.
+ */
+static void x64_jc_slot(X64Gen *g, bool is_const, uint64_t pc, int32_t *disp)
+{
+    const TCGJumpCacheConfig *jc = &g->s->cfg.jc;
+
+    x64_ld_mem(g, true, X64_RCX, X64_REG_ENV, jc->table_offset);
+    if (is_const) {
+        *disp = (int32_t)(tcg_jc_hash(pc) * sizeof(TCGJumpCacheEntry));
+        return;
+    }
+    *disp = 0;
+    x64_mov_rr(g, true, X64_RAX, X64_RSI);
+    x64_shift_ri(g, true, SHIFT_SHR, X64_RAX, TCG_PAGE_BITS);
+    x64_arith_rr(g, true, ARITH_XOR, X64_RAX, X64_RSI);
+    x64_arith_ri(g, false, ARITH_AND, X64_RAX, TCG_JC_SIZE - 1);
+    x64_shift_ri(g, false, SHIFT_SHL, X64_RAX, 5);
+    x64_arith_rr(g, true, ARITH_ADD, X64_RCX, X64_RAX);
+}
+
+/*
+ * lookup_goto_ptr pc, lookup: the inline jump-cache test, then the
+ * helper on a miss. After the BB end nothing is live, so rax, rcx and
+ * rsi are free:
+ *     rsi = pc; rcx = &table[hash(pc)]
+ *     cmp rsi, [rcx]; jne miss
+ *     mov rax, [env + key_offset]; cmp rax, [rcx + 8]; jne miss
+ *     jmp [rcx + 16]
+ * miss: rax = lookup(env); test rax, rax; je epilogue_zero; jmp rax
+ */
+static void x64_gen_lookup_goto_ptr(X64Gen *g, const TCGOp *op)
+{
+    const TCGHelperInfo *lookup = (const TCGHelperInfo *)op->args[1];
+    const TCGJumpCacheConfig *jc = &g->s->cfg.jc;
+    uint64_t pc = 0;
+    bool is_const = x64_arg_const(g, op, 0, &pc);
+    uint8_t *miss[2];
+    int32_t disp;
+
+    if (!jc->table_offset) {
+        x64_bb_end(g);
+        x64_gen_lookup_call(g, lookup);
+        return;
+    }
+    if (!is_const) {
+        /* globals stored first: rsi may hold one */
+        x64_bb_sync(g);
+        x64_temp_copy_to(g, x64_arg(g, op, 0), X64_RSI);
+    }
+    x64_bb_end(g);
+    if (is_const) {
+        x64_movi(g, X64_RSI, pc);
+    }
+    x64_jc_slot(g, is_const, pc, &disp);
+    x64_modrm_mem(g, (OPC_ARITH_GvEv + (ARITH_CMP << 3)) | P_REXW, X64_RSI,
+                  X64_RCX, disp);
+    miss[0] = x64_jump_fwd(g, JCC_JNE);
+    x64_ld_mem(g, true, X64_RAX, X64_REG_ENV, jc->key_offset);
+    x64_modrm_mem(g, (OPC_ARITH_GvEv + (ARITH_CMP << 3)) | P_REXW, X64_RAX,
+                  X64_RCX, disp + 8);
+    miss[1] = x64_jump_fwd(g, JCC_JNE);
+    x64_modrm_mem(g, OPC_GRP5, EXT5_JMPN_Ev, X64_RCX, disp + 16);
+    x64_jump_here(g, miss[0]);
+    x64_jump_here(g, miss[1]);
+    x64_gen_lookup_call(g, lookup);
+}
+
 static void x64_gen_set_label(X64Gen *g, const TCGOp *op)
 {
     x64_bb_end(g);
@@ -1216,6 +1296,7 @@ void x64_gen_op(X64Gen *g, TCGOp *op, TCGCodeInfo *out)
     case INDEX_op_exit_tb: x64_gen_exit_tb(g, op->args[0]); break;
     case INDEX_op_goto_tb: x64_gen_goto_tb(g, op, out); break;
     case INDEX_op_goto_ptr: x64_gen_goto_ptr(g, op); break;
+    case INDEX_op_lookup_goto_ptr: x64_gen_lookup_goto_ptr(g, op); break;
     case INDEX_op_mb:
         x64_out8(g, 0x0f); x64_out8(g, 0xae); x64_out8(g, 0xf0);  /* mfence */
         break;

@@ -228,27 +228,55 @@ static void test_notdirty_store(void **state)
     assert_int_equal(e->addr_read, 0x8000);
 }
 
+/* The key generated code compares with a jump-cache entry's. */
+static uint64_t env_jc_key(const CPUX86TCG *env)
+{
+    uint64_t key;
+
+    memcpy(&key, &env->hflags, sizeof(key));
+    return key;
+}
+
+static TCGJumpCacheEntry *jc_entry(Fix *f, uint64_t pc)
+{
+    return &f->v.jmp_cache[tb_jmp_cache_hash(pc)];
+}
+
 static void test_jmp_cache(void **state)
 {
     Fix *f = *state;
     TranslationBlock *tb = make_tb(f, 0x9000, 8, 0);
-    unsigned j = tb_jmp_cache_hash(tb->pc);
+    TCGJumpCacheEntry *e = jc_entry(f, 0x9000);
     uint64_t paddr;
 
-    atomic_store(&f->v.jmp_cache[j], tb);
+    assert_ptr_equal(f->env->jmp_cache, f->v.jmp_cache);
+    tb_jc_set(&f->v, tb);
+    assert_ptr_equal(tb_jc_get(&f->v, 0x9000), tb);
+    assert_int_equal(e->pc, 0x9000);
+    assert_int_equal(atomic_load(&e->key), env_jc_key(f->env));
     tb_invalidate_phys_range(f->tm, 0x9004, 1, NULL, NULL);
-    assert_null(atomic_load(&f->v.jmp_cache[j]));
+    /* invalidated: generated code cannot take the entry any more */
+    assert_int_equal(atomic_load(&e->key), TCG_JC_KEY_NONE);
+    /* nor when an invalid TB is entered (a race with another vCPU) */
+    tb_jc_set(&f->v, tb);
+    assert_int_equal(atomic_load(&e->key), TCG_JC_KEY_NONE);
     tb = make_tb(f, 0x9000, 8, 1);
-    atomic_store(&f->v.jmp_cache[j], tb);
+    tb_jc_set(&f->v, tb);
+    f->env->hflags = 1;
+    assert_int_equal(atomic_load(&e->key), env_jc_key(f->env));
     /* a TLB flush keeps the entry, but it counts only once the soft TLB
        maps the TB's page again, and only to the same physical page; the
-       check holds until the next flush */
+       check holds until the next flush. Generated code stops taking it
+       at the flush (new jc_gen). */
     x86_tlb_flush(f->env);
-    assert_ptr_equal(atomic_load(&f->v.jmp_cache[j]), tb);
+    assert_ptr_equal(tb_jc_get(&f->v, 0x9000), tb);
+    assert_int_not_equal(atomic_load(&e->key), env_jc_key(f->env));
     assert_false(tb_mapped(&f->v, tb));
     assert_int_equal(tlb_code_phys(&f->v, 0x9000, false, &paddr), 0);
     assert_true(tb_mapped(&f->v, tb));
     assert_int_equal(tb->mapped_gen, f->v.map_gen);
+    tb_jc_set(&f->v, tb);
+    assert_int_equal(atomic_load(&e->key), env_jc_key(f->env));
     /* as if translated under another CR3: checked again after a flush */
     tb->page_addr[0] = 0xa000;
     assert_true(tb_mapped(&f->v, tb));
@@ -261,6 +289,36 @@ static void test_jmp_cache(void **state)
     assert_false(tb_mapped(&f->v, tb));
     assert_int_equal(tlb_code_phys(&f->v, 0xa000, false, &paddr), 0);
     assert_true(tb_mapped(&f->v, tb));
+}
+
+/* Entries generated code must never take: cs_base, logging, flush. */
+static void test_jmp_cache_no_key(void **state)
+{
+    Fix *f = *state;
+    TranslationBlock *tb = make_tb(f, 0xb000, 8, 0);
+    TCGJumpCacheEntry *e = jc_entry(f, 0xb000);
+
+    /* the entry holds no cs_base: only TBs with cs_base 0 get a key */
+    tb->cs_base = 0xf0000;
+    tb_jc_set(&f->v, tb);
+    assert_ptr_equal(tb_jc_get(&f->v, 0xb000), tb);
+    assert_int_equal(atomic_load(&e->key), TCG_JC_KEY_NONE);
+    tb->cs_base = 0;
+    /* with every TB logged by the exec loop: no key, and env's key odd */
+    f->v.log_tbs = true;
+    tb_jc_update_gen(&f->v);
+    assert_int_equal(f->env->jc_gen & 1, 1);
+    tb_jc_set(&f->v, tb);
+    assert_int_equal(atomic_load(&e->key), TCG_JC_KEY_NONE);
+    f->v.log_tbs = false;
+    tb_jc_update_gen(&f->v);
+    assert_int_equal(f->env->jc_gen & 1, 0);
+    tb_jc_set(&f->v, tb);
+    assert_int_equal(atomic_load(&e->key), env_jc_key(f->env));
+    /* a full flush empties the cache (the code buffer is reused) */
+    tb_flush(&f->v);
+    assert_null(tb_jc_get(&f->v, 0xb000));
+    assert_int_equal(atomic_load(&e->key), TCG_JC_KEY_NONE);
 }
 
 static void test_flush(void **state)
@@ -492,6 +550,7 @@ int main(void)
         T(test_external_write_drops_stale_tb),
         T(test_notdirty_store),
         T(test_jmp_cache),
+        T(test_jmp_cache_no_key),
         T(test_flush),
         T(test_chain_unchain),
         T(test_find_by_host),

@@ -52,6 +52,12 @@ typedef struct XEnv {
     const void *next_code;
     uint8_t *ram;
     sigjmp_buf *jb;
+    /* lookup_goto_ptr: the jump cache, the key its hits need, and what
+       the lookup helper saw */
+    TCGJumpCacheEntry *jc;
+    uint64_t jc_key;
+    unsigned lookups;
+    uint64_t lookup_g64_0;
     TCGTLB tlb;
 } XEnv;
 
@@ -113,7 +119,11 @@ uint64_t helper_x_read_globals(void *env)
 
 void *helper_x_lookup(void *env)
 {
-    return (void *)((XEnv *)env)->next_code;
+    XEnv *e = env;
+
+    e->lookups++;
+    e->lookup_g64_0 = e->g64[0];
+    return (void *)e->next_code;
 }
 
 /* 0 when the caller kept rsp 16-byte aligned at the call (System V) */
@@ -195,6 +205,7 @@ static void ctx_init(Ctx *c, const TCGBackend *be, size_t code_size)
         .code_size = code_size,
         .tlb_offset = offsetof(XEnv, tlb),
         .runtime = { x_load_slow, x_store_slow },
+        .jc = { offsetof(XEnv, jc), offsetof(XEnv, jc_key) },
     };
     Error err;
     char name[16];
@@ -1444,6 +1455,121 @@ static void test_chaining(void **state)
     ctx_pair_free(c);
 }
 
+/* lookup_goto_ptr to a constant pc, and to a pc computed in the TB */
+#define JC_PC   0x401230ull
+
+static void build_lookup_const(Ctx *c, const void *arg)
+{
+    (void)arg;
+    tcg_gen_addi_i64(c->s, c->g64[0], c->g64[0], 5);
+    tcg_gen_lookup_goto_ptr(c->s, tcg_constant_i64(c->s, JC_PC),
+                            &helper_info_x_lookup);
+}
+
+static void build_lookup_temp(Ctx *c, const void *arg)
+{
+    TCGv_i64 pc = tcg_temp_new_i64(c->s);
+
+    (void)arg;
+    /* globals left dirty in registers: stored before the probe */
+    tcg_gen_addi_i64(c->s, c->g64[0], c->g64[0], 5);
+    tcg_gen_xori_i64(c->s, c->g64[2], c->g64[2], 0x55);
+    tcg_gen_addi_i64(c->s, pc, c->g64[3], 0x30);
+    tcg_gen_lookup_goto_ptr(c->s, pc, &helper_info_x_lookup);
+}
+
+static void jc_fill(XEnv *e, uint64_t pc, uint64_t key, const void *code)
+{
+    TCGJumpCacheEntry *je = &e->jc[tcg_jc_hash(pc)];
+
+    je->pc = pc;
+    atomic_store(&je->key, key);
+    je->code = code;
+}
+
+/*
+ * One run of a lookup TB: the exit value, whether the helper was called,
+ * and the globals in env when it was and after the run.
+ */
+static uint64_t run_lookup(Ctx *c, XEnv *e, const void *code, bool *called)
+{
+    unsigned before = e->lookups;
+    uint64_t r = tcg_exec_tb(c->s, e, code);
+
+    *called = e->lookups != before;
+    if (*called) {
+        assert_int_equal(e->lookup_g64_0, e->g64[0]);
+    }
+    return r;
+}
+
+static void test_lookup_goto_ptr(void **state)
+{
+    static const uint64_t tag = 0x77;
+    Ctx c[NB_BACKENDS];
+
+    ctx_pair_init(c);
+    for (int b = 0; b < NB_BACKENDS; b++) {
+        bool inline_probe = b == B_X64;     /* the interpreter: helper */
+        TCGCodeInfo dst = gen_tb(&c[b], build_chain_b, &tag);
+        TCGCodeInfo tk = gen_tb(&c[b], build_lookup_const, NULL);
+        TCGCodeInfo tt = gen_tb(&c[b], build_lookup_temp, NULL);
+        XEnv *e = env_new();
+        bool called;
+
+        e->jc = calloc(TCG_JC_SIZE, sizeof(*e->jc));
+        assert_non_null(e->jc);
+        for (unsigned i = 0; i < TCG_JC_SIZE; i++) {
+            atomic_store(&e->jc[i].key, TCG_JC_KEY_NONE);
+        }
+        e->jc_key = 0x1234000000abcdull;
+        /* empty cache: the helper, which leads to dst or to nothing */
+        e->next_code = dst.code;
+        assert_int_equal(run_lookup(&c[b], e, tk.code, &called), tag);
+        assert_true(called);
+        assert_int_equal(e->g64[1], 105);
+        e->next_code = NULL;
+        assert_int_equal(run_lookup(&c[b], e, tk.code, &called), 0);
+        assert_true(called);
+        /* a hit: straight to dst's code */
+        jc_fill(e, JC_PC, e->jc_key, dst.code);
+        assert_int_equal(run_lookup(&c[b], e, tk.code, &called),
+                         inline_probe ? tag : 0);
+        assert_int_equal(called, !inline_probe);
+        assert_int_equal(e->g64[0], 15);
+        /* another key (flags, generation) or the none key: a miss */
+        e->jc_key ^= 1ull << 32;
+        assert_int_equal(run_lookup(&c[b], e, tk.code, &called), 0);
+        assert_true(called);
+        jc_fill(e, JC_PC, TCG_JC_KEY_NONE, dst.code);
+        assert_int_equal(run_lookup(&c[b], e, tk.code, &called), 0);
+        assert_true(called);
+        /* another pc in the same slot: a miss */
+        jc_fill(e, JC_PC, e->jc_key, dst.code);
+        e->jc[tcg_jc_hash(JC_PC)].pc = JC_PC + (TCG_JC_SIZE << TCG_PAGE_BITS);
+        assert_int_equal(tcg_jc_hash(e->jc[tcg_jc_hash(JC_PC)].pc),
+                         tcg_jc_hash(JC_PC));
+        assert_int_equal(run_lookup(&c[b], e, tk.code, &called), 0);
+        assert_true(called);
+        /* a pc computed at run time, with dirty globals around */
+        jc_fill(e, JC_PC, e->jc_key, dst.code);
+        e->g64[3] = JC_PC - 0x30;
+        e->g64[2] = 0;
+        assert_int_equal(run_lookup(&c[b], e, tt.code, &called),
+                         inline_probe ? tag : 0);
+        assert_int_equal(called, !inline_probe);
+        assert_int_equal(e->g64[2], 0x55);
+        assert_int_equal(e->g64[1], inline_probe ? e->g64[0] + 100 : 105);
+        e->g64[3] = JC_PC - 0x2f;
+        assert_int_equal(run_lookup(&c[b], e, tt.code, &called), 0);
+        assert_true(called);
+        assert_int_equal(e->g64[2], 0);
+        free(e->jc);
+        env_free(e);
+    }
+    ctx_pair_free(c);
+}
+
 /* ------------------------------------------------------------------ */
 /* a full code buffer */
 
@@ -1629,6 +1755,7 @@ int main(void)
         cmocka_unit_test(test_fault_insn_data),
         cmocka_unit_test(test_fault_in_helper),
         cmocka_unit_test(test_chaining),
+        cmocka_unit_test(test_lookup_goto_ptr),
         cmocka_unit_test(test_buffer_full),
         cmocka_unit_test(test_out_asm),
         cmocka_unit_test(test_speed),
