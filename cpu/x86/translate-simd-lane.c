@@ -5,7 +5,7 @@
  * with their top bits kept apart), the logical and arithmetic shifts by
  * an immediate count, PSLLDQ/PSRLDQ, the dword and qword shuffles
  * (PSHUFD, SHUFPS, SHUFPD, PSHUFLW, PSHUFHW), the unpacks (PUNPCKL/Hxx,
- * UNPCKxPS/PD) and PCMPEQB/W/D. The MMX forms of the lane-wise ones share
+ * UNPCKxPS/PD), PCMPEQB/W/D and PMINUB/PMAXUB. The MMX forms of the lane-wise ones share
  * the code (one half); the shuffles whose MMX forms read less than a
  * register, and the shifts by a register or memory count, stay with
  * helper simd_op (translate-simd.c).
@@ -184,6 +184,54 @@ static void gen_pcmpeq(DisasContext *d, const X86Insn *in, int lane)
 void gen_PCMPEQB(DisasContext *d, const X86Insn *in) { gen_pcmpeq(d, in, 1); }
 void gen_PCMPEQW(DisasContext *d, const X86Insn *in) { gen_pcmpeq(d, in, 2); }
 void gen_PCMPEQD(DisasContext *d, const X86Insn *in) { gen_pcmpeq(d, in, 4); }
+
+/* ---- unsigned byte minimum and maximum ---- */
+
+/*
+ * PMINUB / PMAXUB. With H the bytes' top bits, (a | H) - (b & ~H) has a
+ * byte's top bit set where the low seven bits of a are >= those of b
+ * (no borrow crosses bytes); a >= b where a's top bit is set and b's is
+ * clear, or the top bits agree and the low bits say so. That bit,
+ * brought down and multiplied by 0xff, selects the bytes.
+ */
+static void gen_minmax_ub(DisasContext *d, TCGv_i64 r, TCGv_i64 a,
+                          TCGv_i64 b, bool max)
+{
+    TCGContext *s = d->s;
+    const uint64_t h = lane_tops(1);
+    TCGv_i64 x = tmp_new(d), y = tmp_new(d), m = tmp_new(d);
+
+    tcg_gen_ori_i64(s, x, a, h);
+    tcg_gen_andi_i64(s, y, b, ~h);
+    tcg_gen_sub_i64(s, x, x, y);            /* low bits: a >= b */
+    tcg_gen_xor_i64(s, y, a, b);
+    tcg_gen_not_i64(s, y, y);               /* top bits agree */
+    tcg_gen_and_i64(s, x, x, y);
+    tcg_gen_andc_i64(s, y, a, b);           /* a's top set, b's clear */
+    tcg_gen_or_i64(s, m, x, y);
+    tcg_gen_andi_i64(s, m, m, h);
+    tcg_gen_shri_i64(s, m, m, 7);
+    tcg_gen_muli_i64(s, m, m, 0xff);        /* 0xff where a >= b */
+    tcg_gen_and_i64(s, x, max ? a : b, m);
+    tcg_gen_andc_i64(s, y, max ? b : a, m);
+    tcg_gen_or_i64(s, r, x, y);
+}
+
+static void gen_pminmax_ub(DisasContext *d, const X86Insn *in, bool max)
+{
+    Halves a, b;
+
+    if (!ld_operands(d, in, &a, &b)) {
+        return;
+    }
+    for (int i = 0; i < a.n; i++) {
+        gen_minmax_ub(d, a.v[i], a.v[i], b.v[i], max);
+    }
+    finish(d, in, &a);
+}
+
+void gen_PMINUB(DisasContext *d, const X86Insn *in) { gen_pminmax_ub(d, in, false); }
+void gen_PMAXUB(DisasContext *d, const X86Insn *in) { gen_pminmax_ub(d, in, true); }
 
 /* ---- shifts by an immediate count ---- */
 
