@@ -532,18 +532,6 @@ void helper_simd_op(CPUX86TCG *env, void *dp, void *sp, uint32_t desc)
 
 /* ---- results in general registers or flags ---- */
 
-/* PMOVMSKB / MOVMSKPS / MOVMSKPD: the top bit of each lane of lane_bytes */
-uint64_t helper_simd_movmsk(void *sp, uint32_t n, uint32_t lane_bytes)
-{
-    const uint8_t *p = sp;
-    uint64_t m = 0;
-
-    for (uint32_t i = 0; i < n / lane_bytes; i++) {
-        m |= (uint64_t)(p[i * lane_bytes + lane_bytes - 1] >> 7) << i;
-    }
-    return m;
-}
-
 /* PTEST: ZF = (d AND s) == 0, CF = (s AND NOT d) == 0; other flags 0 */
 uint64_t helper_simd_ptest(void *dp, void *sp)
 {

@@ -5,13 +5,17 @@
  * already set (MXCSR & 0xffe0 == 0x1fa0, the steady state of
  * floating-point code), ADD/SUB/MUL/DIV/SQRT are computed in C, lane by
  * lane, when every input is a normal number or zero (no NaN, infinity or
- * denormal: no IE, DE) and every result is a normal number, or a zero
- * that is exact (a sum or difference, or a zero factor or dividend).
- * Such a result has no flag but PE, which is set already, and is the
- * correctly rounded value whatever the host (IEEE arithmetic in Kite's
- * own MXCSR, round-to-nearest). MIN/MAX of such inputs raise nothing
- * at all: the first operand if it is less, else the second. Anything
- * else is declined (false) and nothing is written.
+ * denormal: no IE, DE) and every result is a normal number above the
+ * least exponent, or a zero that is exact (a sum or difference, or a
+ * zero factor or dividend). A result with the least normal exponent is
+ * left to the full path: rounded to the format's precision with an
+ * unbounded exponent (how x86 judges tininess) the value may still be
+ * below the normal range, which sets UE. Such a result has no flag but
+ * PE, which is set already, and is the correctly rounded value whatever
+ * the host (IEEE arithmetic in Kite's own MXCSR, round-to-nearest).
+ * MIN/MAX of such inputs raise nothing at all: the first operand if it
+ * is less, else the second. Anything else is declined (false) and
+ * nothing is written.
  */
 #ifndef KITE_X86_SSEFP_QUICK_H
 #define KITE_X86_SSEFP_QUICK_H
@@ -70,7 +74,7 @@ static inline bool q_lane64(int op, uint64_t *r, uint64_t a, uint64_t b)
     }
     memcpy(r, &z, 8);
     e = (*r >> 52) & 0x7ff;
-    if (e == 0x7ff) {
+    if (e == 0x7ff || e == 1) {
         return false;
     }
     return e != 0 || (!(*r << 1) && (op == Q_SQRT ||
@@ -99,7 +103,7 @@ static inline bool q_lane32(int op, uint32_t *r, uint32_t a, uint32_t b)
     }
     memcpy(r, &z, 4);
     e = (*r >> 23) & 0xff;
-    if (e == 0xff) {
+    if (e == 0xff || e == 1) {
         return false;
     }
     return e != 0 || (!(*r << 1) && (op == Q_SQRT ||

@@ -4,7 +4,8 @@
  * PADDB/W/D and PSUBB/W/D (SWAR: lanes added in one 64-bit operation
  * with their top bits kept apart), the logical and arithmetic shifts by
  * an immediate count, PSLLDQ/PSRLDQ, the dword and qword shuffles
- * (PSHUFD, SHUFPS, SHUFPD) and the unpacks (PUNPCKL/Hxx, UNPCKxPS/PD). The MMX forms of the lane-wise ones share
+ * (PSHUFD, SHUFPS, SHUFPD, PSHUFLW, PSHUFHW), the unpacks (PUNPCKL/Hxx,
+ * UNPCKxPS/PD), PCMPEQB/W/D and PMINUB/PMAXUB. The MMX forms of the lane-wise ones share
  * the code (one half); the shuffles whose MMX forms read less than a
  * register, and the shifts by a register or memory count, stay with
  * helper simd_op (translate-simd.c).
@@ -139,6 +140,98 @@ static void gen_addsub(DisasContext *d, const X86Insn *in, int lane, bool sub)
 ADDSUB(PADDB, 1, false) ADDSUB(PADDW, 2, false) ADDSUB(PADDD, 4, false)
 ADDSUB(PADDQ, 8, false) ADDSUB(PSUBB, 1, true) ADDSUB(PSUBW, 2, true)
 ADDSUB(PSUBD, 4, true) ADDSUB(PSUBQ, 8, true)
+
+/* ---- equality ---- */
+
+/*
+ * All ones in the lanes where a == b, zero elsewhere. With t = a ^ b
+ * (a lane is zero where equal) and H the lanes' top bits,
+ * ((t & ~H) + ~H) | t has a lane's top bit set where the lane of t is
+ * not zero (its low bits carry into the top one; nothing carries out);
+ * the complement's top bits, brought down to each lane's bottom bit and
+ * multiplied by the lane's all-ones value, are the result.
+ */
+static void gen_cmpeq(DisasContext *d, TCGv_i64 r, TCGv_i64 a, TCGv_i64 b,
+                      int lane)
+{
+    TCGContext *s = d->s;
+    uint64_t h = lane_tops(lane), ones = (1ull << (8 * lane)) - 1;
+    TCGv_i64 t = tmp_new(d), z = tmp_new(d);
+
+    tcg_gen_xor_i64(s, t, a, b);
+    tcg_gen_andi_i64(s, z, t, ~h);
+    tcg_gen_addi_i64(s, z, z, ~h);
+    tcg_gen_or_i64(s, z, z, t);
+    tcg_gen_not_i64(s, z, z);
+    tcg_gen_andi_i64(s, z, z, h);
+    tcg_gen_shri_i64(s, z, z, 8 * lane - 1);
+    tcg_gen_muli_i64(s, r, z, ones);
+}
+
+static void gen_pcmpeq(DisasContext *d, const X86Insn *in, int lane)
+{
+    Halves a, b;
+
+    if (!ld_operands(d, in, &a, &b)) {
+        return;
+    }
+    for (int i = 0; i < a.n; i++) {
+        gen_cmpeq(d, a.v[i], a.v[i], b.v[i], lane);
+    }
+    finish(d, in, &a);
+}
+
+void gen_PCMPEQB(DisasContext *d, const X86Insn *in) { gen_pcmpeq(d, in, 1); }
+void gen_PCMPEQW(DisasContext *d, const X86Insn *in) { gen_pcmpeq(d, in, 2); }
+void gen_PCMPEQD(DisasContext *d, const X86Insn *in) { gen_pcmpeq(d, in, 4); }
+
+/* ---- unsigned byte minimum and maximum ---- */
+
+/*
+ * PMINUB / PMAXUB. With H the bytes' top bits, (a | H) - (b & ~H) has a
+ * byte's top bit set where the low seven bits of a are >= those of b
+ * (no borrow crosses bytes); a >= b where a's top bit is set and b's is
+ * clear, or the top bits agree and the low bits say so. That bit,
+ * brought down and multiplied by 0xff, selects the bytes.
+ */
+static void gen_minmax_ub(DisasContext *d, TCGv_i64 r, TCGv_i64 a,
+                          TCGv_i64 b, bool max)
+{
+    TCGContext *s = d->s;
+    const uint64_t h = lane_tops(1);
+    TCGv_i64 x = tmp_new(d), y = tmp_new(d), m = tmp_new(d);
+
+    tcg_gen_ori_i64(s, x, a, h);
+    tcg_gen_andi_i64(s, y, b, ~h);
+    tcg_gen_sub_i64(s, x, x, y);            /* low bits: a >= b */
+    tcg_gen_xor_i64(s, y, a, b);
+    tcg_gen_not_i64(s, y, y);               /* top bits agree */
+    tcg_gen_and_i64(s, x, x, y);
+    tcg_gen_andc_i64(s, y, a, b);           /* a's top set, b's clear */
+    tcg_gen_or_i64(s, m, x, y);
+    tcg_gen_andi_i64(s, m, m, h);
+    tcg_gen_shri_i64(s, m, m, 7);
+    tcg_gen_muli_i64(s, m, m, 0xff);        /* 0xff where a >= b */
+    tcg_gen_and_i64(s, x, max ? a : b, m);
+    tcg_gen_andc_i64(s, y, max ? b : a, m);
+    tcg_gen_or_i64(s, r, x, y);
+}
+
+static void gen_pminmax_ub(DisasContext *d, const X86Insn *in, bool max)
+{
+    Halves a, b;
+
+    if (!ld_operands(d, in, &a, &b)) {
+        return;
+    }
+    for (int i = 0; i < a.n; i++) {
+        gen_minmax_ub(d, a.v[i], a.v[i], b.v[i], max);
+    }
+    finish(d, in, &a);
+}
+
+void gen_PMINUB(DisasContext *d, const X86Insn *in) { gen_pminmax_ub(d, in, false); }
+void gen_PMAXUB(DisasContext *d, const X86Insn *in) { gen_pminmax_ub(d, in, true); }
 
 /* ---- shifts by an immediate count ---- */
 
@@ -430,3 +523,28 @@ UNPACK(PUNPCKLQDQ, punpcklqdq, false, 8)
 UNPACK(PUNPCKHQDQ, punpckhqdq, true, 8)
 UNPACK(UNPCKLPS, punpckldq, false, 4) UNPACK(UNPCKHPS, punpckhdq, true, 4)
 UNPACK(UNPCKLPD, punpcklqdq, false, 8) UNPACK(UNPCKHPD, punpckhqdq, true, 8)
+
+/* PSHUFLW / PSHUFHW: the words of the low (high) half of ops[1] picked
+   by imm8, the other half copied. */
+static void gen_pshuf_words(DisasContext *d, const X86Insn *in, bool high)
+{
+    TCGContext *s = d->s;
+    unsigned m = insn_imm8(in);
+    Halves a, b;
+    TCGv_i64 r = tmp_new(d), w = tmp_new(d);
+
+    if (!ld_operands(d, in, &a, &b)) {
+        return;
+    }
+    tcg_gen_movi_i64(s, r, 0);
+    for (int i = 0; i < 4; i++) {
+        tcg_gen_extract_i64(s, w, b.v[high], 16 * ((m >> (2 * i)) & 3), 16);
+        tcg_gen_deposit_i64(s, r, r, w, 16 * i, 16);
+    }
+    tcg_gen_mov_i64(s, a.v[high], r);
+    tcg_gen_mov_i64(s, a.v[!high], b.v[!high]);
+    finish(d, in, &a);
+}
+
+void gen_PSHUFLW(DisasContext *d, const X86Insn *in) { gen_pshuf_words(d, in, false); }
+void gen_PSHUFHW(DisasContext *d, const X86Insn *in) { gen_pshuf_words(d, in, true); }

@@ -203,10 +203,12 @@ static void gen_mov_part(DisasContext *d, const X86Insn *in, int bytes,
     }
     gen_ld_op(d, v, src, NULL);
     if (zext) {
+        /* v is zero-extended: the low quadword, then a zero high one */
         TCGv_i64 z = tmp_new(d);
         tcg_gen_movi_i64(d->s, z, 0);
-        tcg_gen_st_i64(d->s, z, tcg_env(d->s), xmm_off(dst->reg));
+        tcg_gen_st_i64(d->s, v, tcg_env(d->s), xmm_off(dst->reg));
         tcg_gen_st_i64(d->s, z, tcg_env(d->s), xmm_off(dst->reg) + 8);
+        return;
     }
     gen_st_env(d, v, xmm_off(dst->reg) + doff, bytes);
 }
@@ -231,19 +233,55 @@ void gen_MOVHPD(DisasContext *d, const X86Insn *in) { gen_mov_high(d, in); }
 
 /* ---- sign masks ---- */
 
+/*
+ * r = the top bits of the lanes (`lane` bytes) of the 64-bit v, lane 0's
+ * in bit 0. For bytes, the top bits brought down to each byte's bottom
+ * bit times 0x0102040810204080 gather, without carries, in bits 56-63.
+ */
+static void gen_msk_half(DisasContext *d, TCGv_i64 r, TCGv_i64 v, int lane)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 t = tmp_new(d);
+
+    switch (lane) {
+    case 1:
+        tcg_gen_shri_i64(s, r, v, 7);
+        tcg_gen_andi_i64(s, r, r, 0x0101010101010101ull);
+        tcg_gen_muli_i64(s, r, r, 0x0102040810204080ull);
+        tcg_gen_shri_i64(s, r, r, 56);
+        break;
+    case 4:
+        tcg_gen_extract_i64(s, r, v, 31, 1);
+        tcg_gen_shri_i64(s, t, v, 62);
+        tcg_gen_andi_i64(s, t, t, 2);
+        tcg_gen_or_i64(s, r, r, t);
+        break;
+    default:
+        tcg_gen_shri_i64(s, r, v, 63);
+        break;
+    }
+}
+
+/* PMOVMSKB, MOVMSKPS, MOVMSKPD: the lanes' sign bits to a GPR. */
 static void gen_movmsk(DisasContext *d, const X86Insn *in, int lane)
 {
+    TCGContext *s = d->s;
     const X86Operand *src = &in->ops[1];
     int n = src->reg_class == X86_RC_MMX ? 8 : 16;
-    TCGv_i64 v = tmp_new(d);
+    TCGv_i64 v = tmp_new(d), r = tmp_new(d), h = tmp_new(d);
 
     if (!gen_simd_check(d, in)) {
         return;
     }
-    gen_helper_simd_movmsk(d->s, v, gen_env_ptr(d, simd_reg_off(src)),
-                           tcg_constant_i32(d->s, n),
-                           tcg_constant_i32(d->s, lane));
-    gen_st_op(d, &in->ops[0], v, NULL);
+    tcg_gen_ld_i64(s, v, tcg_env(s), simd_reg_off(src));
+    gen_msk_half(d, r, v, lane);
+    if (n == 16) {
+        tcg_gen_ld_i64(s, v, tcg_env(s), simd_reg_off(src) + 8);
+        gen_msk_half(d, h, v, lane);
+        tcg_gen_shli_i64(s, h, h, 8 / lane);
+        tcg_gen_or_i64(s, r, r, h);
+    }
+    gen_st_op(d, &in->ops[0], r, NULL);
     gen_simd_commit(d, in);
 }
 

@@ -14,6 +14,8 @@
  * (TOP = 0, tags valid) once their operands are read, before the helper:
  * the transition stays when the helper raises #XM (as the host shows).
  */
+#include <assert.h>
+
 #include "cpu/x86/translate-fpu.h"
 
 #include "cpu/x86/ssefp-desc.h"
@@ -56,18 +58,45 @@ static void gen_check_x87_pending(DisasContext *d)
  */
 typedef struct FpBranch {
     TCGLabel *exact, *done;
+    TCGTemp *ptrs[4];   /* pointer temps of the branch being emitted */
+    int nb_ptrs;
 } FpBranch;
+
+/*
+ * Pointers env + off for one call, in temps local to the branch (freed
+ * by fp_free), so that nothing lives across the branches and no temp
+ * takes a frame slot.
+ */
+static TCGv_ptr fp_ptr(DisasContext *d, FpBranch *b, int64_t off)
+{
+    TCGv_i64 t = tcg_temp_ebb_new_i64(d->s);
+    TCGv_ptr p = temp_tcgv_ptr(tcgv_i64_temp(t));
+
+    assert(TCG_TYPE_PTR == TCG_TYPE_I64 && b->nb_ptrs < 4);
+    b->ptrs[b->nb_ptrs++] = tcgv_i64_temp(t);
+    tcg_gen_addi_ptr(d->s, p, tcg_env(d->s), (intptr_t)off);
+    return p;
+}
+
+static void fp_free(DisasContext *d, FpBranch *b)
+{
+    while (b->nb_ptrs) {
+        tcg_temp_free_i64(d->s, temp_tcgv_i64(b->ptrs[--b->nb_ptrs]));
+    }
+}
 
 static void gen_fp_if_masked(DisasContext *d, FpBranch *b)
 {
     TCGContext *s = d->s;
-    TCGv_i64 t = tmp_new(d);
+    TCGv_i64 t = tcg_temp_ebb_new_i64(s);
 
     b->exact = tcg_label_new(s);
     b->done = tcg_label_new(s);
+    b->nb_ptrs = 0;
     tcg_gen_ld32u_i64(s, t, tcg_env(s), offsetof(CPUX86TCG, st.mxcsr));
     tcg_gen_andi_i64(s, t, t, 0x1f80);
     tcg_gen_brcondi_i64(s, TCG_COND_NE, t, 0x1f80, b->exact);
+    tcg_temp_free_i64(s, t);
 }
 
 /* The end of the masked branch; the exact one starts with the state
@@ -76,6 +105,7 @@ static void gen_fp_else(DisasContext *d, FpBranch *b)
 {
     TCGContext *s = d->s;
 
+    fp_free(d, b);
     tcg_gen_br(s, b->done);
     tcg_gen_set_label(s, b->exact);
     tcg_gen_movi_i64(s, d->g->rip, d->rip);
@@ -86,6 +116,7 @@ static void gen_fp_else(DisasContext *d, FpBranch *b)
 
 static void gen_fp_end(DisasContext *d, FpBranch *b)
 {
+    fp_free(d, b);
     tcg_gen_set_label(d->s, b->done);
 }
 
@@ -132,7 +163,7 @@ static void gen_fp_op(DisasContext *d, const X86Insn *in)
 {
     TCGContext *s = d->s;
     GenFpFast *fast = fp_fast_fn(in->mnem);
-    TCGv_ptr dp, sp;
+    int64_t dst = simd_reg_off(&in->ops[0]), src;
     TCGv_i32 desc;
     FpBranch b;
 
@@ -143,17 +174,18 @@ static void gen_fp_op(DisasContext *d, const X86Insn *in)
         gen_fp_op_mmx(d, in);
         return;
     }
-    sp = gen_env_ptr(d, gen_fp_src(d, &in->ops[1], 0));
-    dp = gen_env_ptr(d, simd_reg_off(&in->ops[0]));
+    src = gen_fp_src(d, &in->ops[1], 0);
     desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, fp_imm(in), 0));
     gen_fp_if_masked(d, &b);
     if (fast) {
-        fast(s, tcg_env(s), dp, sp);
+        fast(s, tcg_env(s), fp_ptr(d, &b, dst), fp_ptr(d, &b, src));
     } else {
-        gen_helper_ssefp_op_masked(s, tcg_env(s), dp, sp, desc);
+        gen_helper_ssefp_op_masked(s, tcg_env(s), fp_ptr(d, &b, dst),
+                                   fp_ptr(d, &b, src), desc);
     }
     gen_fp_else(d, &b);
-    gen_helper_ssefp_op(s, tcg_env(s), dp, sp, desc);
+    gen_helper_ssefp_op(s, tcg_env(s), fp_ptr(d, &b, dst), fp_ptr(d, &b, src),
+                        desc);
     gen_fp_end(d, &b);
 }
 
@@ -161,20 +193,20 @@ static void gen_fp_op(DisasContext *d, const X86Insn *in)
 static void gen_fp_comi(DisasContext *d, const X86Insn *in)
 {
     TCGContext *s = d->s;
-    TCGv_ptr dp, sp;
-    TCGv_i32 desc;
+    int64_t dst = simd_reg_off(&in->ops[0]), src;
+    TCGv_i32 desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, 0, 0));
     FpBranch b;
 
     if (!gen_simd_check(d, in)) {
         return;
     }
-    sp = gen_env_ptr(d, gen_fp_src(d, &in->ops[1], 0));
-    dp = gen_env_ptr(d, simd_reg_off(&in->ops[0]));
-    desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, 0, 0));
+    src = gen_fp_src(d, &in->ops[1], 0);
     gen_fp_if_masked(d, &b);
-    gen_helper_ssefp_comi_masked(s, d->g->cc_src, tcg_env(s), dp, sp, desc);
+    gen_helper_ssefp_comi_masked(s, d->g->cc_src, tcg_env(s),
+                                 fp_ptr(d, &b, dst), fp_ptr(d, &b, src), desc);
     gen_fp_else(d, &b);
-    gen_helper_ssefp_comi(s, d->g->cc_src, tcg_env(s), dp, sp, desc);
+    gen_helper_ssefp_comi(s, d->g->cc_src, tcg_env(s), fp_ptr(d, &b, dst),
+                          fp_ptr(d, &b, src), desc);
     gen_fp_end(d, &b);
     set_cc_op(d, CC_OP_EFLAGS);
 }
@@ -185,19 +217,18 @@ static void gen_fp_cvt2si(DisasContext *d, const X86Insn *in)
     TCGContext *s = d->s;
     TCGv_i64 v = tmp_new(d);
     int bytes = in->ops[0].size;
-    TCGv_ptr sp;
-    TCGv_i32 desc;
+    TCGv_i32 desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, 0, bytes));
+    int64_t src;
     FpBranch b;
 
     if (!gen_simd_check(d, in)) {
         return;
     }
-    sp = gen_env_ptr(d, gen_fp_src(d, &in->ops[1], 0));
-    desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, 0, bytes));
+    src = gen_fp_src(d, &in->ops[1], 0);
     gen_fp_if_masked(d, &b);
-    gen_helper_ssefp_cvt2si_masked(s, v, tcg_env(s), sp, desc);
+    gen_helper_ssefp_cvt2si_masked(s, v, tcg_env(s), fp_ptr(d, &b, src), desc);
     gen_fp_else(d, &b);
-    gen_helper_ssefp_cvt2si(s, v, tcg_env(s), sp, desc);
+    gen_helper_ssefp_cvt2si(s, v, tcg_env(s), fp_ptr(d, &b, src), desc);
     gen_fp_end(d, &b);
     gen_st_gpr(d, in->ops[0].reg, v, bytes);
 }
@@ -208,20 +239,18 @@ static void gen_fp_cvtsi(DisasContext *d, const X86Insn *in)
     TCGContext *s = d->s;
     TCGv_i64 v = tmp_new(d);
     int bytes = x86_op_bytes(in, &in->ops[1]);
-    TCGv_ptr dp;
-    TCGv_i32 desc;
+    int64_t dst = simd_reg_off(&in->ops[0]);
+    TCGv_i32 desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, 0, bytes));
     FpBranch b;
 
     if (!gen_simd_check(d, in)) {
         return;
     }
     gen_ld_op(d, v, &in->ops[1], NULL);
-    dp = gen_env_ptr(d, simd_reg_off(&in->ops[0]));
-    desc = tcg_constant_i32(s, SSEFP_DESC(in->mnem, 0, bytes));
     gen_fp_if_masked(d, &b);
-    gen_helper_ssefp_cvtsi_masked(s, tcg_env(s), dp, v, desc);
+    gen_helper_ssefp_cvtsi_masked(s, tcg_env(s), fp_ptr(d, &b, dst), v, desc);
     gen_fp_else(d, &b);
-    gen_helper_ssefp_cvtsi(s, tcg_env(s), dp, v, desc);
+    gen_helper_ssefp_cvtsi(s, tcg_env(s), fp_ptr(d, &b, dst), v, desc);
     gen_fp_end(d, &b);
 }
 
