@@ -175,7 +175,7 @@ void tlb_flush_all(TCGVcpu *v)
 static void tlb_flush_jumps(TCGVcpu *v)
 {
     v->map_gen++;       /* the exec loop never chains across this */
-    tb_jc_update_gen(v);
+    tb_jc_new_gen(v);
     tb_unchain_two_page(v);
 }
 
