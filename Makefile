@@ -40,7 +40,7 @@ KITE_CFLAGS += -DNDEBUG
 endif
 
 SUBDIRS := system accel cpu tcg hw ui block net migration
-LIB_SRCS := $(filter-out system/main.c system/kite-img.c, \
+LIB_SRCS := $(filter-out system/main.c system/kite-img.c system/sanitizer.c, \
             $(sort $(shell find $(wildcard $(SUBDIRS)) -name '*.c' \
                                 -not -path '*/host/*')))
 ifneq ($(CONFIG_SDL),yes)
@@ -64,7 +64,11 @@ $(BUILD)/libkite.a: $(LIB_OBJS)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/kite: $(BUILD)/system/main.o $(BUILD)/libkite.a
+# Sanitizer builds link system/sanitizer.c into kite: the library leaks
+# LeakSanitizer must not count (see there).
+KITE_SAN_OBJS := $(if $(filter yes,$(CONFIG_SANITIZERS)),$(BUILD)/system/sanitizer.o)
+
+$(BUILD)/kite: $(BUILD)/system/main.o $(KITE_SAN_OBJS) $(BUILD)/libkite.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(KITE_LDFLAGS) -o $@ $^ $(KITE_LIBS)
 

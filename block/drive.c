@@ -206,7 +206,7 @@ int drive_add_option(MachineConfig *cfg, const char *arg, Error *err)
 int drive_add_ide(MachineConfig *cfg, const char *file, int index,
                   bool cdrom, Error *err)
 {
-    /* the spec lives as long as the config (the whole run) */
+    /* the spec lives as long as the config (drive_args_free) */
     char *arg, *q = xmalloc(2 * strlen(file) + 1), *o = q;
 
     for (const char *p = file; *p; p++) {
@@ -219,7 +219,20 @@ int drive_add_ide(MachineConfig *cfg, const char *file, int index,
     arg = xasprintf("file=%s,if=ide,index=%d,media=%s", q, index,
                     cdrom ? "cdrom" : "disk");
     free(q);
-    return drive_add_option(cfg, arg, err);
+    if (drive_add_option(cfg, arg, err) < 0) {
+        free(arg);
+        return -1;
+    }
+    cfg->drive_owned[cfg->ndrive_args - 1] = arg;
+    return 0;
+}
+
+void drive_args_free(MachineConfig *cfg)
+{
+    for (int i = 0; i < cfg->ndrive_args; i++) {
+        free(cfg->drive_owned[i]);
+        cfg->drive_owned[i] = NULL;
+    }
 }
 
 int drive_find(const MachineConfig *cfg, const char *id, DriveSpec *d,

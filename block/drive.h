@@ -47,6 +47,8 @@ int drive_find(const MachineConfig *cfg, const char *id, DriveSpec *d,
 /* -hda..-hdd (index 0-3) and -cdrom (index 2): a -drive if=ide. */
 int drive_add_ide(MachineConfig *cfg, const char *file, int index,
                   bool cdrom, Error *err);
+/* Frees the specs drive_add_ide built (at the end of the run). */
+void drive_args_free(MachineConfig *cfg);
 /* Adds a virtio-blk-pci for every if=virtio drive (machine creation). */
 int drive_create_devices(Machine *m, Error *err);
 

@@ -931,12 +931,50 @@ static int check_daemonize(const Options *o)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Starts the configured machine and runs it to the end: the exit status. */
+static int run_machine(Options *o)
 {
-    Options o = { 0 };
     Machine *m;
     Error err = { "" };
     int status, ready_fd = -1;
+
+    if (o->daemonize && daemonize_fork(&ready_fd) < 0) {
+        return 1;
+    }
+    m = machine_create(&o->cfg, &err);
+    if (!m) {
+        error_report("%s", err.msg);
+        return 1;
+    }
+    if (o->pidfile && write_pidfile(o->pidfile) < 0) {
+        machine_destroy(m);
+        return 1;
+    }
+    if (o->incoming && migration_incoming(m, o->incoming, &err) < 0) {
+        error_report("-incoming: %s", err.msg);
+        machine_destroy(m);
+        return 1;
+    }
+    if (o->loadvm && loadvm(m, o->loadvm, false, &err) < 0) {
+        error_report("-loadvm: %s", err.msg);
+        machine_destroy(m);
+        return 1;
+    }
+    if (o->daemonize) {
+        daemonize_ready(ready_fd);
+    }
+    status = machine_run(m);
+    machine_destroy(m);
+    if (o->pidfile) {
+        unlink(o->pidfile);
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    Options o = { 0 };
+    int status = 1;
 
     term_init_signals();
     o.cfg.ram_size = DEFAULT_RAM_SIZE;
@@ -945,42 +983,13 @@ int main(int argc, char **argv)
     o.cfg.firmware_boot = -1;
     o.cfg.accel = "tcg";
     o.cfg.tcg_backend = "native";
-    if (parse_args(&o, argc, argv) < 0 || check_config(&o.cfg) < 0 ||
-        check_daemonize(&o) < 0) {
-        return 1;
+    if (parse_args(&o, argc, argv) == 0 && check_config(&o.cfg) == 0 &&
+        check_daemonize(&o) == 0) {
+        if (o.daemonize && !o.cfg.display) {
+            o.cfg.display = "none";      /* a daemon opens no window */
+        }
+        status = run_machine(&o);
     }
-    if (o.daemonize && !o.cfg.display) {
-        o.cfg.display = "none";      /* a daemon opens no window */
-    }
-    if (o.daemonize && daemonize_fork(&ready_fd) < 0) {
-        return 1;
-    }
-    m = machine_create(&o.cfg, &err);
-    if (!m) {
-        error_report("%s", err.msg);
-        return 1;
-    }
-    if (o.pidfile && write_pidfile(o.pidfile) < 0) {
-        machine_destroy(m);
-        return 1;
-    }
-    if (o.incoming && migration_incoming(m, o.incoming, &err) < 0) {
-        error_report("-incoming: %s", err.msg);
-        machine_destroy(m);
-        return 1;
-    }
-    if (o.loadvm && loadvm(m, o.loadvm, false, &err) < 0) {
-        error_report("-loadvm: %s", err.msg);
-        machine_destroy(m);
-        return 1;
-    }
-    if (o.daemonize) {
-        daemonize_ready(ready_fd);
-    }
-    status = machine_run(m);
-    machine_destroy(m);
-    if (o.pidfile) {
-        unlink(o.pidfile);
-    }
+    drive_args_free(&o.cfg);
     return status;
 }

@@ -36,39 +36,47 @@
 enum { TS_DEAD = 1, TS_MEM = 2 };
 
 /*
- * local[i]: TB temp i never carries a value from one block to another
- * (la_find_local_temps), so it is treated like an EBB temp.
+ * The states every temp takes at the block ends, computed once per TB:
+ * bb_end[i] at an unconditional block end, func_end[i] at the end of the
+ * TB, bb_end[i] & TS_MEM added at a conditional branch. A TB temp that
+ * never carries a value from one block to another (la_find_local_temps)
+ * is treated like an EBB temp.
  */
-static bool la_in_memory(const TCGContext *s, const bool *local, unsigned i)
-{
-    TCGTempKind k = s->temps[i].kind;
+typedef struct LaEnds {
+    uint8_t bb_end[TCG_MAX_TEMPS];
+    uint8_t bb_sync[TCG_MAX_TEMPS];
+    uint8_t func_end[TCG_MAX_TEMPS];
+} LaEnds;
 
-    return k == TEMP_GLOBAL || (k == TEMP_TB && !local[i]);
+static void la_ends_init(TCGContext *s, const bool *local, LaEnds *e)
+{
+    for (unsigned i = 0; i < s->nb_temps; i++) {
+        TCGTempKind k = s->temps[i].kind;
+        bool mem = k == TEMP_GLOBAL || (k == TEMP_TB && !local[i]);
+
+        e->bb_end[i] = mem ? TS_DEAD | TS_MEM : TS_DEAD;
+        e->bb_sync[i] = mem ? TS_MEM : 0;
+        e->func_end[i] = k == TEMP_GLOBAL ? TS_DEAD | TS_MEM : TS_DEAD;
+    }
+    /* env (TEMP_FIXED, temp 0) is always live */
+    e->bb_end[0] = e->bb_sync[0] = e->func_end[0] = 0;
 }
 
-static void la_bb_end(TCGContext *s, const bool *local, uint8_t *st)
+static void la_bb_end(TCGContext *s, const LaEnds *e, uint8_t *st)
 {
-    for (unsigned i = 1; i < s->nb_temps; i++) {
-        st[i] = la_in_memory(s, local, i) ? TS_DEAD | TS_MEM : TS_DEAD;
-    }
-    st[0] = 0;
+    memcpy(st, e->bb_end, s->nb_temps);
 }
 
 /* End of the TB (and exit_tb, goto_ptr): only globals outlive it. */
-static void la_func_end(TCGContext *s, uint8_t *st)
+static void la_func_end(TCGContext *s, const LaEnds *e, uint8_t *st)
 {
-    for (unsigned i = 1; i < s->nb_temps; i++) {
-        st[i] = s->temps[i].kind == TEMP_GLOBAL ? TS_DEAD | TS_MEM : TS_DEAD;
-    }
-    st[0] = 0;
+    memcpy(st, e->func_end, s->nb_temps);
 }
 
-static void la_bb_sync(TCGContext *s, const bool *local, uint8_t *st)
+static void la_bb_sync(TCGContext *s, const LaEnds *e, uint8_t *st)
 {
-    for (unsigned i = 1; i < s->nb_temps; i++) {
-        if (la_in_memory(s, local, i)) {
-            st[i] |= TS_MEM;
-        }
+    for (unsigned i = 0; i < s->nb_temps; i++) {
+        st[i] |= e->bb_sync[i];
     }
 }
 
@@ -141,7 +149,7 @@ static void la_call_effects(TCGContext *s, const TCGOp *op, uint8_t *st)
 }
 
 /* Handles one op; returns false when the op was deleted. */
-static bool la_op(TCGContext *s, const bool *local, TCGOp *op, uint8_t *st)
+static bool la_op(TCGContext *s, const LaEnds *e, TCGOp *op, uint8_t *st)
 {
     uint32_t flags = tcg_op_flags(op);
     unsigned no = tcg_op_nb_oargs(op), ni = tcg_op_nb_iargs(op);
@@ -153,12 +161,12 @@ static bool la_op(TCGContext *s, const bool *local, TCGOp *op, uint8_t *st)
         return true;
     }
     if (flags & TCG_OPF_EXIT) {
-        la_func_end(s, st);
+        la_func_end(s, e, st);
     } else if (flags & TCG_OPF_BB_END) {
         if (flags & TCG_OPF_COND_BRANCH) {
-            la_bb_sync(s, local, st);
+            la_bb_sync(s, e, st);
         } else {
-            la_bb_end(s, local, st);
+            la_bb_end(s, e, st);
         }
     }
     if (no && !(flags & TCG_OPF_SIDE_EFFECTS) && la_outputs_dead(op, no, st)) {
@@ -197,10 +205,8 @@ static void la_find_local_temps(TCGContext *s, bool *local)
     uint32_t written[TCG_MAX_TEMPS];
     uint32_t region = 1;
 
-    memset(written, 0, sizeof(written));
-    for (unsigned i = 0; i < TCG_MAX_TEMPS; i++) {
-        local[i] = true;
-    }
+    memset(written, 0, s->nb_temps * sizeof(written[0]));
+    memset(local, true, s->nb_temps * sizeof(local[0]));
     TCG_FOREACH_OP(s, op) {
         unsigned no = tcg_op_nb_oargs(op), ni = tcg_op_nb_iargs(op);
 
@@ -223,12 +229,14 @@ void tcg_liveness(TCGContext *s)
     uint8_t *st = s->live_state;
     TCGOp *op = s->ops_head.prev;
     bool local[TCG_MAX_TEMPS];
+    LaEnds e;
 
     la_find_local_temps(s, local);
-    la_func_end(s, st);
+    la_ends_init(s, local, &e);
+    la_func_end(s, &e, st);
     while (op != &s->ops_head) {
         TCGOp *prev = op->prev;
-        la_op(s, local, op, st);
+        la_op(s, &e, op, st);
         op = prev;
     }
 }

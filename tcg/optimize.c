@@ -21,6 +21,7 @@
  * brcond with a known outcome becomes br or disappears, and labels that no
  * branch targets any more are removed so their EBBs merge.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcg/eval.h"
@@ -923,15 +924,17 @@ static void opt_rewrite_inputs(OptContext *ctx, TCGOp *op)
 
 void tcg_optimize(TCGContext *s)
 {
-    OptContext ctx = { .s = s, .gen = 1 };
+    OptContext ctx = { .s = s };
 
-    if (!s->opt_info) {
+    /* generations go on from one TB to the next, so no info is cleared
+       per TB; only when they wrap */
+    if (!s->opt_info || s->opt_gen > UINT32_MAX / 2) {
+        free(s->opt_info);
         s->opt_info = xzalloc(TCG_MAX_TEMPS * sizeof(TCGOptInfo));
+        s->opt_gen = 0;
     }
     ctx.info = s->opt_info;
-    for (unsigned i = 0; i < TCG_MAX_TEMPS; i++) {
-        ctx.info[i].gen = 0;
-    }
+    ctx.gen = ++s->opt_gen;
     count_label_refs(s);
 
     TCG_FOREACH_OP_SAFE(s, op, next) {
@@ -953,4 +956,5 @@ void tcg_optimize(TCGContext *s)
             ctx.unreachable = true;
         }
     }
+    s->opt_gen = ctx.gen;
 }

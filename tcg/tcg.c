@@ -100,9 +100,11 @@ void tcg_context_free(TCGContext *s)
 
 void tcg_func_start(TCGContext *s)
 {
-    /* return every op to the free list */
-    while (s->ops_head.next != &s->ops_head) {
-        tcg_op_remove(s, s->ops_head.next);
+    /* return every op to the free list in one splice */
+    if (s->ops_head.next != &s->ops_head) {
+        s->ops_head.prev->next = s->free_ops;
+        s->free_ops = s->ops_head.next;
+        s->ops_head.next = s->ops_head.prev = &s->ops_head;
     }
     s->nb_ops = 0;
     s->nb_temps = s->nb_globals;

@@ -338,6 +338,7 @@ typedef struct TCGContext {
 
     /* pass scratch */
     TCGOptInfo *opt_info;
+    uint32_t opt_gen;           /* last generation tcg_optimize used */
     uint8_t *live_state;
 
     /* set by a backend whose helpers cannot use their own return address

@@ -73,6 +73,49 @@ static void tlb_entry_reset(TCGTLBEntry *e)
     e->addend = 0;
 }
 
+/* Entry idx of mmu_idx became non-global: MOV CR3 must drop it. */
+static void tlb_note_nonglobal(TCGVcpu *v, int mmu_idx, unsigned idx)
+{
+    unsigned n = v->tlb_nfilled[mmu_idx];
+
+    if (n < TLB_FILLED_MAX) {
+        v->tlb_filled[mmu_idx][n] = (uint16_t)idx;
+    }
+    if (n <= TLB_FILLED_MAX) {
+        v->tlb_nfilled[mmu_idx] = n + 1;
+    }
+}
+
+/*
+ * What the flushes need to know of a fill into entry idx (lock held):
+ * whether the mode holds global entries, which entries are not global,
+ * and the range of large guest pages entries were cut from (INVLPG of
+ * any address in one drops all its pieces). An entry filled again for
+ * the same mapping stays global only if every walk was (flushing more
+ * than needed is always allowed). x->vpage/ppage are already the page's.
+ */
+static void tlb_note_fill(TCGVcpu *v, int mmu_idx, unsigned idx, TLBExtra *x,
+                          bool fresh, const X86Translation *t)
+{
+    uint8_t shift = (uint8_t)__builtin_ctzll(t->page_size);
+
+    v->tlb_used |= 1u << mmu_idx;
+    if (t->global) {
+        v->tlb_global |= 1u << mmu_idx;
+    }
+    if ((fresh || x->global) && !t->global) {
+        tlb_note_nonglobal(v, mmu_idx, idx);
+    }
+    x->global = fresh ? t->global : x->global && t->global;
+    x->page_shift = fresh ? shift : MAX(x->page_shift, shift);
+    if (t->page_size > TCG_PAGE_SIZE) {
+        uint64_t base = x->vpage & ~(t->page_size - 1);
+        v->tlb_large_lo[mmu_idx] = MIN(v->tlb_large_lo[mmu_idx], base);
+        v->tlb_large_hi[mmu_idx] = MAX(v->tlb_large_hi[mmu_idx],
+                                       base + (t->page_size - 1));
+    }
+}
+
 /*
  * Fills the entry of vaddr for access acc at mmu_idx; raises #PF/#GP on a
  * fault. Returns the entry.
@@ -89,6 +132,7 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
     X86Translation t;
     int64_t r;
     PhysPage p;
+    bool fresh;
 
     r = x86_mmu_translate(env, vaddr, acc, mmu_idx, &t);
     if (r) {
@@ -106,12 +150,13 @@ static TCGTLBEntry *tlb_fill(CPUX86TCG *env, uint64_t vaddr, int acc,
         rflags |= tcg_debug_tlb_flags(v, vpage, false);
         wflags |= tcg_debug_tlb_flags(v, vpage, true);
     }
-    v->tlb_used |= 1u << mmu_idx;
-    if (x->vpage != vpage || x->ppage != ppage) {
+    fresh = x->vpage != vpage || x->ppage != ppage;
+    if (fresh) {
         tlb_entry_reset(e);
         x->vpage = vpage;
         x->ppage = ppage;
     }
+    tlb_note_fill(v, mmu_idx, idx, x, fresh, &t);
     e->addend = p.host ? (uint64_t)(uintptr_t)p.host - vpage : 0;
     if (acc == X86_ACC_FETCH) {
         e->addr_code = vpage | (rflags & ~(uint64_t)TLB_WATCH);
@@ -151,19 +196,117 @@ void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage)
 
 /* ---- flushes ---- */
 
+void tlb_init(TCGVcpu *v)
+{
+    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
+        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+            v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+        }
+        v->tlb_large_lo[m] = UINT64_MAX;
+        v->tlb_large_hi[m] = 0;
+        v->tlb_nfilled[m] = 0;
+    }
+    v->tlb_used = v->tlb_global = 0;
+}
+
+static void tlb_drop(TCGVcpu *v, unsigned m, unsigned i)
+{
+    tlb_entry_reset(&v->env->tlb.table[m][i]);
+    v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+    v->tlb_extra[m][i].global = false;
+}
+
+/* Every entry of MMU index m. */
+static void tlb_flush_mode(TCGVcpu *v, unsigned m)
+{
+    unsigned n = v->tlb_nfilled[m];
+
+    if (!(v->tlb_global & (1u << m)) && n <= TLB_FILLED_MAX) {
+        /* all its entries are non-global, and listed */
+        for (unsigned k = 0; k < n; k++) {
+            tlb_drop(v, m, v->tlb_filled[m][k]);
+        }
+    } else {
+        tcg_tlb_flush_mode(&v->env->tlb, m);
+        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+            v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+            v->tlb_extra[m][i].global = false;
+        }
+    }
+    v->tlb_nfilled[m] = 0;
+    v->tlb_large_lo[m] = UINT64_MAX;
+    v->tlb_large_hi[m] = 0;
+}
+
 /* Only the MMU indexes filled since the last flush hold valid entries. */
 void tlb_flush_all(TCGVcpu *v)
 {
     for (unsigned m = 0; m < MMU_NB_MODES; m++) {
+        if (v->tlb_used & (1u << m)) {
+            tlb_flush_mode(v, m);
+        }
+    }
+    v->tlb_used = v->tlb_global = 0;
+}
+
+/* The non-global entries of MMU index m: the listed ones when the list
+   held them all, else a look at every entry. */
+static void tlb_flush_mode_nonglobal(TCGVcpu *v, unsigned m)
+{
+    unsigned n = v->tlb_nfilled[m];
+
+    if (n <= TLB_FILLED_MAX) {
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = v->tlb_filled[m][k];
+            if (!v->tlb_extra[m][i].global) {
+                tlb_drop(v, m, i);
+            }
+        }
+    } else {
+        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+            if (!v->tlb_extra[m][i].global) {
+                tlb_drop(v, m, i);
+            }
+        }
+    }
+    v->tlb_nfilled[m] = 0;
+}
+
+/* MOV CR3 with CR4.PGE: every entry but the global ones (SDM 4.10.4.1). */
+static void tlb_flush_nonglobal(TCGVcpu *v)
+{
+    unsigned keep = 0;
+
+    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
         if (!(v->tlb_used & (1u << m))) {
             continue;
         }
-        tcg_tlb_flush_mode(&v->env->tlb, m);
-        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
-            v->tlb_extra[m][i].vpage = TB_NO_PAGE;
+        if (!(v->tlb_global & (1u << m))) {
+            tlb_flush_mode(v, m);
+            continue;
+        }
+        tlb_flush_mode_nonglobal(v, m);
+        keep |= 1u << m;
+    }
+    v->tlb_used = v->tlb_global = keep;
+}
+
+/*
+ * INVLPG of an address inside a large page drops every entry cut from
+ * that page, wherever it sits in the table.
+ */
+static void tlb_flush_large(TCGVcpu *v, unsigned m, uint64_t vaddr)
+{
+    if (vaddr < v->tlb_large_lo[m] || vaddr > v->tlb_large_hi[m]) {
+        return;
+    }
+    for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+        const TLBExtra *x = &v->tlb_extra[m][i];
+        if (x->vpage != TB_NO_PAGE && x->page_shift > TCG_PAGE_BITS &&
+            !((x->vpage ^ vaddr) >> x->page_shift)) {
+            tlb_drop(v, m, i);
         }
     }
-    v->tlb_used = 0;
 }
 
 /*
@@ -193,6 +336,20 @@ void x86_tlb_flush(CPUX86TCG *env)
     tlb_flush_jumps(v);
 }
 
+void x86_tlb_flush_nonglobal(CPUX86TCG *env)
+{
+    TCGVcpu *v = tcg_vcpu(env);
+
+    if (!v) {
+        tcg_tlb_flush(&env->tlb);
+        return;
+    }
+    pthread_mutex_lock(&v->tm->lock);
+    tlb_flush_nonglobal(v);
+    pthread_mutex_unlock(&v->tm->lock);
+    tlb_flush_jumps(v);
+}
+
 void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
 {
     TCGVcpu *v = tcg_vcpu(env);
@@ -210,7 +367,11 @@ void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
             tlb_entry_reset(e);
             if (v) {
                 v->tlb_extra[m][idx].vpage = TB_NO_PAGE;
+                v->tlb_extra[m][idx].global = false;
             }
+        }
+        if (v) {
+            tlb_flush_large(v, m, vpage);
         }
     }
     if (v) {

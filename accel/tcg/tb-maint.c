@@ -84,11 +84,7 @@ void tb_vcpu_init(TCGVcpu *v, TCGMachine *tm, unsigned max_tbs)
         v->env->jmp_cache = v->jmp_cache;
         tb_jc_update_gen(v);
     }
-    for (unsigned m = 0; m < MMU_NB_MODES; m++) {
-        for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
-            v->tlb_extra[m][i].vpage = TB_NO_PAGE;
-        }
-    }
+    tlb_init(v);
     pthread_mutex_lock(&tm->lock);
     if (tm->nvcpus < PC_MAX_CPUS) {
         tm->vcpus[tm->nvcpus++] = v;

@@ -20,7 +20,10 @@
 
 /* Flushes the whole soft TLB of this vCPU (CR0.PG/WP, CR3, CR4, EFER). */
 void x86_tlb_flush(CPUX86TCG *env);
-/* Flushes the entries of the page holding vaddr, every MMU index (INVLPG). */
+/* Flushes every entry but those of global pages (MOV CR3 with CR4.PGE). */
+void x86_tlb_flush_nonglobal(CPUX86TCG *env);
+/* Flushes the entries of the page holding vaddr, every MMU index, global
+   or not, all of a large page (INVLPG). */
 void x86_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr);
 
 /*

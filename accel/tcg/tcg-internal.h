@@ -135,9 +135,13 @@ typedef struct TCGDebug {
     uint64_t gdb_addr;
 } TCGDebug;
 
+#define TLB_FILLED_MAX    512
+
 typedef struct TLBExtra {
     uint64_t vpage;             /* TB_NO_PAGE when the entry is unused */
     uint64_t ppage;             /* physical page */
+    bool global;                /* every fill of it was global: MOV CR3 keeps it */
+    uint8_t page_shift;         /* log2 of the guest page it was cut from */
 } TLBExtra;
 
 struct TCGVcpu {
@@ -166,6 +170,15 @@ struct TCGVcpu {
 
     TLBExtra tlb_extra[MMU_NB_MODES][TCG_TLB_ENTRIES];
     unsigned tlb_used;          /* MMU indexes filled since the last flush */
+    unsigned tlb_global;        /* MMU indexes that may hold global entries */
+    /* per MMU index, the entries that became non-global since its last
+       flush, as long as there are at most TLB_FILLED_MAX (a flush then
+       visits only those; beyond, every entry) */
+    uint16_t tlb_filled[MMU_NB_MODES][TLB_FILLED_MAX];
+    unsigned tlb_nfilled[MMU_NB_MODES];
+    /* per MMU index, the range [lo, hi] of guest pages larger than 4 KiB
+       that entries were cut from since its last full flush (lo > hi: none) */
+    uint64_t tlb_large_lo[MMU_NB_MODES], tlb_large_hi[MMU_NB_MODES];
     atomic_bool tlb_flush_pending;
 
     /* TB being translated */
@@ -260,6 +273,8 @@ static inline unsigned tb_jmp_cache_hash(uint64_t pc)
 
 /* ---- softmmu.c ---- */
 extern const TCGRuntime tcg_x86_runtime;
+/* Empties v's soft TLB bookkeeping (at creation). */
+void tlb_init(TCGVcpu *v);
 void tlb_flush_all(TCGVcpu *v);
 /* Marks write entries of ppage in every vCPU TLB as NOTDIRTY (lock held). */
 void tlb_mark_code_page_locked(TCGMachine *tm, uint64_t ppage);

@@ -19,6 +19,7 @@
 #include "cpu/x86/cc.h"
 #include "cpu/x86/decode.h"
 #include "cpu/x86/x87.h"
+#include "cpu/x86/x87-host.h"
 #include "accel/tcg/tcg-accel.h"
 #include "hw/misc/ferr.h"
 
@@ -182,12 +183,19 @@ static bool x87_no_wait(unsigned mnem)
 
 static bool x87_is_control(unsigned mnem)
 {
-    return x87_no_wait(mnem) || mnem == X86_M_FLDCW ||
-           mnem == X86_M_FLDENV || mnem == X86_M_FRSTOR;
+    switch (mnem) {
+    case X86_M_FNINIT: case X86_M_FNCLEX: case X86_M_FNSTCW:
+    case X86_M_FNSTSW: case X86_M_FNSTENV: case X86_M_FNSAVE:
+    case X86_M_FLDCW: case X86_M_FLDENV: case X86_M_FRSTOR:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* The effective address (offset in its segment) of a memory operand. */
-static uint64_t x87_ea(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
+static inline uint64_t x87_ea(CPUX86TCG *env, uint64_t desc,
+                              uint64_t laddr)
 {
     unsigned seg = X87_D_SEG(desc), asize = X87_D_ASIZE(desc);
     bool long_mode = desc & X87_D_LONG;
@@ -228,15 +236,15 @@ static void x87_check_seg(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     }
 }
 
-static void x87_begin(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
-                      bool mem)
+static inline __attribute__((always_inline)) void
+x87_begin(CPUX86TCG *env, uint64_t desc, uint64_t laddr, bool mem)
 {
     X86CPUState *s = &env->st;
     unsigned mnem = X87_D_MNEM(desc);
-    if (!x87_no_wait(mnem) && (s->fsw & FSW_ES)) {
+    if ((s->fsw & FSW_ES) && !x87_no_wait(mnem)) {
         x87_deliver_pending(env);
     }
-    if (mem) {
+    if (mem && !(desc & (X87_D_LONG | X87_D_PRE))) {
         x87_check_seg(env, desc, laddr);
     }
     if (x87_is_control(mnem)) {
@@ -269,6 +277,9 @@ static uint64_t maddr(uint64_t desc, uint64_t laddr, unsigned off)
 static uint64_t mload(CPUX86TCG *env, uint64_t desc, uint64_t laddr,
                       unsigned off, unsigned bytes)
 {
+    if ((desc & X87_D_PRE) && off == 0) {
+        return env->simd_tmp[0].q[0];
+    }
     int idx = x86_mmu_index(env);
     uint64_t a = maddr(desc, laddr, off);
     switch (bytes) {
@@ -1061,11 +1072,15 @@ bool x87_knows(unsigned mnem, bool mem)
 void helper_x87_reg(CPUX86TCG *env, uint64_t desc, uint64_t arg)
 {
     x87_begin(env, desc, 0, false);
-    reg_ops[X87_D_MNEM(desc)](env, desc, arg);
+    if (!x87_host_reg(env, desc)) {
+        reg_ops[X87_D_MNEM(desc)](env, desc, arg);
+    }
 }
 
 void helper_x87_mem(CPUX86TCG *env, uint64_t laddr, uint64_t desc)
 {
     x87_begin(env, desc, laddr, true);
-    mem_ops[X87_D_MNEM(desc)](env, desc, laddr);
+    if (!x87_host_mem(env, desc, laddr)) {
+        mem_ops[X87_D_MNEM(desc)](env, desc, laddr);
+    }
 }

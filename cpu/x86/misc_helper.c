@@ -63,6 +63,16 @@ void x86_sys_tlb_flush(CPUX86TCG *env)
     x86_tlb_flush(env);
 }
 
+/* MOV CR3: global entries stay when CR4.PGE is set (SDM 4.10.4.1). */
+void x86_sys_tlb_flush_nonglobal(CPUX86TCG *env)
+{
+    if (env->st.cr4 & CR4_PGE) {
+        x86_tlb_flush_nonglobal(env);
+    } else {
+        x86_tlb_flush(env);
+    }
+}
+
 void x86_sys_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr)
 {
     x86_tlb_flush_page(env, vaddr);
@@ -462,7 +472,7 @@ int x86_write_cr3(CPUX86TCG *env, uint64_t val)
         return -1;
     }
     env->st.cr3 = val;
-    x86_sys_tlb_flush(env);
+    x86_sys_tlb_flush_nonglobal(env);
     return 0;
 }
 

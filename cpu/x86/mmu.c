@@ -33,6 +33,7 @@
 #define PG_A    (1ull << 5)
 #define PG_D    (1ull << 6)
 #define PG_PS   (1ull << 7)
+#define PG_G    (1ull << 8)
 #define PG_NX   (1ull << 63)
 
 /* #PF error code bits */
@@ -174,6 +175,7 @@ static bool mmu_check_rights(const MmuWalk *w)
 typedef struct MmuLeaf {
     uint64_t base;      /* physical base of the page */
     uint64_t size;
+    uint64_t val;       /* the leaf entry (for its G bit) */
 } MmuLeaf;
 
 /* Reserved bits 51:MAXPHYADDR, plus bit 63 when NX is not enabled. */
@@ -212,6 +214,7 @@ static int64_t mmu_walk_pae_levels(MmuWalk *w, uint64_t table, int level,
                 return mmu_fault(w, PFEC_P | PFEC_RSVD);
             }
             w->ent[w->nent - 1].leaf = true;
+            leaf->val = v;
             leaf->size = 1ull << shift;
             leaf->base = v & PHYS_MASK & ~(leaf->size - 1);
             return 0;
@@ -272,6 +275,7 @@ static int64_t mmu_walk_32(MmuWalk *w, MmuLeaf *leaf)
             return mmu_fault(w, PFEC_P | PFEC_RSVD);
         }
         w->ent[w->nent - 1].leaf = true;
+        leaf->val = pde;
         leaf->size = 4ull << 20;
         leaf->base = (pde & 0xffc00000ull) | (((pde >> 13) & 0xff) << 32);
         return 0;
@@ -282,6 +286,7 @@ static int64_t mmu_walk_32(MmuWalk *w, MmuLeaf *leaf)
         return mmu_fault(w, 0);
     }
     w->ent[w->nent - 1].leaf = true;
+    leaf->val = pte;
     leaf->size = 4096;
     leaf->base = pte & 0xfffff000ull;
     return 0;
@@ -337,6 +342,7 @@ int64_t x86_mmu_translate(CPUX86TCG *env, uint64_t vaddr, int acc, int mmu_idx,
                                                         : (uint32_t)vaddr,
                      4096, out);
         out->user = out->writable = out->executable = true;
+        out->global = true;     /* identity: no CR3 write changes it */
         return 0;
     }
     if (lma) {
@@ -362,5 +368,6 @@ int64_t x86_mmu_translate(CPUX86TCG *env, uint64_t vaddr, int acc, int mmu_idx,
     }
     mmu_update_ad(&w);
     mmu_fill_out(&w, leaf.base | (w.va & (leaf.size - 1)), leaf.size, out);
+    out->global = (leaf.val & PG_G) && (st->cr4 & CR4_PGE);
     return 0;
 }

@@ -19,6 +19,10 @@
 
 #include "cpu/x86/tcg-cpu.h"
 
+/* false with KITE_SSEFP_SOFT set, or on another host: no fast path,
+   quick or not, is taken. */
+extern bool ssefp_host_enabled;
+
 /* d = op(d, s) on the host for mnemonic mnem; false if not taken. */
 bool ssefp_host_op(CPUX86TCG *env, void *d, const void *s, unsigned mnem);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu/x86/decode.h"
+#include "cpu/x86/ssefp-quick.h"
 
 #if defined(__x86_64__)
 
@@ -69,7 +70,8 @@ static HostFn *host_fn(unsigned mnem)
 }
 
 /* Whether the fast path may run, and whether the host has DAZ. */
-static bool host_enabled, host_daz;
+bool ssefp_host_enabled;
+static bool host_daz;
 
 __attribute__((constructor)) static void host_probe(void)
 {
@@ -81,97 +83,15 @@ __attribute__((constructor)) static void host_probe(void)
     __asm__ volatile("fxsave %0" : "=m"(fx));
     memcpy(&mask, fx + 28, 4);
     host_daz = mask & MXCSR_DAZ;
-    host_enabled = !(soft && *soft && strcmp(soft, "0"));
+    ssefp_host_enabled = !(soft && *soft && strcmp(soft, "0"));
 }
 
 /*
- * Quicker still, with no MXCSR access: ADD/SUB/MUL/DIV/SQRT with the
- * guest at round-to-nearest, no FTZ/DAZ, every exception masked and PE
- * already set (the steady state of floating-point code) are computed in
- * C, lane by lane, when every input is a normal number or zero (no NaN,
- * infinity or denormal: no IE, DE) and every result is a normal number,
- * or a zero that is exact (a sum or difference, or a zero factor or
- * dividend). Such a result has no flag but PE, which is set already, and
- * is the correctly rounded value whatever the host (IEEE arithmetic in
- * Kite's own MXCSR, round-to-nearest). Anything else returns false and
- * takes the instruction path below.
+ * Quicker still, with no MXCSR access: the quick path of
+ * cpu/x86/ssefp-quick.h, when the guest's MXCSR is its steady state.
+ * q_decode gives the operation, lane size (4 or 8) and lane count of
+ * mnem; false when the quick path does not cover it.
  */
-enum { Q_ADD, Q_SUB, Q_MUL, Q_DIV, Q_SQRT };
-
-static bool q_ok_in64(uint64_t v)
-{
-    uint64_t e = (v >> 52) & 0x7ff;
-    return (e != 0 && e != 0x7ff) || !(v << 1);
-}
-
-static bool q_ok_in32(uint32_t v)
-{
-    uint32_t e = (v >> 23) & 0xff;
-    return (e != 0 && e != 0xff) || !(v << 1);
-}
-
-static bool q_zero_exact(int op, bool a_zero, bool b_zero)
-{
-    return op == Q_ADD || op == Q_SUB || (op == Q_MUL && (a_zero || b_zero)) ||
-           (op == Q_DIV && a_zero && !b_zero);
-}
-
-static bool q_lane64(int op, uint64_t *r, uint64_t a, uint64_t b)
-{
-    double x, y, z;
-    uint64_t e;
-
-    if (!q_ok_in64(a) || !q_ok_in64(b) || (op == Q_DIV && !(b << 1)) ||
-        (op == Q_SQRT && (b >> 63) && (b << 1))) {
-        return false;
-    }
-    memcpy(&x, &a, 8);
-    memcpy(&y, &b, 8);
-    switch (op) {
-    case Q_ADD: z = x + y; break;
-    case Q_SUB: z = x - y; break;
-    case Q_MUL: z = x * y; break;
-    case Q_DIV: z = x / y; break;
-    default: z = __builtin_sqrt(y); break;
-    }
-    memcpy(r, &z, 8);
-    e = (*r >> 52) & 0x7ff;
-    if (e == 0x7ff) {
-        return false;
-    }
-    return e != 0 || (!(*r << 1) && (op == Q_SQRT ||
-                                       q_zero_exact(op, !(a << 1), !(b << 1))));
-}
-
-static bool q_lane32(int op, uint32_t *r, uint32_t a, uint32_t b)
-{
-    float x, y, z;
-    uint32_t e;
-
-    if (!q_ok_in32(a) || !q_ok_in32(b) || (op == Q_DIV && !(b << 1)) ||
-        (op == Q_SQRT && (b >> 31) && (b << 1))) {
-        return false;
-    }
-    memcpy(&x, &a, 4);
-    memcpy(&y, &b, 4);
-    switch (op) {
-    case Q_ADD: z = x + y; break;
-    case Q_SUB: z = x - y; break;
-    case Q_MUL: z = x * y; break;
-    case Q_DIV: z = x / y; break;
-    default: z = __builtin_sqrtf(y); break;
-    }
-    memcpy(r, &z, 4);
-    e = (*r >> 23) & 0xff;
-    if (e == 0xff) {
-        return false;
-    }
-    return e != 0 || (!(*r << 1) && (op == Q_SQRT ||
-                                       q_zero_exact(op, !(a << 1), !(b << 1))));
-}
-
-/* The operation, lane size (4 or 8) and lane count of mnem; false when
-   the quick path does not cover it. */
 #define Q_CASE4(m, o)                                                       \
     case X86_M_##m##PS: *op = o; *size = 4; *lanes = 4; return true;        \
     case X86_M_##m##PD: *op = o; *size = 8; *lanes = 2; return true;        \
@@ -182,41 +102,11 @@ static bool q_decode(unsigned mnem, int *op, int *size, int *lanes)
 {
     switch (mnem) {
     Q_CASE4(ADD, Q_ADD) Q_CASE4(SUB, Q_SUB) Q_CASE4(MUL, Q_MUL)
-    Q_CASE4(DIV, Q_DIV) Q_CASE4(SQRT, Q_SQRT)
+    Q_CASE4(DIV, Q_DIV) Q_CASE4(SQRT, Q_SQRT) Q_CASE4(MIN, Q_MIN)
+    Q_CASE4(MAX, Q_MAX)
     default:
         return false;
     }
-}
-
-/* Lanes of 8 (or 4) bytes at d op s into r; false if one is not quick.
-   Only the lanes used are read (a scalar form reads no more than the
-   guest wrote: no store-forwarding stall), with constant-size copies. */
-static bool q_lanes64(int op, uint64_t *r, const uint8_t *d, const uint8_t *s,
-                      int lanes)
-{
-    for (int i = 0; i < lanes; i++) {
-        uint64_t x, y;
-        memcpy(&x, d + 8 * i, 8);
-        memcpy(&y, s + 8 * i, 8);
-        if (!q_lane64(op, &r[i], x, y)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool q_lanes32(int op, uint32_t *r, const uint8_t *d, const uint8_t *s,
-                      int lanes)
-{
-    for (int i = 0; i < lanes; i++) {
-        uint32_t x, y;
-        memcpy(&x, d + 4 * i, 4);
-        memcpy(&y, s + 4 * i, 4);
-        if (!q_lane32(op, &r[i], x, y)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 static bool ssefp_host_quick(CPUX86TCG *env, void *d, const void *s,
@@ -224,28 +114,9 @@ static bool ssefp_host_quick(CPUX86TCG *env, void *d, const void *s,
 {
     int op, size, lanes;
 
-    if ((env->st.mxcsr & 0xffe0u) != 0x1fa0u ||
-        !q_decode(mnem, &op, &size, &lanes)) {
-        return false;
-    }
-    if (size == 8) {
-        uint64_t r[2];
-        if (!q_lanes64(op, r, d, s, lanes)) {
-            return false;
-        }
-        for (int i = 0; i < lanes; i++) {
-            memcpy((uint8_t *)d + 8 * i, &r[i], 8);
-        }
-    } else {
-        uint32_t r[4];
-        if (!q_lanes32(op, r, d, s, lanes)) {
-            return false;
-        }
-        for (int i = 0; i < lanes; i++) {
-            memcpy((uint8_t *)d + 4 * i, &r[i], 4);
-        }
-    }
-    return true;
+    return ssefp_quick_mxcsr(env->st.mxcsr) &&
+           q_decode(mnem, &op, &size, &lanes) &&
+           ssefp_quick(op, size, lanes, d, s);
 }
 
 /*
@@ -267,7 +138,7 @@ bool ssefp_host_op(CPUX86TCG *env, void *d, const void *s, unsigned mnem)
     HostFn *fn;
     bool swap;
 
-    if (!host_enabled || (mx & MXCSR_MASKS) != MXCSR_MASKS ||
+    if (!ssefp_host_enabled || (mx & MXCSR_MASKS) != MXCSR_MASKS ||
         ((mx & MXCSR_DAZ) && !host_daz) || !(fn = host_fn(mnem))) {
         return false;
     }
@@ -288,6 +159,8 @@ bool ssefp_host_op(CPUX86TCG *env, void *d, const void *s, unsigned mnem)
 }
 
 #else
+
+bool ssefp_host_enabled;
 
 bool ssefp_host_op(CPUX86TCG *env, void *d, const void *s, unsigned mnem)
 {

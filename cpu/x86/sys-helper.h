@@ -83,6 +83,7 @@ int x86_write_cr4(CPUX86TCG *env, uint64_t val);
 bool x86_io_allowed(CPUX86TCG *env, uint32_t port, unsigned size);
 /* Soft-TLB flushes after paging-relevant changes. */
 void x86_sys_tlb_flush(CPUX86TCG *env);
+void x86_sys_tlb_flush_nonglobal(CPUX86TCG *env);
 void x86_sys_tlb_flush_page(CPUX86TCG *env, uint64_t vaddr);
 
 #endif

@@ -208,6 +208,7 @@ typedef struct X86Translation {
     uint64_t paddr;             /* physical address of vaddr */
     uint64_t page_size;         /* 4K, 2M, 1G (TLB fills 4K pieces) */
     bool writable, user, executable;
+    bool global;                /* G in the leaf with CR4.PGE: MOV CR3 keeps it */
 } X86Translation;
 /*
  * Translates vaddr for an access of kind acc at mmu_idx. Returns 0, or the

@@ -119,6 +119,9 @@ void gen_env_copy(DisasContext *d, int64_t dst, int64_t src, int bytes);
 bool simd_has_mmx(const X86Insn *in);
 bool gen_simd_check(DisasContext *d, const X86Insn *in);
 void gen_simd_commit(DisasContext *d, const X86Insn *in);
+/* d = op(d, s) through helper simd_op, op of cpu/x86/simd-ops.def
+   (translate-simd.c; for the forms translate-simd-lane.c leaves). */
+void gen_simd_op_call(DisasContext *d, const X86Insn *in, int op);
 /* ops[0] <- ops[1], 16 bytes (MOVDQA/MOVAPS...; align: #GP(0) form). */
 void gen_mov128(DisasContext *d, const X86Insn *in, bool align);
 

@@ -7,7 +7,9 @@
  * the destination register.
  *
  * The bitwise operations (PAND, PANDN, POR, PXOR and their ANDPS...XORPD
- * twins) are plain IR on two 64-bit halves; everything else calls helper
+ * twins) are plain IR on two 64-bit halves, and so are the adds,
+ * subtracts, shifts and shuffles of translate-simd-lane.c; everything
+ * else calls helper
  * simd_op (simd_helper.c) with pointers to the destination register and
  * the source (register, or memory loaded into a scratch slot). A 16-byte
  * memory source must be 16-byte aligned (#GP(0)) except where an
@@ -86,7 +88,7 @@ static void gen_simd_op_align(DisasContext *d, const X86Insn *in, int op,
     gen_simd_commit(d, in);
 }
 
-static void gen_simd_op(DisasContext *d, const X86Insn *in, int op)
+void gen_simd_op_call(DisasContext *d, const X86Insn *in, int op)
 {
     gen_simd_op_align(d, in, op, true);
 }
@@ -94,12 +96,9 @@ static void gen_simd_op(DisasContext *d, const X86Insn *in, int op)
 #define SIMD_EMIT(M, op)                                                    \
     void gen_##M(DisasContext *d, const X86Insn *in)                        \
     {                                                                       \
-        gen_simd_op(d, in, SIMD_OP_##op);                                   \
+        gen_simd_op_call(d, in, SIMD_OP_##op);                                   \
     }
 
-SIMD_EMIT(PADDB, paddb) SIMD_EMIT(PADDW, paddw) SIMD_EMIT(PADDD, paddd)
-SIMD_EMIT(PADDQ, paddq) SIMD_EMIT(PSUBB, psubb) SIMD_EMIT(PSUBW, psubw)
-SIMD_EMIT(PSUBD, psubd) SIMD_EMIT(PSUBQ, psubq)
 SIMD_EMIT(PADDSB, paddsb) SIMD_EMIT(PADDSW, paddsw)
 SIMD_EMIT(PADDUSB, paddusb) SIMD_EMIT(PADDUSW, paddusw)
 SIMD_EMIT(PSUBSB, psubsb) SIMD_EMIT(PSUBSW, psubsw)
@@ -113,22 +112,12 @@ SIMD_EMIT(PMINSW, pminsw) SIMD_EMIT(PMAXSW, pmaxsw)
 SIMD_EMIT(PCMPEQB, pcmpeqb) SIMD_EMIT(PCMPEQW, pcmpeqw)
 SIMD_EMIT(PCMPEQD, pcmpeqd) SIMD_EMIT(PCMPGTB, pcmpgtb)
 SIMD_EMIT(PCMPGTW, pcmpgtw) SIMD_EMIT(PCMPGTD, pcmpgtd)
-SIMD_EMIT(PSLLW, psllw) SIMD_EMIT(PSLLD, pslld) SIMD_EMIT(PSLLQ, psllq)
-SIMD_EMIT(PSRLW, psrlw) SIMD_EMIT(PSRLD, psrld) SIMD_EMIT(PSRLQ, psrlq)
-SIMD_EMIT(PSRAW, psraw) SIMD_EMIT(PSRAD, psrad)
-SIMD_EMIT(PSLLDQ, pslldq) SIMD_EMIT(PSRLDQ, psrldq)
+SIMD_EMIT(PSRAW, psraw)
 SIMD_EMIT(PACKSSWB, packsswb) SIMD_EMIT(PACKSSDW, packssdw)
 SIMD_EMIT(PACKUSWB, packuswb) SIMD_EMIT(PACKUSDW, packusdw)
-SIMD_EMIT(PUNPCKLBW, punpcklbw) SIMD_EMIT(PUNPCKLWD, punpcklwd)
-SIMD_EMIT(PUNPCKLDQ, punpckldq) SIMD_EMIT(PUNPCKLQDQ, punpcklqdq)
-SIMD_EMIT(PUNPCKHBW, punpckhbw) SIMD_EMIT(PUNPCKHWD, punpckhwd)
-SIMD_EMIT(PUNPCKHDQ, punpckhdq) SIMD_EMIT(PUNPCKHQDQ, punpckhqdq)
-SIMD_EMIT(PSHUFW, pshufw) SIMD_EMIT(PSHUFD, pshufd)
+SIMD_EMIT(PSHUFW, pshufw)
 SIMD_EMIT(PSHUFHW, pshufhw) SIMD_EMIT(PSHUFLW, pshuflw)
 /* SSE/SSE2 data movement that computes nothing */
-SIMD_EMIT(SHUFPS, shufps) SIMD_EMIT(SHUFPD, shufpd)
-SIMD_EMIT(UNPCKLPS, punpckldq) SIMD_EMIT(UNPCKHPS, punpckhdq)
-SIMD_EMIT(UNPCKLPD, punpcklqdq) SIMD_EMIT(UNPCKHPD, punpckhqdq)
 SIMD_EMIT(MOVSLDUP, movsldup) SIMD_EMIT(MOVSHDUP, movshdup)
 /* SSSE3 */
 SIMD_EMIT(PSHUFB, pshufb) SIMD_EMIT(PHADDW, phaddw) SIMD_EMIT(PHADDD, phaddd)

@@ -13,6 +13,14 @@
  * REP_CHUNK iterations the block jumps back to the instruction itself so
  * the exec loop can take interrupts. CMPS/SCAS under REP keep cc_op in
  * env (their insn_start says X86_CC_OP_DYNAMIC).
+ *
+ * REP MOVS and REP STOS in 64-bit code (no segment limits) first offer
+ * each trip of the loop to helper_rep_bulk, which copies or fills the
+ * elements that fit in the current pages of RAM in one go; the registers
+ * then advance by the count it returns. When it returns 0 (a TLB miss, a
+ * flagged page, an element across pages, DF = 1, an overlap where the
+ * element order shows) the trip runs one element as above. Not under TF
+ * or alignment checking, where every element must be seen.
  */
 #include "cpu/x86/translate.h"
 
@@ -102,6 +110,49 @@ static TCGv_i64 gen_str_once(DisasContext *d, int kind, int bytes, int asz,
     return r;
 }
 
+static bool str_bulk_ok(const DisasContext *d, int kind)
+{
+    return (kind == STR_MOVS || kind == STR_STOS) && d->code64 &&
+           !(d->flags & (HF_TF | HF_ALIGN));
+}
+
+/*
+ * One bulk trip: done = helper(...); when non-zero, advance rSI/rDI/rCX
+ * by it, take it off the chunk budget n, and go back to loop; else fall
+ * through to the single-element trip.
+ */
+static void gen_str_bulk(DisasContext *d, int kind, int bytes, int asz,
+                         int seg, TCGv_i64 c, TCGv_i64 n, TCGLabel *loop)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 src, dst, k = tmp_new(d), t = tmp_new(d);
+    TCGLabel *single = tcg_label_new(s);
+    uint32_t desc = (uint32_t)bytes | (uint32_t)d->mmu_idx << 8;
+
+    dst = gen_lea_reg(d, X86_SEG_ES, R_EDI, asz);
+    if (kind == STR_MOVS) {
+        src = gen_lea_reg(d, seg, R_ESI, asz);
+        desc |= X86_REP_BULK_MOVS;
+    } else {
+        src = d->g->regs[R_EAX];
+    }
+    gen_helper_rep_bulk(s, k, tcg_env(s), src, dst, c,
+                        tcg_constant_i32(s, desc));
+    tcg_gen_brcondi_i64(s, TCG_COND_EQ, k, 0, single);
+    tcg_gen_sub_i64(s, n, n, k);
+    tcg_gen_sub_i64(s, t, d->g->regs[R_ECX], k);
+    gen_st_gpr(d, R_ECX, t, asz);
+    tcg_gen_shli_i64(s, k, k, ot_of(bytes));
+    if (kind == STR_MOVS) {
+        tcg_gen_add_i64(s, t, d->g->regs[R_ESI], k);
+        gen_st_gpr(d, R_ESI, t, asz);
+    }
+    tcg_gen_add_i64(s, t, d->g->regs[R_EDI], k);
+    gen_st_gpr(d, R_EDI, t, asz);
+    tcg_gen_br(s, loop);
+    tcg_gen_set_label(s, single);
+}
+
 static void gen_string(DisasContext *d, const X86Insn *in, int kind)
 {
     TCGContext *s = d->s;
@@ -131,7 +182,10 @@ static void gen_string(DisasContext *d, const X86Insn *in, int kind)
     tcg_gen_set_label(s, loop);
     gen_ld_gpr(d, c, R_ECX, asz);
     tcg_gen_brcondi_i64(s, TCG_COND_EQ, c, 0, done);
-    tcg_gen_brcondi_i64(s, TCG_COND_EQ, n, 0, again);
+    tcg_gen_brcondi_i64(s, TCG_COND_LE, n, 0, again);
+    if (str_bulk_ok(d, kind)) {
+        gen_str_bulk(d, kind, bytes, asz, seg, c, n, loop);
+    }
     tcg_gen_subi_i64(s, n, n, 1);
     r = gen_str_once(d, kind, bytes, asz, seg);
     if (r) {

@@ -6,7 +6,8 @@
  * against the segment after delivering a pending #MF, which comes
  * first), or helper_x87_reg; both take a
  * descriptor with the mnemonic, the memory size, FOP, the segment and the
- * ST(i) operands. FCMOVcc evaluates its condition here and passes it;
+ * ST(i) operands. A memory operand that is only read (2, 4 or 8 bytes)
+ * is loaded here and handed over in env (X87_D_PRE). FCMOVcc evaluates its condition here and passes it;
  * FCOMI and friends leave the flags in env as CC_OP_EFLAGS.
  *
  * Availability (SDM vol. 3 2.5, table 2-2) is gen_check_fpu's
@@ -64,11 +65,51 @@ static bool x87_sets_eflags(unsigned mnem)
            mnem == X86_M_FUCOMI || mnem == X86_M_FUCOMIP;
 }
 
+/* Instructions that only read a memory operand of 2, 4 or 8 bytes. */
+static bool x87_reads_only(unsigned mnem, unsigned bytes)
+{
+    if (bytes > 8) {
+        return false;
+    }
+    switch (mnem) {
+    case X86_M_FLD: case X86_M_FILD:
+    case X86_M_FADD: case X86_M_FMUL: case X86_M_FSUB: case X86_M_FSUBR:
+    case X86_M_FDIV: case X86_M_FDIVR: case X86_M_FIADD: case X86_M_FIMUL:
+    case X86_M_FISUB: case X86_M_FISUBR: case X86_M_FIDIV: case X86_M_FIDIVR:
+    case X86_M_FCOM: case X86_M_FCOMP: case X86_M_FICOM: case X86_M_FICOMP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The operand of such an instruction is loaded here, through the inline
+ * soft-TLB path, in the order the helper would check: a pending
+ * unmasked exception (#MF), the segment (#GP/#SS), then the access
+ * (#PF). Like the helper's access, it has no alignment check.
+ */
+static void gen_x87_preload(DisasContext *d, TCGv_i64 laddr, unsigned bytes)
+{
+    TCGContext *s = d->s;
+    TCGv_i64 v = tmp_new(d);
+    MemOp mo = bytes == 2 ? MO_16 : bytes == 4 ? MO_32 : MO_64;
+
+    gen_check_fpu_pending(d);
+    gen_check_seg(d, laddr, (int)bytes, X86_SEGACC_READ);
+    tcg_gen_qemu_ld_i64(s, v, laddr, d->mmu_idx, mo);
+    tcg_gen_st_i64(s, v, tcg_env(s), offsetof(CPUX86TCG, simd_tmp[0]));
+}
+
 static void gen_x87_mem(DisasContext *d, const X86Insn *in, uint64_t desc)
 {
     const X86Operand *o = &in->ops[0];
     unsigned bytes = mem_bytes(in, o);
     TCGv_i64 laddr = gen_lea(d, o);
+    if (x87_reads_only(in->mnem, bytes)) {
+        gen_x87_preload(d, laddr, bytes);
+        desc |= X87_D_PRE;
+    }
     desc |= x87_desc(in->mnem, bytes, 0, o->seg, o->addr_size, 0, 0);
     gen_helper_x87_mem(d->s, tcg_env(d->s), laddr, tconst(d, desc));
 }

@@ -257,6 +257,9 @@ void gen_exception_err(DisasContext *d, int vector, uint32_t err);
 /* #UD for this instruction. */
 void gen_illegal(DisasContext *d);
 
+/* helper_rep_bulk's desc: element bytes | this | mmu_idx << 8 */
+#define X86_REP_BULK_MOVS 0x10
+
 /* Emitters are registered here (translate.c): one entry per mnemonic. */
 extern X86GenFn *const x86_gen_table[X86_M_COUNT];
 

@@ -10,7 +10,8 @@
  * with CR0.NE=0), then checks a memory operand against its segment
  * (#GP/#SS come after #MF), records FOP/FIP/FCS and
  * FDP/FDS for a non-control instruction, then runs the instruction on
- * X86CPUState's fpregs/fcw/fsw/ftw with the softfloat library.
+ * X86CPUState's fpregs/fcw/fsw/ftw: through the fast path of x87-host.h
+ * when its operands and FCW allow, else with the softfloat library.
  *
  * The stack: ST(i) is fpregs[(TOP + i) & 7], TOP is FSW bits 11..13; ftw
  * is the full tag word (2 bits per physical register: 0 valid, 1 zero,
@@ -36,6 +37,10 @@
 #define X87_D_OP32      (1ull << 48)    /* 32-bit operand size (env layout) */
 #define X87_D_LONG      (1ull << 49)    /* 64-bit mode: no address wrap */
 #define X87_D_REAL      (1ull << 50)    /* real or virtual-8086 mode */
+/* The translator has checked for a pending exception and the segment,
+   and loaded the memory operand (2, 4 or 8 bytes, zero-extended) into
+   env->simd_tmp[0].q[0]: the helper reads it there. */
+#define X87_D_PRE       (1ull << 51)
 
 static inline uint64_t x87_desc(unsigned mnem, unsigned size, unsigned fop,
                                 unsigned seg, unsigned asize, unsigned dst,

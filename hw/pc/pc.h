@@ -85,6 +85,7 @@ typedef struct MachineConfig {
     const char *device_args[PC_MAX_DEVICE_ARGS];
     int ndevice_args;
     const char *drive_args[PC_MAX_DRIVES];   /* -drive (block/drive.h) */
+    char *drive_owned[PC_MAX_DRIVES];  /* those built for -hda/-cdrom */
     int ndrive_args;
     const char *netdev_args[PC_MAX_NETDEVS]; /* -netdev (net/net.h) */
     int nnetdev_args;

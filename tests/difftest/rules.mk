@@ -24,7 +24,8 @@ DT_XFAIL ?=
 DT_CHECK_SEED ?= 2024
 # 16-bit code (the -m32 runner's 16-bit LDT segments): a smaller share
 DT_CHECK_N16 ?= 3000
-# SSE floating point with the host fast path off (cpu/x86/ssefp-host.h)
+# SSE floating point and x87 with the host fast paths off
+# (cpu/x86/ssefp-host.h, cpu/x86/x87-host.h)
 DT_CHECK_N_SOFT ?= 5000
 N ?= 100000
 SEED ?= 1
@@ -103,6 +104,10 @@ check-difftest: $(DT_BINS)
 		"$(DT_CHECK_N_SOFT) 64-bit sequences"
 	$(Q)KITE_SSEFP_SOFT=1 $(DT_DIR)/difftest run -n $(DT_CHECK_N_SOFT) \
 		-s $(DT_CHECK_SEED) -m 64 -f ssefp,rcp --max-fail 1
+	@echo "  DIFFTEST x87 on the software path (KITE_X87_SOFT=1):" \
+		"$(DT_CHECK_N_SOFT) 64-bit sequences"
+	$(Q)KITE_X87_SOFT=1 $(DT_DIR)/difftest run -n $(DT_CHECK_N_SOFT) \
+		-s $(DT_CHECK_SEED) -m 64 -f x87,x87t --max-fail 1
 	@echo "  DIFFTEST regression cases"
 	$(Q)$(DT_DIR)/difftest replay --xfail "$(DT_XFAIL)" $(DT_CASES)
 	@echo "  DIFFTEST lockstep"

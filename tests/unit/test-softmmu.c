@@ -4,7 +4,8 @@
  * ROM writes dropped, page-crossing loads and stores (including a store
  * whose second page faults), #PF/#GP with CR2 and error codes, flushes,
  * the backends' slow paths with sign and byte-order memops, the A20 mask
- * and the MMU index. A fake env and machine; no translator involved.
+ * and the MMU index, and the invalidation rules of global and large pages
+ * (MOV CR3, CR4.PGE, INVLPG). A fake env and machine; no translator involved.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "accel/tcg/tcg-internal.h"
+#include "cpu/x86/sys-helper.h"
 
 #define RAM_SIZE  (8 * MiB)
 #define ROM_BASE  0x20000000ull
@@ -353,6 +355,138 @@ static void test_mmu_index(void **state)
     assert_int_equal(x86_mmu_index(env), MMU_KNOSMAP_IDX);
 }
 
+/* ---- global and large pages (SDM 4.10.4.1) ---- */
+
+#define PG_GLOBAL 0x100u
+#define PG_LARGE  0x80u
+
+/*
+ * 32-bit paging with CR4.PSE|PGE: 0x400000 -> 0x5000 global, 0x401000 ->
+ * 0x9000 not global, 0x800000.. a 4 MiB page at physical 0x400000.
+ */
+static void setup_global(Fix *f)
+{
+    setup_paging(f);
+    w32(f, 0x2000 + 0 * 4, 0x5000 | 7 | PG_GLOBAL);
+    w32(f, 0x1000 + 2 * 4, 0x400000 | 7 | PG_LARGE);
+    assert_int_equal(x86_write_cr4(f->env, CR4_PSE | CR4_PGE), 0);
+    f->ram[0x5000] = 0x11;
+    f->ram[0x9000] = 0x22;
+    f->ram[0xa000] = 0x33;
+    f->ram[0xb000] = 0x44;
+    assert_int_equal(x86_ld8(f->env, 0x400000, MMU_USER_IDX, 0), 0x11);
+    assert_int_equal(x86_ld8(f->env, 0x401000, MMU_USER_IDX, 0), 0x22);
+    /* remap both without invalidating */
+    w32(f, 0x2000 + 0 * 4, 0xa000 | 7 | PG_GLOBAL);
+    w32(f, 0x2000 + 1 * 4, 0xb000 | 7);
+}
+
+static void test_cr3_keeps_global(void **state)
+{
+    Fix *f = *state;
+
+    setup_global(f);
+    assert_int_equal(x86_write_cr3(f->env, 0x1000), 0);
+    /* the global entry survives (a CPU may keep it), the other is walked */
+    assert_int_equal(entry(f, MMU_USER_IDX, 0x400000)->addr_read, 0x400000);
+    assert_int_equal(x86_ld8(f->env, 0x400000, MMU_USER_IDX, 0), 0x11);
+    assert_int_equal(x86_ld8(f->env, 0x401000, MMU_USER_IDX, 0), 0x44);
+}
+
+static void test_invlpg_global(void **state)
+{
+    Fix *f = *state;
+
+    setup_global(f);
+    x86_tlb_flush_page(f->env, 0x400123);
+    assert_int_equal(x86_ld8(f->env, 0x400000, MMU_USER_IDX, 0), 0x33);
+    /* INVLPG removes one page only */
+    assert_int_equal(x86_ld8(f->env, 0x401000, MMU_USER_IDX, 0), 0x22);
+}
+
+static void test_cr4_pge_flushes_global(void **state)
+{
+    Fix *f = *state;
+
+    setup_global(f);
+    assert_int_equal(x86_write_cr4(f->env, CR4_PSE), 0);
+    assert_int_equal(x86_write_cr4(f->env, CR4_PSE | CR4_PGE), 0);
+    assert_int_equal(x86_ld8(f->env, 0x400000, MMU_USER_IDX, 0), 0x33);
+    assert_int_equal(x86_ld8(f->env, 0x401000, MMU_USER_IDX, 0), 0x44);
+}
+
+static void test_cr3_without_pge_flushes_global(void **state)
+{
+    Fix *f = *state;
+
+    setup_global(f);
+    f->env->st.cr4 = CR4_PSE;   /* no flush: the entries stay for now */
+    assert_int_equal(x86_write_cr3(f->env, 0x1000), 0);
+    assert_int_equal(x86_ld8(f->env, 0x400000, MMU_USER_IDX, 0), 0x33);
+}
+
+static void test_global_needs_every_fill_global(void **state)
+{
+    Fix *f = *state;
+
+    setup_global(f);
+    /* a read through a global PTE, then a write through a non-global one
+       for the same mapping: the entry is no longer kept by MOV CR3 */
+    w32(f, 0x2000 + 0 * 4, 0x5000 | 7);
+    x86_st8(f->env, 0x400000, 0x55, MMU_USER_IDX, 0);
+    w32(f, 0x2000 + 0 * 4, 0xa000 | 7);
+    assert_int_equal(x86_write_cr3(f->env, 0x1000), 0);
+    assert_int_equal(x86_ld8(f->env, 0x400000, MMU_USER_IDX, 0), 0x33);
+}
+
+static void test_invlpg_large_page(void **state)
+{
+    Fix *f = *state;
+
+    setup_global(f);
+    f->ram[0x400000] = 0x61;
+    f->ram[0x7ff000] = 0x62;
+    f->ram[0x3ff000] = 0x63;
+    assert_int_equal(x86_ld8(f->env, 0x800000, MMU_KSMAP_IDX, 0), 0x61);
+    assert_int_equal(x86_ld8(f->env, 0xbff000, MMU_KSMAP_IDX, 0), 0x62);
+    /* the 4 MiB page moves to physical 0; INVLPG of its first byte must
+       drop every piece of it, not only the entry of that address */
+    w32(f, 0x1000 + 2 * 4, 0x000000 | 7 | PG_LARGE);
+    x86_tlb_flush_page(f->env, 0x800000);
+    assert_int_equal(x86_ld8(f->env, 0xbff000, MMU_KSMAP_IDX, 0), 0x63);
+    /* and small pages elsewhere stay */
+    assert_int_equal(entry(f, MMU_USER_IDX, 0x401000)->addr_read, 0x401000);
+}
+
+/* More entries than the flushes keep a list of: every entry is visited. */
+static void test_flush_many_entries(void **state)
+{
+    Fix *f = *state;
+    unsigned n = TLB_FILLED_MAX + 88, kept = 0, left = 0;
+
+    setup_global(f);
+    /* pieces of the 4 MiB page in entries 1..n; entry 0 is the global page */
+    for (unsigned i = 0; i < n; i++) {
+        x86_ld8(f->env, 0x801000 + i * 4096ull, MMU_USER_IDX, 0);
+    }
+    assert_int_equal(x86_write_cr3(f->env, 0x1000), 0);
+    for (unsigned i = 0; i < n; i++) {
+        left += !(entry(f, MMU_USER_IDX, 0x801000 + i * 4096ull)->addr_read &
+                  TLB_INVALID);
+    }
+    kept = !(entry(f, MMU_USER_IDX, 0x400000)->addr_read & TLB_INVALID);
+    assert_int_equal(left, 0);
+    assert_int_equal(kept, 1);
+    for (unsigned i = 0; i < n; i++) {
+        x86_ld8(f->env, 0x801000 + i * 4096ull, MMU_USER_IDX, 0);
+    }
+    x86_tlb_flush(f->env);
+    for (unsigned i = 0; i < TCG_TLB_ENTRIES; i++) {
+        left += !(f->env->tlb.table[MMU_USER_IDX][i].addr_read & TLB_INVALID);
+    }
+    assert_int_equal(left, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +502,13 @@ int main(void)
         T(test_slow_path_memops),
         T(test_a20),
         T(test_mmu_index),
+        T(test_cr3_keeps_global),
+        T(test_invlpg_global),
+        T(test_cr4_pge_flushes_global),
+        T(test_cr3_without_pge_flushes_global),
+        T(test_global_needs_every_fill_global),
+        T(test_invlpg_large_page),
+        T(test_flush_many_entries),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
