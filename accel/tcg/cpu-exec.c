@@ -475,6 +475,23 @@ static void exec_sync_machine(TCGVcpu *v)
     }
 }
 
+/*
+ * lookup_tb_ptr returns to the loop while a maskable interrupt is pending
+ * and allowed; the inline jump-cache test of generated code does not look
+ * at requests, so it is turned off (odd jc_gen) while the loop left one
+ * pending with IF=1 (no vector yet); a new request kicks the vCPU.
+ */
+static void exec_sync_irq_hold(TCGVcpu *v)
+{
+    unsigned req = atomic_load(&v->cpu->interrupt_request);
+    bool hold = (req & CPU_INTERRUPT_HARD) && (v->env->st.rflags & RF_IF);
+
+    if (hold != v->irq_hold) {
+        v->irq_hold = hold;
+        tb_jc_update_gen(v);
+    }
+}
+
 static bool exec_should_stop(TCGVcpu *v)
 {
     VCPU *cpu = v->cpu;
@@ -609,6 +626,7 @@ VcpuExit tcg_cpu_exec(VCPU *cpu)
         if (r != EXEC_CONTINUE) {
             return r;
         }
+        exec_sync_irq_hold(v);
         if (exec_should_stop(v)) {
             return VCPU_EXIT_NONE;
         }

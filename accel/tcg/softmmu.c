@@ -318,7 +318,7 @@ static void tlb_flush_large(TCGVcpu *v, unsigned m, uint64_t vaddr)
 static void tlb_flush_jumps(TCGVcpu *v)
 {
     v->map_gen++;       /* the exec loop never chains across this */
-    tb_jc_update_gen(v);
+    tb_jc_new_gen(v);
     tb_unchain_two_page(v);
 }
 

@@ -334,21 +334,25 @@ void tb_jc_set(TCGVcpu *v, TranslationBlock *tb)
 
 /*
  * jc_gen is even while the inline test may hit: (map_gen * 2) mod 2^32,
- * so a TLB flush retires every key at once; odd (1) while every TB must
- * go through the exec loop (logging). When the count wraps, entries from
- * 2^31 flushes ago could match again: they are cleared.
+ * so a TLB flush retires every key at once; odd (1) while indirect
+ * branches must go through lookup_tb_ptr (every TB logged by the loop,
+ * or an interrupt the loop should take).
  */
 void tb_jc_update_gen(TCGVcpu *v)
 {
-    uint32_t gen = (uint32_t)(v->map_gen << 1);
-
-    if (!v->env) {
-        return;
+    if (v->env) {
+        v->env->jc_gen = v->log_tbs || v->irq_hold
+                         ? 1 : (uint32_t)(v->map_gen << 1);
     }
-    if (gen == 0 && v->map_gen) {
+}
+
+/* When the count wraps, entries from 2^31 flushes ago could match again. */
+void tb_jc_new_gen(TCGVcpu *v)
+{
+    if ((uint32_t)(v->map_gen << 1) == 0) {
         tb_jmp_cache_clear(v);
     }
-    v->env->jc_gen = v->log_tbs ? 1 : gen;
+    tb_jc_update_gen(v);
 }
 
 /* ---- chaining ---- */

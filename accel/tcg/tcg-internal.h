@@ -208,6 +208,10 @@ struct TCGVcpu {
      */
     int inject_vector;
     bool log_tbs;               /* LOG_EXEC/LOG_CPU: every TB via the loop */
+    /* an interrupt was pending and allowed (IF=1) but not taken when the
+       loop last looked: indirect branches ask lookup_tb_ptr, which sends
+       them back to the loop, until it looks again */
+    bool irq_hold;
     X86Disas disas;
     bool disas_ok;
     TCGDebug dbg;
@@ -256,8 +260,10 @@ TranslationBlock *tb_jc_get(TCGVcpu *v, uint64_t pc);
  * inline test of generated code takes it until the next TLB flush.
  */
 void tb_jc_set(TCGVcpu *v, TranslationBlock *tb);
-/* env->jc_gen after a TLB flush or a change of v->log_tbs. */
+/* env->jc_gen after a change of v->log_tbs or v->irq_hold. */
 void tb_jc_update_gen(TCGVcpu *v);
+/* After a TLB flush (map_gen bumped): a new generation. */
+void tb_jc_new_gen(TCGVcpu *v);
 /* The TB whose code contains host address host, or NULL. */
 TranslationBlock *tb_find_by_host(TCGVcpu *v, uintptr_t host);
 static inline unsigned tb_jmp_cache_hash(uint64_t pc)

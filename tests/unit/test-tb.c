@@ -311,6 +311,10 @@ static void test_jmp_cache_no_key(void **state)
     tb_jc_set(&f->v, tb);
     assert_int_equal(atomic_load(&e->key), TCG_JC_KEY_NONE);
     f->v.log_tbs = false;
+    f->v.irq_hold = true;       /* an interrupt for the loop: the same */
+    tb_jc_update_gen(&f->v);
+    assert_int_equal(f->env->jc_gen & 1, 1);
+    f->v.irq_hold = false;
     tb_jc_update_gen(&f->v);
     assert_int_equal(f->env->jc_gen & 1, 0);
     tb_jc_set(&f->v, tb);
