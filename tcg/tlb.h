@@ -36,7 +36,7 @@
 #define TCG_PAGE_BITS        12
 #define TCG_PAGE_SIZE        (1ull << TCG_PAGE_BITS)
 #define TCG_PAGE_MASK        (~(TCG_PAGE_SIZE - 1))
-#define TCG_TLB_BITS         10   /* 4 MiB per MMU index */
+#define TCG_TLB_BITS         12   /* 16 MiB per MMU index */
 #define TCG_TLB_ENTRIES      (1u << TCG_TLB_BITS)
 #define TCG_TLB_MASK         (TCG_TLB_ENTRIES - 1)
 #define TCG_MAX_MMU_MODES    8
