@@ -568,19 +568,6 @@ static bool compare(CPUX86TCG *env, bool b_empty, Float80 b, bool quiet,
     return !stopped;
 }
 
-static int compare_pops(unsigned mnem)
-{
-    switch (mnem) {
-    case X86_M_FCOMP: case X86_M_FUCOMP: case X86_M_FICOMP:
-    case X86_M_FCOMIP: case X86_M_FUCOMIP:
-        return 1;
-    case X86_M_FCOMPP: case X86_M_FUCOMPP:
-        return 2;
-    default:
-        return 0;
-    }
-}
-
 static void op_compare_reg(CPUX86TCG *env, uint64_t desc, uint64_t arg)
 {
     unsigned mnem = X87_D_MNEM(desc);
@@ -597,7 +584,7 @@ static void op_compare_reg(CPUX86TCG *env, uint64_t desc, uint64_t arg)
                  eflags, NULL)) {
         return;
     }
-    for (int n = compare_pops(mnem); n > 0; n--) {
+    for (int n = x87_compare_pops(mnem); n > 0; n--) {
         x87_pop(&env->st);
     }
 }
@@ -609,7 +596,7 @@ static void op_compare_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr)
     uint64_t v = mload(env, desc, laddr, 0, fmt_bytes(fmt));
     SfStatus conv = x87_sf(&env->st);
     Float80 m = mem_to_f80(v, fmt, &conv);
-    if (compare(env, false, m, false, false, &conv) && compare_pops(mnem)) {
+    if (compare(env, false, m, false, false, &conv) && x87_compare_pops(mnem)) {
         x87_pop(&env->st);
     }
 }

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu/x86/decode.h"
 #include "cpu/x86/tcg-cpu.h"
 
 /* A register-only instruction (helper_x87_reg's arguments). */
@@ -38,5 +39,19 @@ bool x87_host_mem(CPUX86TCG *env, uint64_t desc, uint64_t laddr);
 /* Turns the fast path on or off (at start: off when KITE_X87_SOFT is set
    and not 0); returns the previous setting. For tests. */
 bool x87_host_set_enabled(bool on);
+
+/* How many registers an FCOM/FUCOM/FICOM/FCOMI form pops: 0, 1 or 2. */
+static inline int x87_compare_pops(unsigned mnem)
+{
+    switch (mnem) {
+    case X86_M_FCOMP: case X86_M_FUCOMP: case X86_M_FICOMP:
+    case X86_M_FCOMIP: case X86_M_FUCOMIP:
+        return 1;
+    case X86_M_FCOMPP: case X86_M_FUCOMPP:
+        return 2;
+    default:
+        return 0;
+    }
+}
 
 #endif

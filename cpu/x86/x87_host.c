@@ -242,19 +242,6 @@ static bool is_eflags_cmp(unsigned mnem)
            mnem == X86_M_FUCOMI || mnem == X86_M_FUCOMIP;
 }
 
-static int cmp_pops(unsigned mnem)
-{
-    switch (mnem) {
-    case X86_M_FCOMP: case X86_M_FUCOMP: case X86_M_FICOMP:
-    case X86_M_FCOMIP: case X86_M_FUCOMIP:
-        return 1;
-    case X86_M_FCOMPP: case X86_M_FUCOMPP:
-        return 2;
-    default:
-        return 0;
-    }
-}
-
 /* ST(0) against (bm, bse): C3/C2/C0 (C1 = 0) or ZF/PF/CF, then pops. */
 HOT bool fast_compare(CPUX86TCG *env, unsigned mnem, uint64_t bm,
                          uint16_t bse)
@@ -273,7 +260,7 @@ HOT bool fast_compare(CPUX86TCG *env, unsigned mnem, uint64_t bm,
     } else {
         set_cc(s, c < 0 ? FSW_C0 : c == 0 ? FSW_C3 : 0);
     }
-    for (int n = cmp_pops(mnem); n > 0; n--) {
+    for (int n = x87_compare_pops(mnem); n > 0; n--) {
         pop(s);
     }
     return true;
